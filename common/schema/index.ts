@@ -1,0 +1,4 @@
+export * from './names.js';
+export * from './route.js';
+export * from './tunnel-host.js';
+export * from './credential.js';

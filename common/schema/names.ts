@@ -1,0 +1,11 @@
+// Identifiers shared by routes, tunnel hosts and profiles.
+import { z } from 'zod';
+
+/** Resource names double as SSM parameter path segments, so they stay path-safe. */
+export const ResourceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, ".", "_" or "-", 1-63 chars, starting alphanumeric');
+
+export const GroupName = z.string().regex(/^[A-Za-z0-9_.:@-]{1,64}$/, 'group names are 1-64 chars of [A-Za-z0-9_.:@-]');
+
+export const Port = z.number().int().min(1).max(65535);

@@ -1,0 +1,86 @@
+// The types each stage of the data path hands to the next:
+// client → listener → authentication → route decision → SSH pool → channel.
+import type { Duplex } from 'node:stream';
+import type { ErrorCode } from '../common/errors.js';
+
+export type DestinationKind = 'ipv4' | 'ipv6' | 'domain';
+
+/** Where a client asked to go. `host` is normalised: IPs canonical, names lower-case without a trailing dot. */
+export interface Destination {
+  host: string;
+  port: number;
+  kind: DestinationKind;
+}
+
+export interface ClientAddress {
+  address: string;
+  port: number;
+}
+
+export type PrincipalSource = 'credential' | 'lease' | 'trusted-cidr';
+
+/** Who is connecting, after authentication. Never holds the secret. */
+export interface Principal {
+  subject: string;
+  groups: readonly string[];
+  /** When set, only these route names (credential narrowing). */
+  routes?: readonly string[];
+  credentialId?: string;
+  /** Unix ms. */
+  expiresAt?: number;
+  source: PrincipalSource;
+}
+
+export type AuthResult =
+  | { ok: true; principal: Principal }
+  | { ok: false; code: ErrorCode; reason: string };
+
+export interface Authenticator {
+  /** RFC 1929 username/password. Pure except for the injected clock and state snapshots. */
+  withPassword(username: string, password: string, client: ClientAddress): AuthResult;
+  /** No-auth method: allowed only for an active lease or an operator-trusted CIDR. */
+  withoutCredentials(client: ClientAddress): AuthResult;
+}
+
+export type Decision =
+  | { allow: true; route: string; via: readonly string[] }
+  | { allow: false; code: 'EG_POLICY_DENIED' | 'EG_DESTINATION_FORBIDDEN' | 'EG_DESTINATION_INVALID'; reason: string };
+
+export interface PolicyDecider {
+  decide(destination: Destination, principal: Principal): Decision;
+}
+
+export interface OpenedChannel {
+  stream: Duplex;
+  /** Tunnel host that carries it. */
+  host: string;
+}
+
+export interface ChannelOpenOptions {
+  origin: ClientAddress;
+  signal?: AbortSignal;
+}
+
+/** The SSH side: opens a direct-tcpip channel on the least-loaded live connection of the first usable `via` host. */
+export interface ChannelOpener {
+  openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel>;
+}
+
+export type ConnectionOutcome = 'ok' | 'auth_failed' | 'denied' | 'tunnel_error' | 'client_error' | 'limit' | 'shutdown';
+
+/** One line per client connection (no secrets). */
+export interface AuditRecord {
+  conn: string;
+  protocol: 'socks5' | 'http-proxy' | 'forward';
+  subject?: string;
+  source: string;
+  destination?: string;
+  route?: string;
+  tunnelHost?: string;
+  bytesUp: number;
+  bytesDown: number;
+  durationMs: number;
+  outcome: ConnectionOutcome;
+  code?: ErrorCode;
+  reason?: string;
+}

@@ -84,3 +84,40 @@ export interface AuditRecord {
   code?: ErrorCode;
   reason?: string;
 }
+
+export interface TunnelConnectionStatus {
+  id: string;
+  state: 'connecting' | 'ready' | 'closed';
+  channels: number;
+}
+
+export interface TunnelHostStatus {
+  host: string;
+  healthy: boolean;
+  connections: TunnelConnectionStatus[];
+  lastError?: { code: ErrorCode; at: number };
+}
+
+/** A port bound on a tunnel host by tcpip-forward (the `-R` direction). */
+export interface RemoteBinding {
+  host: string;
+  bindAddress: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface RemoteForwarder {
+  forwardIn(
+    host: string,
+    bindAddress: string,
+    bindPort: number,
+    onConnection: (stream: Duplex, peer: ClientAddress) => void,
+  ): Promise<RemoteBinding>;
+}
+
+/** Everything the data path needs from the SSH side. */
+export interface TunnelPools extends ChannelOpener, RemoteForwarder {
+  status(): TunnelHostStatus[];
+  close(): Promise<void>;
+  destroy(err?: Error): void;
+}

@@ -17,8 +17,8 @@ if ((${#missing[@]})); then
   echo "installing test dependencies: ${unique[*]}"
   if [[ $(id -u) -ne 0 ]]; then echo "need root to apt-get install ${unique[*]}" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${unique[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=900 update -qq
+  apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${unique[@]}" >/dev/null
   # Packaged daemons must not keep running outside the tests that start them.
   for svc in ssh postgresql vsftpd dovecot opensmtpd postfix exim4; do
     (service "$svc" stop >/dev/null 2>&1 || true)

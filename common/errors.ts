@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   EG_STORE: 'parameter store operation failed',
   EG_STORE_VALUE_TOO_LARGE: 'value exceeds the parameter size limit',
   EG_SHUTTING_DOWN: 'the gateway is shutting down',
+  EG_STREAM_RESET: 'a stream was reset or failed during transfer',
   EG_INTERNAL: 'internal error',
 } as const;
 

@@ -1,0 +1,217 @@
+// Typed access to the control-plane records (routes, hosts, profiles, revocations, leases, keys) in a ParameterStore.
+//
+// Every write bumps the one small `version` parameter, so gateways poll only that and re-read the
+// tree when it moves (SSM allows ~40 reads/s per account and region). Values over 4 KB are split
+// by ChunkedStore, transparently to callers.
+import { isIP } from 'node:net';
+import { GatewayError } from './errors.js';
+import { layout, type StoreLayout } from './layout.js';
+import { LeaseSchema, RevocationSchema, type Lease, type Revocation } from './schema/lease.js';
+import { ProfileSchema, type Profile } from './schema/profile.js';
+import { RouteSchema, type Route } from './schema/route.js';
+import { TunnelHostSchema, type TunnelHost } from './schema/tunnel-host.js';
+import { ChunkedStore } from './store/chunked-store.js';
+import { RecordCollection, type LoadIssue } from './store/record-collection.js';
+import type { ParameterStore } from './store.js';
+
+export type { LoadIssue } from './store/record-collection.js';
+
+export interface PolicySnapshot {
+  /** The version read *before* the records: a write racing the read shows up as a newer version next poll. */
+  version: number;
+  routes: Route[];
+  hosts: TunnelHost[];
+  profiles: Profile[];
+  revocations: Revocation[];
+  leases: Lease[];
+  /** PEM (SPKI) Ed25519 public keys that verify credentials. */
+  publicKeys: string[];
+  /** Items that failed validation and were left out; the caller decides whether to keep its last good policy. */
+  issues: LoadIssue[];
+}
+
+export interface PolicyRepositoryOptions {
+  store: ParameterStore;
+  /** The stage prefix, e.g. stagePrefix('dev') = "/edge-gateway/dev". */
+  prefix: string;
+  /** Unix seconds; injected by tests. */
+  nowSec?: () => number;
+  /** Default true: wrap `store` in ChunkedStore so values over 4 KB are split. */
+  chunking?: boolean;
+}
+
+/** Lease keys are addresses made path-safe: IPv6 ":" becomes "-", a zone "%" becomes "_". */
+export function leaseKey(address: string): string {
+  if (isIP(address) === 0) throw new GatewayError('EG_VALIDATION', `lease address "${address.slice(0, 64)}" is not an IP address`);
+  return address.replaceAll(':', '-').replaceAll('%', '_');
+}
+
+export class PolicyRepository {
+  readonly store: ParameterStore;
+  readonly names: StoreLayout;
+  readonly #nowSec: () => number;
+  readonly #routes: RecordCollection<typeof RouteSchema>;
+  readonly #hosts: RecordCollection<typeof TunnelHostSchema>;
+  readonly #profiles: RecordCollection<typeof ProfileSchema>;
+  readonly #revocations: RecordCollection<typeof RevocationSchema>;
+  readonly #leases: RecordCollection<typeof LeaseSchema>;
+
+  constructor(options: PolicyRepositoryOptions) {
+    this.store = options.chunking === false ? options.store : new ChunkedStore({ store: options.store });
+    this.names = layout(options.prefix);
+    this.#nowSec = options.nowSec ?? (() => Math.floor(Date.now() / 1000));
+    const store = this.store;
+    const named = (record: { name: string }) => record.name;
+    this.#routes = new RecordCollection({ store, schema: RouteSchema, base: this.names.routes, nameOf: named });
+    this.#hosts = new RecordCollection({ store, schema: TunnelHostSchema, base: this.names.hosts, nameOf: named });
+    this.#profiles = new RecordCollection({ store, schema: ProfileSchema, base: this.names.profiles, nameOf: named });
+    this.#revocations = new RecordCollection({ store, schema: RevocationSchema, base: this.names.revocations, nameOf: (r) => r.id });
+    this.#leases = new RecordCollection({ store, schema: LeaseSchema, base: this.names.leases, nameOf: (l) => leaseKey(l.address) });
+  }
+
+  /** The store version of the version parameter; 0 before the first write. */
+  async getVersion(): Promise<number> {
+    return (await this.store.get(this.names.version))?.version ?? 0;
+  }
+
+  async listRoutes(): Promise<Route[]> {
+    return (await this.#routes.load()).items;
+  }
+  getRoute(name: string): Promise<Route | undefined> {
+    return this.#routes.get(name);
+  }
+  async putRoute(route: unknown): Promise<Route> {
+    const saved = await this.#routes.put(nameOf(route), route);
+    await this.#bump(`routes/${saved.name}`);
+    return saved;
+  }
+  deleteRoute(name: string): Promise<boolean> {
+    return this.#deleteAndBump(this.#routes, name, `routes/${name}`);
+  }
+
+  async listHosts(): Promise<TunnelHost[]> {
+    return (await this.#hosts.load()).items;
+  }
+  getHost(name: string): Promise<TunnelHost | undefined> {
+    return this.#hosts.get(name);
+  }
+  async putHost(host: unknown): Promise<TunnelHost> {
+    const saved = await this.#hosts.put(nameOf(host), host);
+    await this.#bump(`hosts/${saved.name}`);
+    return saved;
+  }
+  deleteHost(name: string): Promise<boolean> {
+    return this.#deleteAndBump(this.#hosts, name, `hosts/${name}`);
+  }
+
+  async listProfiles(): Promise<Profile[]> {
+    return (await this.#profiles.load()).items;
+  }
+  getProfile(name: string): Promise<Profile | undefined> {
+    return this.#profiles.get(name);
+  }
+  async putProfile(profile: unknown): Promise<Profile> {
+    const saved = await this.#profiles.put(nameOf(profile), profile);
+    await this.#bump(`profiles/${saved.name}`);
+    return saved;
+  }
+  deleteProfile(name: string): Promise<boolean> {
+    return this.#deleteAndBump(this.#profiles, name, `profiles/${name}`);
+  }
+
+  /** Revokes credential `id` until `expiresAtSec` (its own expiry; after that it is refused anyway). */
+  async revoke(id: string, expiresAtSec: number): Promise<Revocation> {
+    const saved = await this.#revocations.put(id, { id, expiresAt: expiresAtSec });
+    await this.#bump(`revocations/${id}`);
+    return saved;
+  }
+
+  /** Unexpired revocations; with `purge`, expired ones are deleted (needs write access; no version bump). */
+  async listRevocations(options: { purge?: boolean } = {}): Promise<Revocation[]> {
+    const now = this.#nowSec();
+    const { items } = await this.#revocations.load();
+    if (options.purge) for (const r of items.filter((r) => r.expiresAt <= now)) await this.#revocations.delete(r.id);
+    return items.filter((r) => r.expiresAt > now);
+  }
+
+  async putLease(lease: unknown): Promise<Lease> {
+    const key = leaseKey(String((lease as { address?: unknown } | null)?.address ?? ''));
+    const saved = await this.#leases.put(key, lease);
+    await this.#bump(`leases/${key}`);
+    return saved;
+  }
+
+  async listLeases(): Promise<Lease[]> {
+    const now = this.#nowSec();
+    return (await this.#leases.load()).items.filter((lease) => lease.expiresAt > now);
+  }
+
+  deleteLease(address: string): Promise<boolean> {
+    return this.#deleteAndBump(this.#leases, leaseKey(address), `leases/${leaseKey(address)}`);
+  }
+
+  async getCredentialPublicKeys(): Promise<string[]> {
+    const parameter = await this.store.get(this.names.credentialPublicKey);
+    return parameter ? [parameter.value] : [];
+  }
+
+  /** The signing key (SecureString). Only the control plane reads it; a gateway role cannot decrypt it. */
+  async getCredentialPrivateKey(): Promise<string | undefined> {
+    return (await this.store.get(this.names.credentialPrivateKey))?.value;
+  }
+
+  /** Private half first: a public key is never published without its private half in place. */
+  async putCredentialKeyPair(privateKeyPem: string, publicKeyPem: string): Promise<void> {
+    await this.store.put(this.names.credentialPrivateKey, privateKeyPem, { secure: true });
+    await this.store.put(this.names.credentialPublicKey, publicKeyPem);
+    await this.#bump('keys/credential-public');
+  }
+
+  /** Everything a gateway needs, item by item: invalid items are reported in `issues`, never thrown. */
+  async loadSnapshot(): Promise<PolicySnapshot> {
+    const version = await this.getVersion();
+    const now = this.#nowSec();
+    const [routes, hosts, profiles, revocations, leases, publicKeys] = await Promise.all([
+      this.#routes.load(),
+      this.#hosts.load(),
+      this.#profiles.load(),
+      this.#revocations.load(),
+      this.#leases.load(),
+      this.getCredentialPublicKeys(),
+    ]);
+    return {
+      version,
+      routes: routes.items,
+      hosts: hosts.items,
+      profiles: profiles.items,
+      revocations: revocations.items.filter((r) => r.expiresAt > now),
+      leases: leases.items.filter((l) => l.expiresAt > now),
+      publicKeys,
+      issues: [routes, hosts, profiles, revocations, leases].flatMap((loaded) => loaded.issues),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  async #deleteAndBump(collection: { delete(key: string): Promise<boolean> }, key: string, change: string): Promise<boolean> {
+    const existed = await collection.delete(key);
+    if (existed) await this.#bump(change);
+    return existed;
+  }
+
+  async #bump(change: string): Promise<number> {
+    const value = JSON.stringify({ at: new Date(this.#nowSec() * 1000).toISOString(), change });
+    return (await this.store.put(this.names.version, value)).version;
+  }
+}
+
+/** The record's own name, validated later by its schema; a missing name fails there with a precise path. */
+function nameOf(record: unknown): string {
+  const name = (record as { name?: unknown } | null)?.name;
+  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(name)) {
+    throw new GatewayError('EG_VALIDATION', `name: must be lower-case letters, digits, ".", "_" or "-", 1-63 chars, starting alphanumeric`);
+  }
+  return name;
+}

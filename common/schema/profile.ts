@@ -1,0 +1,24 @@
+// A named set of static tunnels (saved session): `-L`/`-R`-style forwards and FTP, optionally started at boot.
+import { z } from 'zod';
+import { Port, ResourceName } from './names.js';
+
+export const TunnelEndpoint = z.object({ host: z.string().min(1).max(253), port: Port });
+
+export const ProfileTunnelSchema = z.object({
+  name: ResourceName,
+  kind: z.enum(['local', 'remote', 'ftp']),
+  listen: TunnelEndpoint,
+  target: TunnelEndpoint,
+  /** Tunnel host names, tried in order. */
+  via: z.array(ResourceName).min(1),
+});
+
+export const ProfileSchema = z.object({
+  name: ResourceName,
+  description: z.string().max(500).optional(),
+  autostart: z.boolean().default(false),
+  tunnels: z.array(ProfileTunnelSchema).min(1),
+});
+
+export type Profile = z.infer<typeof ProfileSchema>;
+export type ProfileTunnel = z.infer<typeof ProfileTunnelSchema>;

@@ -1,0 +1,29 @@
+// Ready means: a policy is loaded and every route can be carried (one of its `via` hosts has a live SSH connection).
+import type { TunnelHostStatus } from '../contracts.js';
+
+export interface Readiness {
+  ready: boolean;
+  /** Why not, one line each; empty when ready. */
+  reasons: string[];
+}
+
+export interface ReadinessInput {
+  policyLoaded: boolean;
+  routes: ReadonlyArray<{ name: string; via: readonly string[] }>;
+  pools: readonly TunnelHostStatus[];
+  /** True once close() began: a draining gateway leaves the load balancer. */
+  draining?: boolean;
+}
+
+/** Pure: the failover hosts of a route need not all be up, one is enough to carry it. */
+export function computeReadiness(input: ReadinessInput): Readiness {
+  const reasons: string[] = [];
+  if (input.draining) reasons.push('gateway is draining');
+  if (!input.policyLoaded) reasons.push('no policy loaded');
+  const healthy = new Set(input.pools.filter((p) => p.healthy).map((p) => p.host));
+  for (const route of input.routes) {
+    if (route.via.some((host) => healthy.has(host))) continue;
+    reasons.push(`route "${route.name}": no live SSH connection to ${route.via.map((h) => `"${h}"`).join(' or ')}`);
+  }
+  return { ready: reasons.length === 0, reasons };
+}

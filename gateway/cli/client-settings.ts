@@ -1,0 +1,71 @@
+// Ready-to-paste client settings for a credential: curl, proxychains, browsers and mail clients.
+import { z } from 'zod';
+
+/** What the CLI needs from POST /v1/credentials; other fields are kept and shown by --json. */
+export const CredentialResponseSchema = z.looseObject({
+  username: z.string().min(1),
+  password: z.string().min(1),
+  expiresAt: z.union([z.string(), z.number()]),
+  proxy: z.union([z.string(), z.looseObject({ host: z.string(), port: z.number() })]).optional(),
+  pacUrl: z.string().optional(),
+  routes: z.array(z.union([z.string(), z.looseObject({ name: z.string() })])).optional(),
+});
+
+export type CredentialResponse = z.infer<typeof CredentialResponseSchema>;
+
+export interface ProxyAddress {
+  host: string;
+  port: number;
+}
+
+export function proxyOf(credential: CredentialResponse, fallback: ProxyAddress): ProxyAddress {
+  const { proxy } = credential;
+  if (typeof proxy === 'object') return { host: proxy.host, port: proxy.port };
+  if (typeof proxy === 'string') {
+    const url = new URL(proxy.includes('://') ? proxy : `socks5h://${proxy}`);
+    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 1080) };
+  }
+  return fallback;
+}
+
+function hostPort({ host, port }: ProxyAddress): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A socks5h URL (names resolve on the far side); credential fields are base64url, so they need no escaping. */
+export function socksUrl(credential: Pick<CredentialResponse, 'username' | 'password'>, proxy: ProxyAddress): string {
+  return `socks5h://${encodeURIComponent(credential.username)}:${encodeURIComponent(credential.password)}@${hostPort(proxy)}`;
+}
+
+export function curlLine(credential: Pick<CredentialResponse, 'username' | 'password'>, proxy: ProxyAddress, url: string): string {
+  return `curl --proxy ${socksUrl(credential, proxy)} ${url}`;
+}
+
+export function renderSettings(credential: CredentialResponse, proxy: ProxyAddress, exampleUrl: string): string {
+  const expires = typeof credential.expiresAt === 'number' ? new Date(credential.expiresAt * (credential.expiresAt < 1e12 ? 1000 : 1)).toISOString() : credential.expiresAt;
+  const routes = (credential.routes ?? []).map((r) => (typeof r === 'string' ? r : r.name));
+  const lines = [
+    `Credential valid until ${expires}${routes.length ? ` for routes: ${routes.join(', ')}` : ''}`,
+    '',
+    'curl:',
+    `  ${curlLine(credential, proxy, exampleUrl)}`,
+    '',
+    'environment (curl, git, most CLI tools):',
+    `  export ALL_PROXY=${socksUrl(credential, proxy)}`,
+    '',
+    'proxychains (/etc/proxychains4.conf or ./proxychains.conf):',
+    '  proxy_dns',
+    '  [ProxyList]',
+    `  socks5 ${proxy.host} ${proxy.port} ${credential.username} ${credential.password}`,
+    '',
+    'browsers (Chromium and Firefox cannot send SOCKS passwords):',
+    credential.pacUrl ? `  PAC URL: ${credential.pacUrl}` : '  PAC file: edge-gateway pac --config <gateway config> > proxy.pac',
+    '  then either use the gateway HTTP proxy listener (the browser asks for the username and password above),',
+    '  or activate a source-address lease by presenting this credential to the gateway over HTTP.',
+    '',
+    'mail clients (Thunderbird: Settings → Network → Connection → Manual proxy):',
+    `  SOCKS host ${proxy.host}, port ${proxy.port}, SOCKS v5, "Proxy DNS when using SOCKS v5" on;`,
+    '  Thunderbird cannot send SOCKS passwords either: use a lease, or static POP3/IMAP/SMTP forwards (profiles).',
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,29 @@
+// `edge-gateway demo` (what `npm start` runs): the whole product locally, from nothing.
+import type { Command } from 'commander';
+import { untilSignal } from '../signals.js';
+
+export function addDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('run everything locally: file store, credential API, gateway, built-in tunnel host and a demo intranet page')
+    .option('--state-dir <dir>', 'where keys, tokens and the file store live', '.state/demo')
+    .option('--socks-port <port>', 'SOCKS5 port (falls back to a free one when taken)', '1080')
+    .option('--api-port <port>', 'credential API port', '8787')
+    .option('--http-port <port>', 'gateway HTTP port (PAC, lease activation)', '8081')
+    .option('--admin-port <port>', 'gateway admin API port', '9091')
+    .option('--no-fallback', 'fail instead of picking free ports when the fixed ones are taken')
+    .addHelpText('after', '\nExample:\n  npm start            # the same as: edge-gateway demo\n  edge-gateway demo --socks-port 1081\n')
+    .action(async (opts: { stateDir: string; socksPort: string; apiPort: string; httpPort: string; adminPort: string; fallback: boolean }) => {
+      const { runDemo } = await import('../../demo/run-demo.js');
+      const demo = await runDemo({
+        stateDir: opts.stateDir,
+        ports: { socks: Number(opts.socksPort), api: Number(opts.apiPort), http: Number(opts.httpPort), admin: Number(opts.adminPort) },
+        fallback: opts.fallback,
+        out: process.stdout,
+      });
+      const signal = await untilSignal();
+      process.stdout.write(`\n${signal}: stopping the demo…\n`);
+      await demo.close();
+      process.stdout.write('demo stopped.\n');
+    });
+}

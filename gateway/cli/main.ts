@@ -1,0 +1,16 @@
+// Entry of the `edge-gateway` CLI: parse, run, and turn failures into one clear line and a non-zero exit.
+import { CommanderError } from 'commander';
+import { isGatewayError } from '../../common/errors.js';
+import { buildProgram } from './program.js';
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else {
+    const code = isGatewayError(err) ? ` [${err.code}]` : '';
+    process.stderr.write(`edge-gateway: ${err instanceof Error ? err.message : String(err)}${code}\n`);
+    process.exitCode = 1;
+  }
+}

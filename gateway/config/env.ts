@@ -1,0 +1,85 @@
+// EG_* environment variables override the YAML file; each maps to one config path.
+import type { ConfigIssue } from './issues.js';
+
+type Kind = 'string' | 'int';
+
+/** Documented in the README; `EG_STORE` is handled separately (file:PATH | ssm | none). */
+export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; kind: Kind }> = [
+  { name: 'EG_STAGE', path: ['stage'], kind: 'string' },
+  { name: 'EG_PARAMETER_PREFIX', path: ['prefix'], kind: 'string' },
+  { name: 'EG_SOCKS_HOST', path: ['listeners', 'socks', 'host'], kind: 'string' },
+  { name: 'EG_SOCKS_PORT', path: ['listeners', 'socks', 'port'], kind: 'int' },
+  { name: 'EG_HTTP_PROXY_HOST', path: ['listeners', 'httpProxy', 'host'], kind: 'string' },
+  { name: 'EG_HTTP_PROXY_PORT', path: ['listeners', 'httpProxy', 'port'], kind: 'int' },
+  { name: 'EG_PUBLIC_HOST', path: ['listeners', 'public', 'host'], kind: 'string' },
+  { name: 'EG_PUBLIC_PORT', path: ['listeners', 'public', 'port'], kind: 'int' },
+  { name: 'EG_ADMIN_HOST', path: ['listeners', 'admin', 'host'], kind: 'string' },
+  { name: 'EG_ADMIN_PORT', path: ['listeners', 'admin', 'port'], kind: 'int' },
+  { name: 'EG_ADMIN_TOKEN', path: ['listeners', 'admin', 'token'], kind: 'string' },
+  { name: 'EG_ADMIN_TOKEN_FILE', path: ['listeners', 'admin', 'tokenFile'], kind: 'string' },
+  { name: 'EG_SSM_REGION', path: ['store', 'region'], kind: 'string' },
+  { name: 'EG_SSM_ENDPOINT', path: ['store', 'endpoint'], kind: 'string' },
+  { name: 'EG_REFRESH_INTERVAL_MS', path: ['refreshIntervalMs'], kind: 'int' },
+  { name: 'EG_HANDSHAKE_TIMEOUT_MS', path: ['timeouts', 'handshakeMs'], kind: 'int' },
+  { name: 'EG_CONNECT_TIMEOUT_MS', path: ['timeouts', 'connectMs'], kind: 'int' },
+  { name: 'EG_DRAIN_TIMEOUT_MS', path: ['timeouts', 'drainMs'], kind: 'int' },
+  { name: 'EG_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+];
+
+export interface EnvApplied {
+  raw: Record<string, unknown>;
+  /** Config path → the variable that set it, so errors can say where a bad value came from. */
+  sources: Map<string, string>;
+  issues: ConfigIssue[];
+}
+
+/** Returns a copy of `raw` with overrides applied; never mutates the input. */
+export function applyEnv(raw: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): EnvApplied {
+  const out = structuredClone(raw);
+  const sources = new Map<string, string>();
+  const issues: ConfigIssue[] = [];
+
+  const store = env.EG_STORE?.trim();
+  if (store) {
+    sources.set('store', 'EG_STORE');
+    if (store === 'none') delete out.store;
+    else if (store === 'ssm') out.store = { ...sameTypeStore(out.store, 'ssm'), type: 'ssm' };
+    else if (store.startsWith('file:') && store.length > 5) out.store = { type: 'file', path: store.slice(5) };
+    else issues.push({ path: 'store (EG_STORE)', message: `expected "file:PATH", "ssm" or "none", got "${store}"` });
+  }
+
+  for (const { name, path, kind } of ENV_OVERRIDES) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    const dotted = path.join('.');
+    if (path[0] === 'store' && (out.store as { type?: unknown } | undefined)?.type !== 'ssm') {
+      issues.push({ path: `${dotted} (${name})`, message: 'applies only to the ssm store (set EG_STORE=ssm)' });
+      continue;
+    }
+    let value: string | number = text;
+    if (kind === 'int') {
+      if (!/^\d{1,15}$/.test(text.trim())) {
+        issues.push({ path: `${dotted} (${name})`, message: `expected an integer, got "${text}"` });
+        continue;
+      }
+      value = Number(text.trim());
+    }
+    setPath(out, path, value);
+    sources.set(dotted, name);
+  }
+  return { raw: out, sources, issues };
+}
+
+function sameTypeStore(store: unknown, type: string): Record<string, unknown> {
+  return typeof store === 'object' && store !== null && (store as { type?: unknown }).type === type ? (store as Record<string, unknown>) : {};
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}

@@ -1,0 +1,108 @@
+// Reads the YAML file, applies EG_* overrides, validates, and resolves paths: the only place config is parsed.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { stagePrefix } from '../../common/layout.js';
+import { applyEnv } from './env.js';
+import { ConfigInvalidError, issuesFromZod, type ConfigIssue } from './issues.js';
+import { checkReferences } from './references.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Loads `path` (or only the environment when undefined). Throws ConfigInvalidError (EG_CONFIG_INVALID) naming every bad field. */
+export function loadConfig(path: string | undefined, env: Env = process.env): Config {
+  if (path === undefined) return parseConfig({}, { env, source: 'environment', baseDir: process.cwd() });
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigInvalidError(path, [{ path: '', message: `cannot read config file: ${reason}` }]);
+  }
+  return parseConfig(parseYaml(text, path), { env, source: path, baseDir: dirname(resolve(path)) });
+}
+
+export function parseYaml(text: string, source: string): Record<string, unknown> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigInvalidError(
+      source,
+      doc.errors.map((err) => {
+        const at = lines.linePos(err.pos[0]);
+        return { path: `line ${at.line}, column ${at.col}`, message: `YAML syntax error: ${firstLine(err.message)}` };
+      }),
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigInvalidError(source, [{ path: '', message: 'the config file must be a YAML mapping (key: value)' }]);
+  }
+  return value as Record<string, unknown>;
+}
+
+export interface ParseOptions {
+  env?: Env;
+  /** Named in the error message: the file path or "environment". */
+  source?: string;
+  /** Relative paths (store, key and token files) resolve against this. */
+  baseDir?: string;
+}
+
+export function parseConfig(raw: Record<string, unknown>, options: ParseOptions = {}): Config {
+  const source = options.source ?? 'config';
+  const baseDir = options.baseDir ?? process.cwd();
+  const applied = applyEnv(raw, options.env ?? {});
+  const result = ConfigSchema.safeParse(applied.raw);
+  const issues: ConfigIssue[] = [...applied.issues];
+  if (!result.success) {
+    for (const issue of issuesFromZod(result.error.issues)) {
+      const variable = applied.sources.get(issue.path) ?? applied.sources.get(issue.path.split('.')[0] ?? '');
+      issues.push(variable ? { ...issue, path: `${issue.path} (${variable})` } : issue);
+    }
+    throw new ConfigInvalidError(source, issues);
+  }
+  const parsed = result.data;
+  issues.push(...checkReferences(parsed));
+  const admin = { ...parsed.listeners.admin };
+  if (admin.token === undefined && admin.tokenFile !== undefined) {
+    const token = readToken(resolveFrom(baseDir, admin.tokenFile));
+    if (typeof token === 'string') admin.token = token;
+    else issues.push({ path: 'listeners.admin.tokenFile', message: token.error });
+  }
+  if (issues.length > 0) throw new ConfigInvalidError(source, issues);
+
+  return {
+    ...parsed,
+    prefix: parsed.prefix ?? stagePrefix(parsed.stage),
+    listeners: { ...parsed.listeners, admin },
+    store: parsed.store?.type === 'file' ? { ...parsed.store, path: resolveFrom(baseDir, parsed.store.path) } : parsed.store,
+    tunnelHosts: parsed.tunnelHosts.map((host) =>
+      host.auth.type === 'key' && host.auth.privateKeyPath !== undefined
+        ? { ...host, auth: { ...host.auth, privateKeyPath: resolveFrom(baseDir, host.auth.privateKeyPath) } }
+        : host,
+    ),
+  };
+}
+
+function readToken(path: string): string | { error: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    return { error: `cannot read token file: ${(cause as NodeJS.ErrnoException).code ?? 'unreadable'}` };
+  }
+  const token = text.split('\n')[0]?.trim() ?? '';
+  // Never echo the token itself.
+  return token.length >= 16 ? token : { error: 'token in file must be at least 16 characters' };
+}
+
+function resolveFrom(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,62 @@
+// Runs the credential API (lambdas/server.ts) as a child process: gateway/ never imports lambdas/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GatewayError } from '../../common/errors.js';
+
+/** Repository root: the API entry and the tsx loader are found from here. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ApiProcessOptions {
+  host: string;
+  port: number;
+  /** Extra arguments for lambdas/server.ts. */
+  args?: readonly string[];
+  env?: Readonly<Record<string, string>>;
+  /** Where the child's output goes; 'inherit' shows it on this terminal. */
+  stdio?: 'inherit' | 'pipe' | 'ignore';
+  readyTimeoutMs?: number;
+}
+
+export interface ApiProcess {
+  url: string;
+  child: ChildProcess;
+  /** SIGTERM, then SIGKILL after a grace period; resolves when the child has exited. */
+  close(): Promise<void>;
+}
+
+export async function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
+  const entry = join(REPO_ROOT, 'lambdas', 'server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...(options.args ?? [])], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let done = false;
+  void exited.then(() => (done = true));
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${options.port}`;
+  const close = async (): Promise<void> => {
+    if (done) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (!done) {
+    // Any HTTP answer (even 404) means the server is listening.
+    const up = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+      () => true,
+      () => false,
+    );
+    if (up) return { url, child, close };
+    if (Date.now() > deadline) {
+      await close();
+      throw new GatewayError('EG_INTERNAL', `the API did not start listening on ${url} in time`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new GatewayError('EG_INTERNAL', `the API process exited with code ${String(await exited)} before listening on ${url}`);
+}

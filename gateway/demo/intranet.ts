@@ -1,0 +1,53 @@
+// The demo "intranet" web page: reachable only through the tunnel, it says so when it is reached.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const DEMO_PAGE_TITLE = 'edge-gateway demo intranet';
+export const DEMO_PAGE_MARKER = 'You reached this page through the edge-gateway tunnel.';
+
+export interface DemoIntranet {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function page(): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    `<head><meta charset="utf-8"><title>${DEMO_PAGE_TITLE}</title></head>`,
+    '<body>',
+    `<h1>${DEMO_PAGE_TITLE}</h1>`,
+    `<p>${DEMO_PAGE_MARKER}</p>`,
+    '<p>Path: SOCKS5 client → gateway → pooled SSH → built-in tunnel host → this server.</p>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+export async function startDemoIntranet(host = '127.0.0.1', port = 0): Promise<DemoIntranet> {
+  const body = page();
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  return {
+    host: bound.address,
+    port: bound.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,128 @@
+// `npm start`: demo intranet page → built-in tunnel host → gateway, plus the credential API, with a banner.
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { stringify } from 'yaml';
+import { parseConfig, type ConfigInput } from '../config/index.js';
+import { requestCredential } from '../cli/commands/credential.js';
+import { startTunnelHost } from '../tunnel-host/index.js';
+import { startApiProcess, REPO_ROOT } from './api-process.js';
+import { renderBanner } from './banner.js';
+import { startDemoIntranet } from './intranet.js';
+import { choosePorts } from './ports.js';
+import { loadOrCreateDemoState } from './state.js';
+import { apiArgs, writeDemoPolicy } from './policy.js';
+
+export const DEMO_HOST_NAME = 'intranet.demo';
+export const DEMO_ROUTE = 'demo';
+export const DEMO_TUNNEL_HOST = 'demo-host';
+export const DEMO_GROUP = 'demo';
+const LOOPBACK = '127.0.0.1';
+
+export interface RunDemoOptions {
+  stateDir?: string;
+  ports?: Partial<Record<'socks' | 'api' | 'http' | 'admin', number>>;
+  fallback?: boolean;
+  out?: Writable;
+}
+
+export interface RunningDemo {
+  ports: Record<'socks' | 'api' | 'http' | 'admin', number>;
+  /** The curl line printed in the banner. */
+  banner: string;
+  close(): Promise<void>;
+}
+
+export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo> {
+  const stateDir = resolveDir(options.stateDir ?? '.state/demo');
+  const closers: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.splice(0).reverse()) await closer().catch(() => undefined);
+  };
+  try {
+    const state = await loadOrCreateDemoState(stateDir);
+    const ports = await choosePorts(
+      LOOPBACK,
+      { socks: 1080, api: 8787, http: 8081, admin: 9091, ...options.ports },
+      options.fallback ?? true,
+    );
+    const intranet = await startDemoIntranet(LOOPBACK, 0);
+    closers.push(() => intranet.close());
+    const tunnelHost = await startTunnelHost({
+      host: LOOPBACK,
+      port: 0,
+      hostKey: state.tunnelHostKey,
+      authorizedKeys: [state.gatewayClientPublicKey],
+      allow: [{ host: DEMO_HOST_NAME, ports: [intranet.port] }],
+      hosts: { [DEMO_HOST_NAME]: intranet.host },
+    });
+    closers.push(() => tunnelHost.close());
+
+    const policy = {
+      route: {
+        name: DEMO_ROUTE,
+        description: 'the demo intranet page behind the built-in tunnel host',
+        destinations: [{ host: DEMO_HOST_NAME, ports: [intranet.port] }],
+        via: [DEMO_TUNNEL_HOST],
+        groups: [DEMO_GROUP],
+      },
+      tunnelHost: {
+        name: DEMO_TUNNEL_HOST,
+        address: LOOPBACK,
+        port: tunnelHost.port,
+        username: 'gateway',
+        hostKeyFingerprints: [tunnelHost.hostKeyFingerprint],
+        auth: { type: 'key' as const, privateKeyPath: state.gatewayClientKeyPath },
+        pool: { min: 1, max: 2 },
+      },
+    };
+    const store = await writeDemoPolicy(state, policy);
+
+    const api = await startApiProcess({
+      host: LOOPBACK,
+      port: ports.api,
+      args: apiArgs({ state, host: LOOPBACK, port: ports.api, socks: { host: LOOPBACK, port: ports.socks }, httpPort: ports.http, store }),
+      stdio: 'inherit',
+    });
+    closers.push(() => api.close());
+
+    const raw: ConfigInput = {
+      stage: 'demo',
+      listeners: {
+        socks: { host: LOOPBACK, port: ports.socks },
+        public: { host: LOOPBACK, port: ports.http },
+        admin: { host: LOOPBACK, port: ports.admin, tokenFile: 'gateway-admin-token' },
+      },
+      ...(store ? { store } : { routes: [policy.route], tunnelHosts: [policy.tunnelHost], credentialPublicKeys: [state.credentialPublicKeyPem] }),
+      log: { level: 'warn' },
+    };
+    await writeFile(join(stateDir, 'gateway.yaml'), `# Written by \`edge-gateway demo\` on each run.\n${stringify(raw)}`, { mode: 0o600 });
+    const config = parseConfig(raw as Record<string, unknown>, { source: join(stateDir, 'gateway.yaml'), baseDir: stateDir, env: {} });
+    const { startGateway } = await import('../main.js');
+    const gateway = await startGateway(config);
+    closers.push(() => gateway.close());
+
+    const credential = await requestCredential({ api: api.url, token: state.apiToken, routes: [DEMO_ROUTE] });
+    const pageUrl = `http://${DEMO_HOST_NAME}:${intranet.port}/`;
+    const banner = renderBanner({
+      stateDir,
+      socks: { host: LOOPBACK, port: ports.socks },
+      apiUrl: api.url,
+      gatewayHttpUrl: `http://${LOOPBACK}:${ports.http}`,
+      adminUrl: `http://${LOOPBACK}:${ports.admin}`,
+      tunnelHost: { port: tunnelHost.port, fingerprint: tunnelHost.hostKeyFingerprint },
+      intranet: { name: DEMO_HOST_NAME, address: intranet.host, port: intranet.port },
+      credential,
+      pageUrl,
+    });
+    options.out?.write(banner);
+    return { ports, banner, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function resolveDir(dir: string): string {
+  return isAbsolute(dir) ? dir : resolve(process.cwd() || REPO_ROOT, dir);
+}

@@ -1,0 +1,79 @@
+// The demo's state directory (.state/demo, git-ignored): keys and tokens made on the first run, reused after.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateSshKeyPair } from '../tunnel-host/index.js';
+
+export interface DemoState {
+  dir: string;
+  /** Ed25519 PKCS#8 PEM that signs credentials (only the API reads it). */
+  credentialPrivateKeyPem: string;
+  /** SPKI PEM the gateway verifies credentials with. */
+  credentialPublicKeyPem: string;
+  tunnelHostKey: string;
+  gatewayClientKeyPath: string;
+  gatewayClientPublicKey: string;
+  /** Bearer token of the local API's demo user (may request credentials for the demo route). */
+  apiToken: string;
+  /** Bearer token of the local API's admin. */
+  apiAdminToken: string;
+  /** Bearer token of the gateway admin API. */
+  gatewayAdminToken: string;
+  /** True when this run made the keys. */
+  created: boolean;
+}
+
+type Pair = { privateKey: string; publicKey: string };
+
+/** Reads a key pair from two files, or makes and writes both (0600) when either is missing. */
+async function pair(privatePath: string, publicPath: string, make: () => Pair): Promise<Pair & { created: boolean }> {
+  try {
+    return { privateKey: await readFile(privatePath, 'utf8'), publicKey: (await readFile(publicPath, 'utf8')).trim(), created: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const made = make();
+    await writeFile(privatePath, made.privateKey, { mode: 0o600 });
+    await writeFile(publicPath, `${made.publicKey.trim()}\n`, { mode: 0o600 });
+    return { ...made, publicKey: made.publicKey.trim(), created: true };
+  }
+}
+
+async function secret(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const value = randomBytes(24).toString('base64url');
+    await writeFile(path, `${value}\n`, { mode: 0o600 });
+    return value;
+  }
+}
+
+export async function loadOrCreateDemoState(dir: string): Promise<DemoState> {
+  const keys = join(dir, 'keys');
+  await mkdir(keys, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const signing = await pair(join(keys, 'credential-signing.pem'), join(keys, 'credential-public.pem'), () =>
+    generateKeyPairSync('ed25519', {
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }),
+  );
+  const hostKey = await pair(join(keys, 'tunnel-host-key'), join(keys, 'tunnel-host-key.pub'), () =>
+    generateSshKeyPair('edge-gateway demo tunnel host'),
+  );
+  const gatewayClientKeyPath = join(keys, 'gateway-client-key');
+  const client = await pair(gatewayClientKeyPath, `${gatewayClientKeyPath}.pub`, () => generateSshKeyPair('edge-gateway demo gateway'));
+  return {
+    dir,
+    credentialPrivateKeyPem: signing.privateKey,
+    credentialPublicKeyPem: `${signing.publicKey}\n`,
+    tunnelHostKey: hostKey.privateKey,
+    gatewayClientKeyPath,
+    gatewayClientPublicKey: client.publicKey,
+    apiToken: await secret(join(dir, 'api-token')),
+    apiAdminToken: await secret(join(dir, 'api-admin-token')),
+    gatewayAdminToken: await secret(join(dir, 'gateway-admin-token')),
+    created: signing.created,
+  };
+}

@@ -1,0 +1,144 @@
+// The protocol-neutral connect path: normalise → decide → open a channel. SOCKS, the HTTP proxy and
+// static forwards all come through here, so no destination reaches SSH without a policy decision.
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { GatewayError, PolicyDeniedError, isGatewayError } from '../common/errors.js';
+import type { ErrorCode } from '../common/errors.js';
+import type {
+  ChannelOpener,
+  ClientAddress,
+  ConnectionOutcome,
+  Destination,
+  PolicyDecider,
+  Principal,
+} from './contracts.js';
+
+const MAX_PORT = 65_535;
+/** RFC 1928 carries a name in at most 255 bytes; RFC 1035 labels are at most 63. */
+const MAX_NAME_BYTES = 255;
+const MAX_LABEL_BYTES = 63;
+const NAME_CHARACTERS = /^[a-z0-9_-]+$/;
+// C0 controls (NUL, CR, LF, ...) and DEL: reported by name, they are the classic injection bytes.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+function invalid(reason: string): GatewayError {
+  return new GatewayError('EG_DESTINATION_INVALID', `destination is invalid: ${reason}`);
+}
+
+function canonicalIpv6(address: string): string {
+  if (address.includes('%')) throw invalid('IPv6 zone identifiers are not accepted');
+  // WHATWG URL serialises IPv6 hosts in RFC 5952 canonical form (lower case, longest zero run compressed).
+  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+}
+
+/** IPs in canonical form, names lower-case without one trailing dot; an IP literal sent as a name is an IP. */
+export function normaliseDestination(host: string, port: number): Destination {
+  if (!Number.isInteger(port) || port < 1 || port > MAX_PORT) throw invalid(`port ${port} is out of range`);
+  const family = isIP(host);
+  if (family === 4) return { host, port, kind: 'ipv4' };
+  if (family === 6) return { host: canonicalIpv6(host), port, kind: 'ipv6' };
+  if (CONTROL_CHARACTERS.test(host)) throw invalid('name contains control characters');
+  const name = (host.endsWith('.') ? host.slice(0, -1) : host).toLowerCase();
+  if (name.length === 0) throw invalid('name is empty');
+  if (Buffer.byteLength(host) > MAX_NAME_BYTES) throw invalid(`name is longer than ${MAX_NAME_BYTES} bytes`);
+  for (const label of name.split('.')) {
+    if (label.length === 0) throw invalid('name has an empty label');
+    if (label.length > MAX_LABEL_BYTES) throw invalid(`name has a label longer than ${MAX_LABEL_BYTES} bytes`);
+    if (!NAME_CHARACTERS.test(label)) throw invalid('name has characters outside letters, digits, "-" and "_"');
+  }
+  return { host: name, port, kind: 'domain' };
+}
+
+export function formatDestination(destination: Destination): string {
+  const host = destination.kind === 'ipv6' ? `[${destination.host}]` : destination.host;
+  return `${host}:${destination.port}`;
+}
+
+export interface DialRequest {
+  destination: Destination;
+  principal: Principal;
+  origin: ClientAddress;
+  signal?: AbortSignal;
+}
+
+export interface DialResult {
+  stream: Duplex;
+  route: string;
+  tunnelHost: string;
+}
+
+export interface Dialer {
+  dial(request: DialRequest): Promise<DialResult>;
+}
+
+export interface DialerOptions {
+  policy: PolicyDecider;
+  channels: ChannelOpener;
+  connectTimeoutMs: number;
+}
+
+/** Rejects when the signal aborts, even if the opener ignores the signal; a late stream is destroyed. */
+function raceAbort(opening: Promise<DialResult>, signal: AbortSignal): Promise<DialResult> {
+  if (signal.aborted) {
+    void opening.then((late) => late.stream.destroy(), () => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      void opening.then((late) => late.stream.destroy(), () => undefined);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    opening.then(
+      (result) => (signal.aborted ? result.stream.destroy() : resolve(result)),
+      (err: unknown) => reject(err),
+    ).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export function createDialer(options: DialerOptions): Dialer {
+  return {
+    async dial({ destination, principal, origin, signal }) {
+      const decision = options.policy.decide(destination, principal);
+      if (!decision.allow) throw new PolicyDeniedError(decision.code, decision.reason);
+
+      const timeout = AbortSignal.timeout(options.connectTimeoutMs);
+      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const opening = options.channels
+        .openChannel(destination, decision.via, { origin, signal: combined })
+        .then((channel) => ({ stream: channel.stream, route: decision.route, tunnelHost: channel.host }));
+      try {
+        return await raceAbort(opening, combined);
+      } catch (err) {
+        if (signal?.aborted) throw new GatewayError('EG_SHUTTING_DOWN', undefined, { cause: err });
+        if (timeout.aborted) throw new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
+        if (isGatewayError(err)) throw err;
+        throw new GatewayError('EG_INTERNAL', 'opening the channel failed', { cause: err });
+      }
+    },
+  };
+}
+
+const OUTCOME_FOR_CODE: Partial<Record<ErrorCode, ConnectionOutcome>> = {
+  EG_AUTH_REQUIRED: 'auth_failed',
+  EG_AUTH_FAILED: 'auth_failed',
+  EG_CREDENTIAL_EXPIRED: 'auth_failed',
+  EG_CREDENTIAL_REVOKED: 'auth_failed',
+  EG_CREDENTIAL_MALFORMED: 'auth_failed',
+  EG_CREDENTIAL_BAD_SIGNATURE: 'auth_failed',
+  EG_CREDENTIAL_SOURCE_MISMATCH: 'auth_failed',
+  EG_POLICY_DENIED: 'denied',
+  EG_DESTINATION_FORBIDDEN: 'denied',
+  EG_DESTINATION_INVALID: 'client_error',
+  EG_PROTOCOL: 'client_error',
+  EG_HANDSHAKE_TIMEOUT: 'client_error',
+  EG_COMMAND_UNSUPPORTED: 'client_error',
+  EG_LIMIT_EXCEEDED: 'limit',
+  EG_SHUTTING_DOWN: 'shutdown',
+};
+
+/** The audit outcome of a connection that failed with `code`; SSH-side failures are tunnel errors. */
+export function outcomeFor(code: ErrorCode): ConnectionOutcome {
+  return OUTCOME_FOR_CODE[code] ?? 'tunnel_error';
+}

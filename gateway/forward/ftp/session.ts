@@ -1,0 +1,134 @@
+// One proxied FTP control connection: lines pass through unchanged except PASV/EPSV replies and PORT/EPRT commands,
+// which are rewritten so every data connection also rides the tunnel (RFC 959 §4.1.2, RFC 2428).
+import { isIPv4 } from 'node:net';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { TunnelPools } from '../../contracts.js';
+import {
+  REPLY,
+  formatEprtCommand,
+  formatEpsvReply,
+  formatPasvReply,
+  formatPortCommand,
+  parseCommand,
+  parseEprtCommand,
+  parseEpsvReply,
+  parsePasvReply,
+  parsePortCommand,
+  parseReplyLine,
+  passiveTarget,
+} from './codec.js';
+import { openActiveBind, openPassiveListener, type DataChannelDeps } from './data-channels.js';
+import { LineSplitter } from './line-splitter.js';
+
+export interface ActiveModeOptions {
+  /** Address bound on the tunnel host for the server's data connection (GatewayPorts clientspecified unless loopback). */
+  bindAddress: string;
+  /** The tunnel host's address as the FTP server sees it, sent in PORT/EPRT. */
+  announceAddress: string;
+}
+
+export interface FtpSessionOptions {
+  client: Socket;
+  server: Duplex;
+  tunnelHost: string;
+  /** The control connection's target host (name or IP), as dialled from the tunnel host. */
+  serverHost: string;
+  active?: ActiveModeOptions;
+  pools: Pick<TunnelPools, 'openChannel' | 'forwardIn'>;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/** After one side closed, the other is cut if it has not closed by then. */
+const LINGER_MS = 5_000;
+
+export function plainAddress(address: string | undefined): string {
+  return (address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+}
+
+/** Runs the session until either side closes; resolves then. */
+export function runFtpSession(options: FtpSessionOptions): Promise<void> {
+  const { client, server, log } = options;
+  const clientAddress = plainAddress(client.remoteAddress);
+  const localAddress = plainAddress(client.localAddress);
+  const data: DataChannelDeps = { pools: options.pools, log, tunnelHost: options.tunnelHost, clientAddress, signal: options.signal };
+  const toClient = (line: string): void => void client.write(`${line}\r\n`, 'latin1');
+  const toServer = (line: string): void => void server.write(`${line}\r\n`, 'latin1');
+  let multiLineCode: number | undefined;
+
+  const onReply = async (line: string): Promise<void> => {
+    const reply = parseReplyLine(line);
+    if (multiLineCode !== undefined) {
+      if (reply && reply.code === multiLineCode && !reply.continues) multiLineCode = undefined;
+      return toClient(line);
+    }
+    if (reply?.continues) multiLineCode = reply.code;
+    if (reply?.code === REPLY.ENTERING_PASSIVE && !reply.continues) {
+      const announced = parsePasvReply(reply.text);
+      const target = announced && passiveTarget(announced, options.serverHost);
+      if (!target || !isIPv4(localAddress)) return toClient(`${REPLY.CANT_OPEN_DATA} Passive reply refused by the gateway`);
+      const port = await openPassiveListener(data, localAddress, target);
+      return toClient(formatPasvReply(localAddress, port));
+    }
+    if (reply?.code === REPLY.ENTERING_EXTENDED_PASSIVE && !reply.continues) {
+      const serverPort = parseEpsvReply(reply.text);
+      if (serverPort === undefined) return toClient(`${REPLY.CANT_OPEN_DATA} Extended passive reply refused by the gateway`);
+      const port = await openPassiveListener(data, localAddress, { host: options.serverHost, port: serverPort });
+      return toClient(formatEpsvReply(port));
+    }
+    toClient(line);
+  };
+
+  const onCommand = async (line: string): Promise<void> => {
+    const { verb, arg } = parseCommand(line);
+    if (verb !== 'PORT' && verb !== 'EPRT') return toServer(line);
+    const requested = verb === 'PORT' ? parsePortCommand(arg) : parseEprtCommand(arg);
+    if (!requested) return toClient(`${REPLY.SYNTAX_ERROR_ARGS} Syntax error in ${verb} parameters`);
+    if (!options.active) return toClient('502 Active mode is not available through this gateway; use passive mode');
+    if (plainAddress(requested.host) !== clientAddress) return toClient(`${REPLY.SYNTAX_ERROR_ARGS} ${verb} must name the client's own address`);
+    const binding = await openActiveBind(data, options.active.bindAddress, requested.port);
+    const announce = options.active.announceAddress;
+    toServer(verb === 'PORT' && isIPv4(announce) ? formatPortCommand(announce, binding.port) : formatEprtCommand(announce, binding.port));
+  };
+
+  return new Promise((resolve) => {
+    const destroyBoth = (): void => {
+      client.destroy();
+      server.destroy();
+    };
+    let open = 2;
+    const onClose = (): void => {
+      if (--open === 0) resolve();
+      else setTimeout(destroyBoth, LINGER_MS).unref(); // the other side gets a moment to flush, then goes too
+    };
+    const feed = (source: Duplex, other: Duplex, splitter: LineSplitter, onLine: (line: string) => Promise<void>) => {
+      let queue = Promise.resolve();
+      source.on('data', (chunk: Buffer) => {
+        const { lines, overflow } = splitter.push(chunk);
+        if (overflow) {
+          log.warn({ tunnelHost: options.tunnelHost }, 'ftp control line too long; closing the session');
+          return destroyBoth();
+        }
+        if (lines.length === 0) return;
+        source.pause(); // lines are handled in order; data waits meanwhile (backpressure)
+        queue = queue
+          .then(async () => {
+            for (const line of lines) await onLine(line);
+          })
+          .catch((err: unknown) => {
+            log.warn({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, 'ftp control handling failed');
+            destroyBoth();
+          })
+          .finally(() => source.resume());
+      });
+      source.once('end', () => void queue.then(() => other.end()));
+      source.on('error', destroyBoth);
+      source.once('close', onClose);
+      source.resume(); // the caller may have paused it while the channel opened
+    };
+    feed(client, server, new LineSplitter(), onCommand);
+    feed(server, client, new LineSplitter(), onReply);
+  });
+}

@@ -1,0 +1,53 @@
+// A TCP listener that tracks its client sockets: close() stops accepting and waits, destroy() cuts them.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { GatewayError } from '../../common/errors.js';
+import type { Endpoint } from './types.js';
+
+export class TrackedListener {
+  readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+  private closing: Promise<void> | undefined;
+
+  constructor(onConnection: (socket: Socket) => void) {
+    this.server = createServer({ noDelay: true }, (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      onConnection(socket);
+    });
+  }
+
+  listen(endpoint: Endpoint): Promise<Endpoint> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(new GatewayError('EG_CONFIG_INVALID', `cannot listen on ${endpoint.host}:${endpoint.port}: ${err.message}`, { cause: err }));
+      this.server.once('error', onError);
+      this.server.listen(endpoint.port, endpoint.host, () => {
+        this.server.off('error', onError);
+        resolve(this.address());
+      });
+    });
+  }
+
+  address(): Endpoint {
+    const info = this.server.address() as AddressInfo | null;
+    return { host: info?.address ?? '', port: info?.port ?? 0 };
+  }
+
+  get listening(): boolean {
+    return this.server.listening;
+  }
+
+  /** Stops accepting; resolves once every client connection has ended. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= new Promise((resolve) => {
+      if (!this.server.listening && this.sockets.size === 0) return resolve();
+      this.server.close(() => resolve());
+    });
+    return this.closing;
+  }
+
+  /** Stops accepting and cuts every client connection now. */
+  destroy(err?: Error): void {
+    void this.close();
+    for (const socket of this.sockets) socket.destroy(err);
+  }
+}

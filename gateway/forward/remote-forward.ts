@@ -1,0 +1,82 @@
+// Static remote forward (`ssh -R`): a port bound on the tunnel host whose connections reach `target` on our side.
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { errorCodeOf } from '../../common/errors.js';
+import { outcomeFor } from '../dial.js';
+import { PipeError, pipeBoth } from '../pipe.js';
+import type { ClientAddress, RemoteBinding } from '../contracts.js';
+import type { Endpoint, ForwardDeps } from './types.js';
+
+export interface RemoteForwardOptions extends ForwardDeps {
+  name: string;
+  /** Tunnel host that binds the port. */
+  host: string;
+  /** Address and port on the tunnel host (port 0: the host picks one). */
+  listen: Endpoint;
+  /** Where incoming connections go, on the gateway's side. */
+  target: Endpoint;
+}
+
+export class RemoteForward {
+  readonly name: string;
+  private binding: RemoteBinding | undefined;
+  private readonly streams = new Set<Duplex>();
+  private closed = false;
+
+  constructor(private readonly options: RemoteForwardOptions) {
+    this.name = options.name;
+  }
+
+  async start(): Promise<Endpoint> {
+    const { host, listen } = this.options;
+    this.binding = await this.options.pools.forwardIn(host, listen.host, listen.port, (stream, peer) => void this.handle(stream, peer));
+    return this.address();
+  }
+
+  address(): Endpoint {
+    return { host: this.binding?.bindAddress ?? this.options.listen.host, port: this.binding?.port ?? this.options.listen.port };
+  }
+
+  connections(): number {
+    return this.streams.size;
+  }
+
+  private async handle(stream: Duplex, peer: ClientAddress): Promise<void> {
+    const { target, log, audit } = this.options;
+    const started = Date.now();
+    const conn = randomUUID();
+    const destination = `${target.host}:${target.port}`;
+    this.streams.add(stream);
+    stream.on('error', () => undefined);
+    let totals = { bytesUp: 0, bytesDown: 0 };
+    try {
+      const local = connect({ host: target.host, port: target.port, noDelay: true });
+      await new Promise<void>((resolve, reject) => {
+        local.once('connect', resolve).once('error', reject);
+      });
+      totals = await pipeBoth(stream, local);
+      audit?.({ conn, protocol: 'forward', source: `${this.options.host}:${peer.address}:${peer.port}`, destination, route: this.name, tunnelHost: this.options.host, ...totals, durationMs: Date.now() - started, outcome: 'ok' });
+    } catch (err) {
+      stream.destroy();
+      if (err instanceof PipeError) totals = { bytesUp: err.bytesUp, bytesDown: err.bytesDown };
+      const code = err instanceof PipeError ? err.code : 'EG_CHANNEL_REFUSED';
+      log.warn({ conn, forward: this.name, dst: destination, code: errorCodeOf(err) }, 'remote forward connection failed');
+      audit?.({ conn, protocol: 'forward', source: `${this.options.host}:${peer.address}:${peer.port}`, destination, route: this.name, tunnelHost: this.options.host, ...totals, durationMs: Date.now() - started, outcome: outcomeFor(code), code });
+    } finally {
+      this.streams.delete(stream);
+    }
+  }
+
+  /** Unbinds the port; live connections finish on their own. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.binding?.close();
+  }
+
+  destroy(err?: Error): void {
+    void this.close().catch(() => undefined);
+    for (const stream of this.streams) stream.destroy(err);
+  }
+}

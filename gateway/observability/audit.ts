@@ -1,0 +1,47 @@
+// One `audit` line per client connection (who, where, route, tunnel host, bytes, duration, outcome) plus its counters.
+import type { AuditRecord } from '../contracts.js';
+import type { Logger } from './logger.js';
+import type { GatewayMetrics } from './metrics.js';
+
+export type AuditSink = (record: AuditRecord) => void;
+
+export function createAuditSink(log: Logger, metrics: GatewayMetrics): AuditSink {
+  const audit = log.child({ kind: 'audit' });
+  return (record) => {
+    metrics.connections.inc({ protocol: record.protocol, outcome: record.outcome });
+    if (record.bytesUp > 0) metrics.bytes.inc({ direction: 'up' }, record.bytesUp);
+    if (record.bytesDown > 0) metrics.bytes.inc({ direction: 'down' }, record.bytesDown);
+    if (record.outcome === 'auth_failed') metrics.authFailures.inc({ code: record.code ?? 'EG_AUTH_FAILED' });
+    if (record.outcome === 'limit') metrics.limitHits.inc({ limit: limitKind(record.reason) });
+    if (record.outcome === 'tunnel_error' && record.tunnelHost !== undefined) {
+      metrics.channelOpenFailures.inc({ host: record.tunnelHost, code: record.code ?? 'EG_INTERNAL' });
+    }
+    // Copy field by field: a record is never spread into the log, so nothing unexpected rides along.
+    const line = {
+      conn: record.conn,
+      protocol: record.protocol,
+      subject: record.subject,
+      source: record.source,
+      destination: record.destination,
+      route: record.route,
+      tunnelHost: record.tunnelHost,
+      bytesUp: record.bytesUp,
+      bytesDown: record.bytesDown,
+      durationMs: record.durationMs,
+      outcome: record.outcome,
+      code: record.code,
+      reason: record.reason,
+    };
+    if (record.outcome === 'tunnel_error') audit.warn(line, 'audit');
+    else audit.info(line, 'audit');
+  };
+}
+
+/** A bounded label from the limiter's reason text (the text itself carries addresses: unbounded cardinality). */
+function limitKind(reason: string | undefined): string {
+  if (reason === undefined) return 'other';
+  if (/authentication/i.test(reason)) return 'auth_failures';
+  if (/^source\b/i.test(reason)) return 'per_source';
+  if (/^subject\b/i.test(reason)) return 'per_subject';
+  return 'other';
+}

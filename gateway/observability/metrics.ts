@@ -1,0 +1,114 @@
+// Prometheus metrics on a registry owned by one gateway (never the global default), so tests can run several.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { TunnelHostStatus } from '../contracts.js';
+
+const PREFIX = 'edge_gateway_';
+
+export type PoolStatusSource = () => readonly TunnelHostStatus[];
+
+export interface GatewayMetrics {
+  registry: Registry;
+  /** Client connections by protocol and outcome (counted once, when the connection ends). */
+  connections: Counter<'protocol' | 'outcome'>;
+  /** Client connections open right now. */
+  activeConnections: Gauge<'protocol'>;
+  /** Payload bytes; up = client → destination, down = destination → client. */
+  bytes: Counter<'direction'>;
+  authFailures: Counter<'code'>;
+  policyReloads: Counter<'result'>;
+  /** Version of the policy in force (the store's version parameter; 0 for inline config). */
+  policyVersion: Gauge;
+  /** From accept to the SOCKS reply being sent. */
+  handshakeSeconds: Histogram<'protocol' | 'outcome'>;
+  limitHits: Counter<'limit'>;
+  channelOpenFailures: Counter<'host' | 'code'>;
+  /** Where the tunnel gauges read from at scrape time; set once the pools exist. */
+  watchPools(source: PoolStatusSource): void;
+  /** Prometheus text exposition. */
+  render(): Promise<string>;
+  contentType: string;
+}
+
+export interface MetricsOptions {
+  /** Process metrics (cpu, memory, fds, event loop). Default true. */
+  processMetrics?: boolean;
+  /** Labels on every series, e.g. { gateway: "gw-1" }. */
+  defaultLabels?: Record<string, string>;
+}
+
+export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  let poolStatus: PoolStatusSource = () => [];
+
+  new Gauge({
+    name: `${PREFIX}tunnel_channels_active`,
+    help: 'Open direct-tcpip channels per tunnel host.',
+    labelNames: ['host'],
+    registers,
+    collect() {
+      this.reset();
+      for (const host of poolStatus()) this.set({ host: host.host }, host.connections.reduce((sum, c) => sum + c.channels, 0));
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}tunnel_host_healthy`,
+    help: '1 when the tunnel host has at least one ready SSH connection, else 0.',
+    labelNames: ['host'],
+    registers,
+    collect() {
+      this.reset();
+      for (const host of poolStatus()) this.set({ host: host.host }, host.healthy ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}tunnel_connections`,
+    help: 'SSH connections per tunnel host and state.',
+    labelNames: ['host', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const host of poolStatus()) {
+        for (const state of ['connecting', 'ready'] as const) {
+          this.set({ host: host.host, state }, host.connections.filter((c) => c.state === state).length);
+        }
+      }
+    },
+  });
+
+  return {
+    registry,
+    connections: new Counter({
+      name: `${PREFIX}connections_total`,
+      help: 'Client connections by protocol and outcome.',
+      labelNames: ['protocol', 'outcome'],
+      registers,
+    }),
+    activeConnections: new Gauge({ name: `${PREFIX}active_connections`, help: 'Client connections open now.', labelNames: ['protocol'], registers }),
+    bytes: new Counter({ name: `${PREFIX}bytes_total`, help: 'Payload bytes by direction (up: client to destination).', labelNames: ['direction'], registers }),
+    authFailures: new Counter({ name: `${PREFIX}auth_failures_total`, help: 'Refused authentications by error code.', labelNames: ['code'], registers }),
+    policyReloads: new Counter({ name: `${PREFIX}policy_reloads_total`, help: 'Policy reload attempts by result.', labelNames: ['result'], registers }),
+    policyVersion: new Gauge({ name: `${PREFIX}policy_version`, help: 'Version of the policy in force.', registers }),
+    handshakeSeconds: new Histogram({
+      name: `${PREFIX}handshake_seconds`,
+      help: 'Client handshake latency, accept to reply.',
+      labelNames: ['protocol', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    limitHits: new Counter({ name: `${PREFIX}limit_hits_total`, help: 'Connections refused by a limit.', labelNames: ['limit'], registers }),
+    channelOpenFailures: new Counter({
+      name: `${PREFIX}channel_open_failures_total`,
+      help: 'Channel opens that failed, by tunnel host and code.',
+      labelNames: ['host', 'code'],
+      registers,
+    }),
+    watchPools(source) {
+      poolStatus = source;
+    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

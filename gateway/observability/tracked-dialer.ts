@@ -1,0 +1,42 @@
+// Wraps a Dialer so every carried connection shows in the live table until its channel closes.
+import type { Duplex } from 'node:stream';
+import { formatDestination, type Dialer } from '../dial.js';
+import type { ConnectionTable, LiveConnection } from './connections.js';
+
+export function trackDialer(dialer: Dialer, table: ConnectionTable, protocol: LiveConnection['protocol']): Dialer {
+  let sequence = 0;
+  return {
+    async dial(request) {
+      const result = await dialer.dial(request);
+      const origin = request.origin;
+      const tracked = table.track({
+        id: `${protocol}-${(++sequence).toString(36)}`,
+        protocol,
+        source: origin.address.includes(':') ? `[${origin.address}]:${origin.port}` : `${origin.address}:${origin.port}`,
+        subject: request.principal.subject,
+        destination: formatDestination(request.destination),
+        route: result.route,
+        tunnelHost: result.tunnelHost,
+      });
+      countBytes(result.stream, tracked.entry);
+      if (result.stream.destroyed) tracked.end();
+      else result.stream.once('close', () => tracked.end());
+      return result;
+    },
+  };
+}
+
+/**
+ * Counts bytes without touching the flow: a 'data' listener is added only once the stream is piped
+ * (adding one earlier would switch the channel to flowing mode and lose bytes before the pipe exists).
+ * `pipe()` emits 'pipe' on its destination: the channel learns its source (the client), and the client
+ * learns when the channel is piped into it.
+ */
+function countBytes(channel: Duplex, entry: LiveConnection): void {
+  channel.once('pipe', (client: Duplex) => {
+    client.on('data', (chunk: Buffer) => (entry.bytesUp += chunk.length));
+    client.on('pipe', (source: unknown) => {
+      if (source === channel) channel.on('data', (chunk: Buffer) => (entry.bytesDown += chunk.length));
+    });
+  });
+}

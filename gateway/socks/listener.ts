@@ -1,0 +1,261 @@
+// The SOCKS5 listener: accepts clients, runs the handshake through socksv5 (patched, see
+// docs/socksv5-fixes.md) and hands each authenticated CONNECT to `onConnect`. Sole socksv5 importer.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import socksv5 from 'socksv5';
+import { ERROR_CODES, GatewayError } from '../../common/errors.js';
+import type { ErrorCode } from '../../common/errors.js';
+import type { AuditRecord, Authenticator, ClientAddress, ConnectionOutcome, Principal } from '../contracts.js';
+import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
+import { formatClient } from './connect.js';
+import type { AuditSink, SocksConnectHandler } from './connect.js';
+import { AUTH_METHOD, REPLY, replyFor } from './replies.js';
+
+export interface SocksListenerLimits {
+  connections?: ConnectionLimits;
+  authFailures?: AuthFailureLimiter;
+}
+
+export interface SocksListenerOptions {
+  host: string;
+  port: number;
+  authenticator: Authenticator;
+  onConnect: SocksConnectHandler;
+  /** Receives the audit line of every connection that never reached `onConnect`. */
+  audit: AuditSink;
+  log: Logger;
+  /** From TCP accept to a complete request; slower clients are closed (slowloris). */
+  handshakeTimeoutMs: number;
+  /** How long close() lets live transfers run before destroying them. Default 30 s. */
+  drainTimeoutMs?: number;
+  limits?: SocksListenerLimits;
+}
+
+interface Failure {
+  outcome: ConnectionOutcome;
+  code: ErrorCode;
+  reason: string;
+}
+
+interface LiveConnection {
+  conn: string;
+  client: ClientAddress;
+  log: Logger;
+  started: number;
+  timer: NodeJS.Timeout;
+  abort: AbortController;
+  principal?: Principal;
+  /** Set once the request went to onConnect, which then writes the audit line. */
+  handedOff: boolean;
+  failure?: Failure;
+  /** Resolves when the socket closed and onConnect (if any) settled. */
+  done: Promise<void>;
+}
+
+const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+function failure(outcome: ConnectionOutcome, code: ErrorCode, reason: string = ERROR_CODES[code]): Failure {
+  return { outcome, code, reason };
+}
+
+export class SocksListener {
+  readonly #options: SocksListenerOptions;
+  readonly #server: Server;
+  readonly #socks: socksv5.Server;
+  readonly #live = new Map<Socket, LiveConnection>();
+  readonly #idPrefix = randomBytes(3).toString('hex');
+  #sequence = 0;
+  #closing: Promise<void> | undefined;
+  #destroyed = false;
+
+  constructor(options: SocksListenerOptions) {
+    this.#options = options;
+    this.#socks = new socksv5.Server({ authsFor: (socket) => this.#authsFor(socket) });
+    this.#socks.on('connection', (info, accept, deny, socket) => this.#onRequest(info, accept, deny, socket));
+    this.#socks.on('handshakeError', (err, socket) => {
+      const live = this.#live.get(socket);
+      if (!live) return;
+      const code: ErrorCode = err.command ? 'EG_COMMAND_UNSUPPORTED' : 'EG_PROTOCOL';
+      live.failure ??= failure('client_error', code, err.message);
+    });
+    // allowHalfOpen: a client's FIN must not end our side while the response is still flowing.
+    this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.acceptSocket(socket));
+  }
+
+  listen(): Promise<{ address: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host: this.#options.host, port: this.#options.port }, () => {
+        this.#server.off('error', reject);
+        this.#server.on('error', (err) => this.#options.log.error({ err }, 'socks listener error'));
+        const bound = this.#server.address();
+        if (bound === null || typeof bound === 'string') return reject(new GatewayError('EG_INTERNAL', 'no TCP address'));
+        this.#options.log.info({ address: bound.address, port: bound.port }, 'socks listening');
+        resolve({ address: bound.address, port: bound.port });
+      });
+    });
+  }
+
+  /** Live client connections (handshaking or transferring). */
+  get connections(): number {
+    return this.#live.size;
+  }
+
+  /** Serves one connected socket; the TCP server calls it, tests may too. */
+  acceptSocket(socket: Socket): void {
+    if (this.#closing || this.#destroyed) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay?.(true);
+    const conn = `${this.#idPrefix}-${(++this.#sequence).toString(36)}`;
+    const client = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const log = this.#options.log.child({ conn });
+    let markClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (markClosed = resolve));
+    const timer = setTimeout(() => {
+      live.failure ??= failure('client_error', 'EG_HANDSHAKE_TIMEOUT');
+      socket.destroy();
+    }, this.#options.handshakeTimeoutMs);
+    const live: LiveConnection = {
+      conn, client, log, timer, started: performance.now(), abort: new AbortController(), handedOff: false, done: closed,
+    };
+    this.#live.set(socket, live);
+    socket.on('error', (err) => log.debug({ err }, 'client socket error'));
+    socket.on('end', () => {
+      if (live.handedOff) return;
+      live.failure ??= failure('client_error', 'EG_PROTOCOL', 'client closed during the handshake');
+      socket.destroy();
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      markClosed();
+      if (!live.handedOff) this.#auditHandshake(live);
+      void live.done.then(() => this.#live.delete(socket));
+    });
+    this.#socks.handleConnection(socket);
+  }
+
+  #authsFor(socket: Socket): socksv5.AuthHandler[] {
+    const live = this.#live.get(socket);
+    if (!live || this.#destroyed) return [];
+    const { authenticator, limits } = this.#options;
+    if (limits?.authFailures?.isBlocked(live.client.address)) {
+      live.failure = failure('limit', 'EG_LIMIT_EXCEEDED', 'too many authentication failures from this source');
+      return []; // RFC 1928: X'FF' no acceptable methods, then close
+    }
+    // A fresh handler per connection: socksv5 0.0.6 shared the credentials being read across clients.
+    const handlers = [
+      socksv5.auth.UserPassword((user, password, answer) => {
+        const result = authenticator.withPassword(user, password, live.client);
+        if (result.ok) {
+          live.principal = result.principal;
+        } else {
+          live.failure = failure('auth_failed', result.code, result.reason);
+          limits?.authFailures?.recordFailure(live.client.address);
+        }
+        answer(result.ok); // synchronously: socksv5 re-attaches its parser in this callback
+      }),
+    ];
+    const anonymous = authenticator.withoutCredentials(live.client);
+    if (anonymous.ok) {
+      handlers.push({
+        METHOD: AUTH_METHOD.NO_AUTHENTICATION,
+        server: (_stream, done) => {
+          live.principal = anonymous.principal;
+          done(true);
+        },
+      });
+    } else {
+      live.failure = failure('auth_failed', anonymous.code, anonymous.reason);
+    }
+    return handlers;
+  }
+
+  #onRequest(info: socksv5.RequestInfo, accept: socksv5.Accept, deny: socksv5.Deny, socket: Socket): void {
+    const live = this.#live.get(socket);
+    if (!live || !live.principal) return deny(REPLY.GENERAL_FAILURE);
+    clearTimeout(live.timer);
+    live.failure = undefined;
+    const refuse = (fail: Failure) => {
+      live.failure = fail;
+      deny(replyFor(fail.code));
+    };
+    if (this.#closing || this.#destroyed) return refuse(failure('shutdown', 'EG_SHUTTING_DOWN'));
+    const grant = this.#options.limits?.connections?.tryAcquire(live.client.address, live.principal.subject);
+    if (grant && !grant.ok) {
+      live.log.info({ reason: grant.reason }, 'connection limit reached');
+      return refuse(failure('limit', 'EG_LIMIT_EXCEEDED', grant.reason));
+    }
+    live.handedOff = true;
+    const handling = this.#options
+      .onConnect({
+        conn: live.conn,
+        client: live.client,
+        principal: live.principal,
+        host: info.dstAddr,
+        port: info.dstPort,
+        log: live.log,
+        signal: live.abort.signal,
+        accept: () => accept(true),
+        refuse: (reply) => deny(reply),
+      })
+      .catch((err: unknown) => {
+        live.log.error({ err }, 'connect handler failed');
+        socket.destroy();
+      })
+      .finally(() => {
+        if (grant?.ok) grant.release();
+      });
+    live.done = Promise.all([live.done, handling]).then(() => undefined);
+  }
+
+  #auditHandshake(live: LiveConnection): void {
+    const fail = live.failure ?? failure('client_error', 'EG_PROTOCOL', 'connection closed during the handshake');
+    const record: AuditRecord = {
+      conn: live.conn,
+      protocol: 'socks5',
+      source: formatClient(live.client),
+      bytesUp: 0,
+      bytesDown: 0,
+      durationMs: Math.round(performance.now() - live.started),
+      outcome: fail.outcome,
+      code: fail.code,
+      reason: fail.reason,
+    };
+    if (live.principal) record.subject = live.principal.subject;
+    live.log.info({ outcome: fail.outcome, code: fail.code, reason: fail.reason }, 'handshake failed');
+    this.#options.audit(record);
+  }
+
+  /** Stops accepting, lets live connections finish up to the drain timeout, then destroys the rest. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#server.close();
+      const drained = Promise.all([...this.#live.values()].map((live) => live.done));
+      const drainMs = this.#options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), drainMs)));
+      const result = await Promise.race([drained, expired]);
+      clearTimeout(timer);
+      if (result === 'expired') this.destroy();
+      await drained;
+    })();
+    return this.#closing;
+  }
+
+  /** Closes the port and every client connection now. */
+  destroy(err?: Error): void {
+    if (!this.#destroyed) {
+      this.#destroyed = true;
+      this.#server.close();
+    }
+    const reason = err ?? new GatewayError('EG_SHUTTING_DOWN');
+    for (const [socket, live] of this.#live) {
+      live.abort.abort(reason);
+      socket.destroy();
+    }
+  }
+}

@@ -1,0 +1,248 @@
+// One ssh2 Client to one tunnel host, wrapped: promises out, AbortSignal in, ssh2 errors turned into ours.
+import { connect as netConnect } from 'node:net';
+import { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { Client, type ClientChannel, type ConnectConfig, type TcpConnectionDetails } from 'ssh2';
+import { GatewayError } from '../../common/errors.js';
+import type { TunnelHost } from '../../common/schema/index.js';
+import type { ClientAddress, TunnelConnectionStatus } from '../contracts.js';
+import { channelOpenError, connectionError } from './errors.js';
+import { createHostKeyCheck } from './host-key.js';
+import type { TunnelIdentity } from './identity.js';
+
+export type ConnectionState = TunnelConnectionStatus['state'];
+
+/** A connection the tunnel host opened to us for a port we asked it to listen on (tcpip-forward). */
+export interface IncomingForward {
+  details: TcpConnectionDetails;
+  accept(): ClientChannel;
+  reject(): void;
+}
+
+export interface TunnelConnectionOptions {
+  id: string;
+  host: TunnelHost;
+  identity: TunnelIdentity;
+  log: Logger;
+  /** Called once when the connection is gone (after ready or not); `err` is why, undefined after close(). */
+  onClosed?: (connection: TunnelConnection, err: GatewayError | undefined) => void;
+  /** Called for each forwarded-tcpip channel; unclaimed ones are rejected. */
+  onIncoming?: (connection: TunnelConnection, incoming: IncomingForward) => void;
+}
+
+export interface ChannelTarget {
+  /** IP literal or a name, passed unresolved: names resolve on the tunnel host. */
+  host: string;
+  port: number;
+}
+
+export class TunnelConnection {
+  readonly id: string;
+  readonly host: TunnelHost;
+  #client = new Client();
+  #state: ConnectionState = 'connecting';
+  #channels = new Set<ClientChannel>();
+  #pending = 0;
+  #draining = false;
+  #lastError: GatewayError | undefined;
+  #closedPromise: Promise<void>;
+  #resolveClosed!: () => void;
+  #options: TunnelConnectionOptions;
+  #log: Logger;
+
+  constructor(options: TunnelConnectionOptions) {
+    this.id = options.id;
+    this.host = options.host;
+    this.#options = options;
+    this.#log = options.log.child({ tunnelHost: options.host.name, sshConn: options.id });
+    this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Channels open or being opened: what least-loaded placement compares. */
+  get load(): number {
+    return this.#channels.size + this.#pending;
+  }
+
+  get accepting(): boolean {
+    return this.#state === 'ready' && !this.#draining && this.load < this.host.pool.maxChannelsPerConnection;
+  }
+
+  status(): TunnelConnectionStatus {
+    return { id: this.id, state: this.#state, channels: this.#channels.size };
+  }
+
+  /** Resolves once authenticated; rejects with EG_TUNNEL_* and leaves the connection closed. */
+  connect(): Promise<void> {
+    const { host } = this;
+    const check = createHostKeyCheck(host.hostKeyFingerprints);
+    // ssh2 never sets TCP_NODELAY on its transport: without it every short exchange waits ~40 ms.
+    const sock = netConnect({ host: host.address, port: host.port, noDelay: true });
+    const client = this.#client;
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      client.on('error', (err) => {
+        const mapped = check.mismatched()
+          ? new GatewayError('EG_TUNNEL_HOSTKEY_MISMATCH', `tunnel host "${host.name}" presented ${check.presented()}, not a pinned key`, { cause: err })
+          : connectionError(err, `tunnel host "${host.name}"`);
+        this.#lastError ??= mapped;
+        if (mapped.code === 'EG_TUNNEL_HOSTKEY_MISMATCH') this.#log.error({ err: mapped, presented: check.presented() }, 'host key mismatch: connection refused');
+        else this.#log.warn({ err: mapped }, ready ? 'ssh connection error' : 'ssh connect failed');
+      });
+      client.on('ready', () => {
+        ready = true;
+        this.#state = 'ready';
+        this.#log.info({ presented: check.presented() }, 'ssh connection ready');
+        if (host.interactiveNoDelay) this.#holdInteractiveSession();
+        resolve();
+      });
+      client.on('tcp connection', (details, accept, rejectIncoming) => {
+        if (!this.#options.onIncoming) return void rejectIncoming();
+        this.#options.onIncoming(this, { details, accept: () => this.#track(accept()), reject: rejectIncoming });
+      });
+      client.on('close', () => {
+        this.#state = 'closed';
+        const err = this.#draining ? undefined : (this.#lastError ?? new GatewayError('EG_TUNNEL_UNAVAILABLE', `tunnel host "${host.name}": connection closed`));
+        // Fail in-flight channels instead of letting them look like a clean end of stream.
+        // (ssh2's Channel#destroy() only sends CHANNEL_CLOSE, so use the stream's own destroy to carry the error.)
+        const lost = err ?? new GatewayError('EG_TUNNEL_UNAVAILABLE', 'ssh connection closed');
+        for (const channel of this.#channels) Duplex.prototype.destroy.call(channel, lost);
+        this.#channels.clear();
+        if (!ready) reject(err ?? new GatewayError('EG_TUNNEL_UNAVAILABLE', `tunnel host "${host.name}": closed before ready`));
+        else this.#log.info({ err }, 'ssh connection closed');
+        this.#resolveClosed();
+        this.#options.onClosed?.(this, err);
+      });
+      const config: ConnectConfig = {
+        sock,
+        username: host.username,
+        hostVerifier: (key: Buffer) => check.verify(key),
+        keepaliveInterval: host.keepaliveIntervalMs,
+        keepaliveCountMax: host.keepaliveCountMax,
+        readyTimeout: host.connectTimeoutMs,
+        ...this.#options.identity,
+      };
+      try {
+        client.connect(config);
+      } catch (err) {
+        // Bad key material throws synchronously; the message names the parse failure, never the key.
+        this.#lastError = new GatewayError('EG_TUNNEL_AUTH_FAILED', `tunnel host "${host.name}": unusable identity`, { cause: err });
+        client.destroy();
+        sock.destroy();
+      }
+    });
+  }
+
+  /** Opens a direct-tcpip channel (RFC 4254 §7.2). */
+  async openChannel(target: ChannelTarget, origin: ClientAddress, signal?: AbortSignal): Promise<ClientChannel> {
+    if (!this.accepting) throw new GatewayError('EG_TUNNEL_UNAVAILABLE', `${this.id}: not accepting channels`);
+    signal?.throwIfAborted();
+    this.#pending++;
+    try {
+      const channel = await new Promise<ClientChannel>((resolve, reject) => {
+        let settled = false;
+        const onAbort = (): void => {
+          if (settled) return;
+          settled = true;
+          reject(abortError(signal?.reason));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          this.#client.forwardOut(origin.address, origin.port, target.host, target.port, (err, stream) => {
+            signal?.removeEventListener('abort', onAbort);
+            if (settled) return void stream?.destroy(); // opened after we gave up: close it at once
+            settled = true;
+            if (err) reject(channelOpenError(err, `${target.host}:${target.port} via ${this.host.name}`));
+            else resolve(stream);
+          });
+        } catch (err) {
+          settled = true;
+          reject(channelOpenError(err, `${this.id}`));
+        }
+      });
+      return this.#track(channel);
+    } finally {
+      this.#pending--;
+    }
+  }
+
+  /** Asks the tunnel host to listen (tcpip-forward, RFC 4254 §7.1); resolves the bound port. */
+  requestRemoteForward(bindAddress: string, bindPort: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.#client.forwardIn(bindAddress, bindPort, (err, port) =>
+          err ? reject(new GatewayError('EG_CHANNEL_PROHIBITED', `${this.host.name}: cannot listen on ${bindAddress}:${bindPort}`, { cause: err })) : resolve(port),
+        );
+      } catch (err) {
+        reject(new GatewayError('EG_TUNNEL_UNAVAILABLE', `${this.id}: not connected`, { cause: err }));
+      }
+    });
+  }
+
+  cancelRemoteForward(bindAddress: string, bindPort: number): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.#client.unforwardIn(bindAddress, bindPort, () => resolve());
+      } catch {
+        resolve(); // connection already gone: nothing is listening any more
+      }
+    });
+  }
+
+  /** Drain: no new channels; ends the connection once the open ones finish. Idempotent. */
+  close(): Promise<void> {
+    if (!this.#draining) {
+      this.#draining = true;
+      this.#endIfIdle();
+    }
+    return this.#closedPromise;
+  }
+
+  /** Now: fails open channels with `err` and drops the connection. */
+  destroy(err?: Error): void {
+    if (this.#state === 'closed') return;
+    this.#lastError ??= err instanceof GatewayError ? err : new GatewayError('EG_SHUTTING_DOWN', 'tunnel connection destroyed', { cause: err });
+    this.#draining = false;
+    this.#client.destroy();
+  }
+
+  #track(channel: ClientChannel): ClientChannel {
+    this.#channels.add(channel);
+    // The consumer attaches its own handlers; this one only keeps a late error from crashing the process.
+    channel.on('error', () => {});
+    channel.once('close', () => {
+      this.#channels.delete(channel);
+      this.#endIfIdle();
+    });
+    return channel;
+  }
+
+  #endIfIdle(): void {
+    if (!this.#draining || this.load > 0) return;
+    if (this.#state === 'closed') return;
+    if (this.#state === 'connecting') return void this.#client.destroy();
+    this.#client.end();
+  }
+
+  /**
+   * OpenSSH's sshd sets TCP_NODELAY only on connections with a pty session ("interactive").
+   * An idle pty session, never read from, makes small replies leave without the delayed-ACK stall.
+   */
+  #holdInteractiveSession(): void {
+    this.#client.shell({ term: 'dumb', rows: 24, cols: 80 }, (err, stream) => {
+      if (err) return void this.#log.warn({ err }, 'interactiveNoDelay: pty session refused (PermitTTY?)');
+      stream.on('error', () => {});
+      stream.resume();
+      stream.stderr.resume();
+    });
+  }
+}
+
+function abortError(reason: unknown): GatewayError {
+  if (reason instanceof GatewayError) return reason;
+  const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
+  return new GatewayError('EG_CHANNEL_TIMEOUT', timedOut ? 'opening the channel timed out' : 'channel open aborted', { cause: reason });
+}

@@ -1,0 +1,21 @@
+// Reports whether ssh2 loaded its optional native crypto binding (OpenSSL AES-GCM / ChaCha20, ~2x throughput).
+import { createRequire } from 'node:module';
+
+export interface SshCryptoInfo {
+  native: boolean;
+  /** Where ssh2 looks for it: lib/protocol/crypto/build/Release/sshcrypto.node. */
+  bindingPath: string;
+}
+
+/** ssh2's lib/protocol/crypto.js try-requires the binding at load time and exports `bindingAvailable`. */
+export function sshCryptoInfo(): SshCryptoInfo {
+  const require = createRequire(import.meta.url);
+  const cryptoPath = require.resolve('ssh2/lib/protocol/crypto.js');
+  const bindingPath = cryptoPath.replace(/crypto\.js$/, 'crypto/build/Release/sshcrypto.node');
+  try {
+    const mod = require(cryptoPath) as { bindingAvailable?: unknown };
+    return { native: mod.bindingAvailable === true, bindingPath };
+  } catch {
+    return { native: false, bindingPath };
+  }
+}

@@ -1,0 +1,247 @@
+// Warm SSH connections to one tunnel host: least-loaded placement, growth up to max, reconnect with backoff and jitter.
+import type { Logger } from 'pino';
+import type { ClientChannel } from 'ssh2';
+import { GatewayError, errorCodeOf, isGatewayError, type ErrorCode } from '../../common/errors.js';
+import type { TunnelHost } from '../../common/schema/index.js';
+import type { ClientAddress, RemoteBinding, TunnelHostStatus } from '../contracts.js';
+import { TunnelConnection, type ChannelTarget, type IncomingForward } from './connection.js';
+import { resolveIdentityFromFile, type IdentityResolver, type TunnelIdentity } from './identity.js';
+import { RemoteForwards, type OnRemoteConnection } from './remote-forward.js';
+
+export interface BackoffOptions {
+  /** First retry delay after a failure. Default 250 ms. */
+  initialMs: number;
+  /** Cap. Default 30 000 ms. */
+  maxMs: number;
+}
+
+export interface TunnelPoolOptions {
+  host: TunnelHost;
+  log: Logger;
+  /** Default: read `auth.privateKeyPath`. The store passes one that supplies the SecureString or an agent. */
+  resolveIdentity?: IdentityResolver;
+  /** Open another connection (up to pool.max) once the least-loaded one carries this many channels. Default 64. */
+  growAtChannels?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** Jitter source in [0, 1); tests may pin it. Default Math.random. */
+  random?: () => number;
+}
+
+type Waiter = { resolve: () => void; reject: (err: Error) => void };
+
+export class TunnelPool {
+  readonly host: TunnelHost;
+  #log: Logger;
+  #options: TunnelPoolOptions;
+  #backoff: BackoffOptions;
+  #connections = new Set<TunnelConnection>();
+  /** Connections that reached ready: only their loss triggers a reconnect from #onClosed (failed connects retry in #spawn). */
+  #established = new WeakSet<TunnelConnection>();
+  #wanted: number;
+  #failures = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #seq = 0;
+  /** Spawns still resolving their identity (not yet in #connections). */
+  #resolving = 0;
+  #waiters = new Set<Waiter>();
+  #lastError: { code: ErrorCode; at: number } | undefined;
+  #closing = false;
+  #started = false;
+  #remote: RemoteForwards;
+
+  constructor(options: TunnelPoolOptions) {
+    this.host = options.host;
+    this.#options = options;
+    this.#log = options.log.child({ tunnelHost: options.host.name });
+    this.#backoff = { initialMs: 250, maxMs: 30_000, ...options.backoff };
+    this.#wanted = options.host.pool.min;
+    this.#remote = new RemoteForwards({ pool: this, log: this.#log });
+  }
+
+  get name(): string {
+    return this.host.name;
+  }
+
+  /** At least one connection is ready to carry channels. */
+  get healthy(): boolean {
+    return [...this.#connections].some((c) => c.state === 'ready');
+  }
+
+  /** Opens the warm connections (pool.min). Idempotent; the constructor does not connect. */
+  start(): void {
+    if (this.#started || this.#closing) return;
+    this.#started = true;
+    this.#ensure();
+  }
+
+  /** Resolves once a connection is ready; rejects when `signal` aborts or the pool closes. */
+  whenReady(signal?: AbortSignal): Promise<void> {
+    if (this.healthy) return Promise.resolve();
+    if (this.#closing) return Promise.reject(new GatewayError('EG_SHUTTING_DOWN', `tunnel host "${this.name}" is closing`));
+    this.start();
+    if (this.#wanted === 0) this.#wanted = 1; // pool.min 0: connect on first use
+    this.#ensure();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => done(resolve),
+        reject: (err) => done(() => reject(err)),
+      };
+      const onAbort = (): void => waiter.reject(abortReason(signal?.reason, this.name));
+      const done = (fn: () => void): void => {
+        this.#waiters.delete(waiter);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** A direct-tcpip channel on the least-loaded ready connection; EG_TUNNEL_UNAVAILABLE when none is ready. */
+  async openChannel(target: ChannelTarget, origin: ClientAddress, signal?: AbortSignal): Promise<ClientChannel> {
+    const tried = new Set<TunnelConnection>();
+    for (;;) {
+      const connection = this.pickConnection(tried);
+      if (!connection) {
+        this.#ensure();
+        throw new GatewayError('EG_TUNNEL_UNAVAILABLE', `tunnel host "${this.name}" has no ready connection`);
+      }
+      this.#maybeGrow(connection);
+      try {
+        return await connection.openChannel(target, origin, signal);
+      } catch (err) {
+        // A connection that died under the open is not the destination's fault: try the next one.
+        if (errorCodeOf(err) !== 'EG_TUNNEL_UNAVAILABLE' || signal?.aborted) throw err;
+        tried.add(connection);
+      }
+    }
+  }
+
+  /** Least-loaded connection that accepts channels, skipping `exclude`. */
+  pickConnection(exclude?: ReadonlySet<TunnelConnection>): TunnelConnection | undefined {
+    let best: TunnelConnection | undefined;
+    for (const connection of this.#connections) {
+      if (!connection.accepting || exclude?.has(connection)) continue;
+      if (!best || connection.load < best.load) best = connection;
+    }
+    return best;
+  }
+
+  /** Remote forward (tcpip-forward) on a ready connection, re-established on another one if it drops. */
+  forwardIn(bindAddress: string, bindPort: number, onConnection: OnRemoteConnection, signal?: AbortSignal): Promise<RemoteBinding> {
+    return this.#remote.add(bindAddress, bindPort, onConnection, signal);
+  }
+
+  status(): TunnelHostStatus {
+    const status: TunnelHostStatus = {
+      host: this.name,
+      healthy: this.healthy,
+      connections: [...this.#connections].map((c) => c.status()),
+    };
+    if (this.#lastError) status.lastError = { ...this.#lastError };
+    return status;
+  }
+
+  /** Drain: no new connections or channels; resolves when every connection has ended. Idempotent. */
+  async close(): Promise<void> {
+    this.#shutdown(new GatewayError('EG_SHUTTING_DOWN', `tunnel host "${this.name}" is closing`));
+    await this.#remote.close();
+    await Promise.all([...this.#connections].map((c) => c.close()));
+  }
+
+  /** Now: fails every open channel and drops every connection. */
+  destroy(err?: Error): void {
+    this.#shutdown(new GatewayError('EG_SHUTTING_DOWN', `tunnel host "${this.name}" is closing`, { cause: err }));
+    this.#remote.destroy();
+    for (const connection of this.#connections) connection.destroy(err);
+  }
+
+  #shutdown(err: GatewayError): void {
+    this.#closing = true;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    for (const waiter of [...this.#waiters]) waiter.reject(err);
+  }
+
+  #maybeGrow(least: TunnelConnection): void {
+    const threshold = this.#options.growAtChannels ?? 64;
+    if (least.load + 1 < threshold || this.#wanted >= this.host.pool.max) return;
+    if ([...this.#connections].some((c) => c.state === 'connecting')) return;
+    this.#wanted++;
+    this.#log.info({ wanted: this.#wanted, load: least.load }, 'ssh pool growing');
+    this.#ensure();
+  }
+
+  /** Brings the pool up to #wanted: all at once while healthy, one probe at a time with backoff after failures. */
+  #ensure(): void {
+    if (this.#closing || !this.#started || this.#retryTimer) return;
+    const missing = this.#wanted - this.#connections.size - this.#resolving;
+    if (missing <= 0) return;
+    if (this.#failures === 0) {
+      for (let i = 0; i < missing; i++) void this.#spawn();
+      return;
+    }
+    if (this.#resolving > 0 || [...this.#connections].some((c) => c.state === 'connecting')) return;
+    const base = Math.min(this.#backoff.maxMs, this.#backoff.initialMs * 2 ** (this.#failures - 1));
+    const delayMs = Math.round(base / 2 + ((this.#options.random ?? Math.random)() * base) / 2);
+    this.#log.info({ delayMs, failures: this.#failures }, 'ssh reconnect scheduled');
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#closing) return;
+      void this.#spawn();
+    }, delayMs);
+    this.#retryTimer.unref();
+  }
+
+  async #spawn(): Promise<void> {
+    const id = `${this.name}#${++this.#seq}`;
+    let connection: TunnelConnection | undefined;
+    this.#resolving++;
+    try {
+      let identity: TunnelIdentity;
+      try {
+        identity = await (this.#options.resolveIdentity ?? resolveIdentityFromFile)(this.host);
+      } finally {
+        this.#resolving--;
+      }
+      if (this.#closing) return;
+      connection = new TunnelConnection({
+        id,
+        host: this.host,
+        identity,
+        log: this.#options.log,
+        onClosed: (c, err) => this.#onClosed(c, err),
+        onIncoming: (c, incoming: IncomingForward) => this.#remote.incoming(c, incoming),
+      });
+      this.#connections.add(connection);
+      await connection.connect();
+      this.#established.add(connection);
+      this.#failures = 0;
+      for (const waiter of [...this.#waiters]) waiter.resolve();
+      this.#remote.connectionReady();
+      if (this.#closing) void connection.close();
+      else this.#ensure();
+    } catch (err) {
+      if (connection) this.#connections.delete(connection);
+      this.#failures++;
+      this.#lastError = { code: errorCodeOf(err), at: Date.now() };
+      if (!connection) this.#log.warn({ err: isGatewayError(err) ? err : undefined }, 'ssh identity unavailable');
+      this.#ensure();
+    }
+  }
+
+  #onClosed(connection: TunnelConnection, err: GatewayError | undefined): void {
+    if (!this.#established.has(connection)) return;
+    if (!this.#connections.delete(connection)) return;
+    if (err) this.#lastError = { code: err.code, at: Date.now() };
+    this.#remote.connectionLost(connection);
+    this.#ensure();
+  }
+}
+
+function abortReason(reason: unknown, host: string): GatewayError {
+  if (reason instanceof GatewayError) return reason;
+  const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
+  return new GatewayError(timedOut ? 'EG_CHANNEL_TIMEOUT' : 'EG_TUNNEL_UNAVAILABLE', `tunnel host "${host}": no connection became ready`, { cause: reason });
+}

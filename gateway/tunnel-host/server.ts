@@ -1,0 +1,98 @@
+// The built-in tunnel host: an ssh2 server that only forwards to allow-listed destinations.
+import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { Server, utils, type ParsedKey } from 'ssh2';
+import { pino, type Logger } from 'pino';
+import { GatewayError } from '../../common/errors.js';
+import { parseAuthorizedKeys } from './client-keys.js';
+import { serveClient } from './connection.js';
+import { TunnelHostServerOptionsSchema, type TunnelHostServerOptionsInput } from './options.js';
+
+export interface TunnelHostServer {
+  address: string;
+  port: number;
+  /** OpenSSH-style "SHA256:…" fingerprint of the host key, for the gateway's pin. */
+  hostKeyFingerprint: string;
+  /** Stop accepting, end client sessions, wait for their sockets (bounded), then destroy what remains. */
+  close(): Promise<void>;
+  destroy(): void;
+}
+
+export type StartTunnelHostOptions = TunnelHostServerOptionsInput & { log?: Logger };
+
+export function sshFingerprint(key: ParsedKey): string {
+  return `SHA256:${createHash('sha256').update(key.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;
+}
+
+function parseHostKey(text: string): ParsedKey {
+  const parsed = utils.parseKey(text);
+  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
+  if (!key || key instanceof Error || !key.isPrivateKey()) {
+    throw new GatewayError('EG_CONFIG_INVALID', 'hostKey: not a private key in PEM or OpenSSH format');
+  }
+  return key;
+}
+
+export async function startTunnelHost(input: StartTunnelHostOptions): Promise<TunnelHostServer> {
+  const { log: givenLog, ...rest } = input;
+  const parsed = TunnelHostServerOptionsSchema.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GatewayError('EG_CONFIG_INVALID', `tunnel host ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const options = parsed.data;
+  const hosts = Object.fromEntries(Object.entries(options.hosts).map(([name, address]) => [name.toLowerCase().replace(/\.$/, ''), address]));
+  const log = (givenLog ?? pino({ level: 'silent' })).child({ component: 'tunnel-host' });
+  const hostKey = parseHostKey(options.hostKey);
+  const keys = parseAuthorizedKeys(options.authorizedKeys);
+  const ssh = new Server({ hostKeys: [options.hostKey] }, (client) =>
+    serveClient(client, { options: { ...options, hosts }, keys, log }),
+  );
+  const sockets = new Set<Socket>();
+  const tcp = createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    ssh.injectSocket(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(options.port, options.host, () => {
+      tcp.off('error', reject);
+      resolve();
+    });
+  });
+  tcp.on('error', (err) => log.error({ err }, 'tunnel host listener error'));
+  const bound = tcp.address() as AddressInfo;
+  const hostKeyFingerprint = sshFingerprint(hostKey);
+  log.info({ address: bound.address, port: bound.port, hostKeyFingerprint }, 'tunnel host listening');
+
+  let closing: Promise<void> | undefined;
+  const destroy = (): void => {
+    tcp.close();
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    address: bound.address,
+    port: bound.port,
+    hostKeyFingerprint,
+    destroy,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        tcp.close();
+        for (const socket of sockets) socket.end();
+        const deadline = setTimeout(() => {
+          destroy();
+          resolve();
+        }, 2_000);
+        const check = setInterval(() => {
+          if (sockets.size > 0) return;
+          clearInterval(check);
+          clearTimeout(deadline);
+          resolve();
+        }, 20);
+        deadline.unref();
+      });
+      return closing;
+    },
+  };
+}

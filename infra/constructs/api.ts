@@ -1,0 +1,81 @@
+// The control plane: the Hono app as one Lambda behind an HTTP API with IAM (SigV4) authorization.
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { NodeFunction } from './node-function.js';
+import type { Parameters } from './parameters.js';
+
+export interface ApiProps {
+  stage: string;
+  parameters: Parameters;
+  credentialTtlCapSeconds: number;
+  throttle: { rateLimit: number; burstLimit: number };
+  logRetention: logs.RetentionDays;
+  /** What credentials tell clients to use, e.g. the NLB's "host:1080" and PAC URL. */
+  proxyAddress: string;
+  pacUrl: string;
+}
+
+export class Api extends Construct {
+  readonly handler: NodeFunction;
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    this.handler = new NodeFunction(this, 'Handler', {
+      entry: 'lambdas/handler.ts',
+      description: `edge-gateway ${props.stage}: credential and policy API`,
+      memorySize: 512,
+      timeout: Duration.seconds(15),
+      logRetention: props.logRetention,
+      environment: {
+        STAGE: props.stage,
+        PARAMETER_PREFIX: props.parameters.prefix,
+        CREDENTIAL_TTL_CAP_SECONDS: String(props.credentialTtlCapSeconds),
+        PROXY_ADDRESS: props.proxyAddress,
+        PAC_URL: props.pacUrl,
+      },
+    });
+    props.parameters.grantReadWrite(this.handler.role);
+    props.parameters.acknowledgePrefixWildcard(this.handler.role);
+
+    // Every route, the OpenAPI document included, needs a SigV4-signed request.
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: `edge-gateway ${props.stage} control plane`,
+      createDefaultStage: false,
+      defaultAuthorizer: new HttpIamAuthorizer(),
+      defaultIntegration: new HttpLambdaIntegration('Handler', this.handler.function),
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            caller: '$context.identity.userArn',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            error: '$context.error.message',
+          }),
+        ),
+      },
+    });
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+}

@@ -1,0 +1,124 @@
+// The CDK app's settings: cdk.json context (or `-c key=value`), validated once into typed props.
+import { BlockList, isIP } from 'node:net';
+import { z } from 'zod';
+import { TunnelHostSchema } from '../common/schema/tunnel-host.js';
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** Fargate task sizes: CPU units → allowed memory (MiB) range. */
+const FARGATE_MEMORY_MIB: Record<number, readonly [number, number]> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16384],
+  4096: [8192, 30720],
+};
+
+/** `-c key=value` on the command line always yields a string: accept JSON or a comma list there. */
+function listFromContext(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text.startsWith('[')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return text === '' ? [] : text.split(',').map((item) => item.trim());
+}
+
+function jsonFromContext(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+const Cidr = z.string().refine(
+  (text) => {
+    const [address, bits, extra] = text.split('/');
+    if (!address || bits === undefined || extra !== undefined || !/^\d{1,3}$/.test(bits)) return false;
+    const family = isIP(address);
+    const prefix = Number(bits);
+    if (family === 0 || prefix > (family === 4 ? 32 : 128)) return false;
+    // BlockList parses the address and prefix the same way Node does everywhere else.
+    new BlockList().addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+    return true;
+  },
+  { message: 'a CIDR such as "203.0.113.0/24" or "2001:db8::/48"' },
+);
+
+const count = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const InfraContextSchema = z
+  .object({
+    stage: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and "-", 1-32 chars (it becomes /edge-gateway/{stage})')
+      .default('dev'),
+    /** Who may reach the proxy ports. Empty means no ingress at all; "0.0.0.0/0" only if listed here. */
+    allowedClientCidrs: z.preprocess(listFromContext, z.array(Cidr)).default([]),
+    /** Seeded into {prefix}/hosts/{name} at deploy time; the API edits them afterwards. */
+    tunnelHosts: z.preprocess(jsonFromContext, z.array(TunnelHostSchema)).default([]),
+    gatewayCpu: z.coerce.number().int().default(512),
+    gatewayMemoryMiB: z.coerce.number().int().default(1024),
+    gatewayDesiredCount: count(1, 100, 1),
+    gatewayMinCount: count(1, 100, 1),
+    gatewayMaxCount: count(1, 100, 4),
+    gatewayTargetCpuPercent: count(10, 90, 60),
+    natGateways: count(1, 3, 1),
+    maxAzs: count(2, 3, 2),
+    credentialTtlCapSeconds: count(60, 7 * 24 * 3600, 12 * 3600),
+    apiThrottleRateLimit: count(1, 10_000, 50),
+    apiThrottleBurstLimit: count(1, 5_000, 100),
+    logRetentionDays: z.coerce
+      .number()
+      .int()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(30),
+    /** Change (any new string) to generate new credential and SSH CA key pairs on the next deploy. */
+    keyRotation: z.coerce.string().min(1).max(64).default('1'),
+  })
+  .superRefine((ctx, issues) => {
+    const memory = FARGATE_MEMORY_MIB[ctx.gatewayCpu];
+    if (!memory) {
+      issues.addIssue({ code: 'custom', path: ['gatewayCpu'], message: `Fargate CPU units are one of ${Object.keys(FARGATE_MEMORY_MIB).join(', ')}` });
+    } else if (ctx.gatewayMemoryMiB < memory[0] || ctx.gatewayMemoryMiB > memory[1]) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['gatewayMemoryMiB'],
+        message: `with gatewayCpu ${ctx.gatewayCpu}, Fargate allows ${memory[0]}-${memory[1]} MiB`,
+      });
+    }
+    if (ctx.gatewayMinCount > ctx.gatewayMaxCount) {
+      issues.addIssue({ code: 'custom', path: ['gatewayMinCount'], message: 'must not exceed gatewayMaxCount' });
+    }
+    if (ctx.gatewayDesiredCount < ctx.gatewayMinCount || ctx.gatewayDesiredCount > ctx.gatewayMaxCount) {
+      issues.addIssue({ code: 'custom', path: ['gatewayDesiredCount'], message: 'must lie between gatewayMinCount and gatewayMaxCount' });
+    }
+    const names = ctx.tunnelHosts.map((host) => host.name);
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate) issues.addIssue({ code: 'custom', path: ['tunnelHosts'], message: `tunnel host "${duplicate}" is listed twice` });
+  });
+
+export type InfraContext = z.infer<typeof InfraContextSchema>;
+export const INFRA_CONTEXT_KEYS = Object.keys(InfraContextSchema.shape) as (keyof InfraContext)[];
+
+/** Reads each known key through `lookup` (the App's tryGetContext) and validates the lot. */
+export function parseInfraContext(lookup: (key: string) => unknown): InfraContext {
+  const raw = Object.fromEntries(
+    INFRA_CONTEXT_KEYS.map((key) => [key, lookup(key)] as const).filter(([, value]) => value !== undefined && value !== null),
+  );
+  const result = InfraContextSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  context ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`invalid CDK context (cdk.json "context" or -c key=value):\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,179 @@
+// Deploy-time custom resource: generates the credential and SSH CA Ed25519 key pairs inside AWS.
+//
+// Private keys go straight to SSM as SecureString (the stack's KMS key); public keys as String.
+// Neither the template, the CloudFormation response nor the logs ever hold private material:
+// the response Data carries parameter names and public-key fingerprints only.
+// CloudFormation calls this function directly (no provider framework), so it answers on the
+// pre-signed ResponseURL itself, always, also on failure.
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { z } from 'zod';
+import { layout } from '../../common/layout.js';
+
+const KeygenProperties = z.object({
+  Prefix: z.string().regex(/^\/[A-Za-z0-9_.\/-]+[^/]$/, 'an SSM path such as /edge-gateway/dev'),
+  KmsKeyId: z.string().min(1),
+  Rotation: z.string().min(1),
+  /** Comment on the SSH CA public key line, e.g. "edge-gateway-ca-dev". */
+  CaComment: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/).default('edge-gateway-ca'),
+});
+export type KeygenProperties = z.infer<typeof KeygenProperties>;
+
+const RequestBase = {
+  ResponseURL: z.string().url(),
+  StackId: z.string(),
+  RequestId: z.string(),
+  LogicalResourceId: z.string(),
+  ResourceProperties: z.record(z.string(), z.unknown()),
+};
+export const KeygenEvent = z.discriminatedUnion('RequestType', [
+  z.object({ RequestType: z.literal('Create'), ...RequestBase }),
+  z.object({
+    RequestType: z.literal('Update'),
+    PhysicalResourceId: z.string(),
+    OldResourceProperties: z.record(z.string(), z.unknown()),
+    ...RequestBase,
+  }),
+  z.object({ RequestType: z.literal('Delete'), PhysicalResourceId: z.string(), ...RequestBase }),
+]);
+export type KeygenEvent = z.infer<typeof KeygenEvent>;
+
+export interface KeygenResponse {
+  Status: 'SUCCESS' | 'FAILED';
+  Reason?: string;
+  PhysicalResourceId: string;
+  StackId: string;
+  RequestId: string;
+  LogicalResourceId: string;
+  Data?: Record<string, string>;
+}
+
+export interface KeygenDeps {
+  /** Only `send` is used, so tests can hand in a client pointed at moto_server. */
+  ssm: Pick<SSMClient, 'send'>;
+  /** PUTs the response to CloudFormation's pre-signed URL. */
+  respond?: (url: string, response: KeygenResponse) => Promise<void>;
+}
+
+/** The physical id names the prefix only: a rotation keeps it, so CloudFormation never deletes fresh keys. */
+export function physicalIdFor(prefix: string): string {
+  return `edge-gateway-keys:${prefix}`;
+}
+
+/** OpenSSH public key line (RFC 8709 section 4 wire format), what TrustedUserCAKeys expects. */
+export function openSshPublicKey(publicKey: KeyObject, comment: string): string {
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
+  const withLength = (bytes: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length, 0);
+    return Buffer.concat([length, bytes]);
+  };
+  const blob = Buffer.concat([withLength(Buffer.from('ssh-ed25519')), withLength(raw)]);
+  return `ssh-ed25519 ${blob.toString('base64')} ${comment}`;
+}
+
+function fingerprint(text: string): string {
+  return `SHA256:${createHash('sha256').update(text).digest('base64')}`;
+}
+
+async function putResponse(url: string, response: KeygenResponse): Promise<void> {
+  // A Buffer body keeps fetch from adding a Content-Type, which the pre-signed URL did not sign.
+  const body = Buffer.from(JSON.stringify(response));
+  const reply = await fetch(url, { method: 'PUT', body, headers: { 'content-length': String(body.length) } });
+  if (!reply.ok) throw new Error(`CloudFormation response URL answered ${reply.status}`);
+}
+
+async function writeKeys(ssm: KeygenDeps['ssm'], props: KeygenProperties): Promise<Record<string, string>> {
+  const names = layout(props.Prefix);
+  const credential = generateKeyPairSync('ed25519');
+  const sshCa = generateKeyPairSync('ed25519');
+  const credentialPublic = credential.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const sshCaPublic = openSshPublicKey(sshCa.publicKey, props.CaComment);
+  const secure = (Name: string, key: KeyObject) =>
+    new PutParameterCommand({
+      Name,
+      Value: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      Type: 'SecureString',
+      KeyId: props.KmsKeyId,
+      Overwrite: true,
+      Description: 'edge-gateway private key, generated at deploy time (never leaves SSM)',
+    });
+  const plain = (Name: string, Value: string) =>
+    new PutParameterCommand({ Name, Value, Type: 'String', Overwrite: true, Description: 'edge-gateway public key' });
+  // Private keys first: a public key is never published without its private half in place.
+  await ssm.send(secure(names.credentialPrivateKey, credential.privateKey));
+  await ssm.send(secure(names.sshCaPrivateKey, sshCa.privateKey));
+  await ssm.send(plain(names.credentialPublicKey, credentialPublic));
+  await ssm.send(plain(names.sshCaPublicKey, sshCaPublic));
+  return {
+    CredentialPublicKeyParameter: names.credentialPublicKey,
+    SshCaPublicKeyParameter: names.sshCaPublicKey,
+    CredentialPublicKeyFingerprint: fingerprint(credentialPublic),
+    SshCaPublicKeyFingerprint: fingerprint(sshCaPublic),
+    Rotation: props.Rotation,
+  };
+}
+
+async function deleteKeys(ssm: KeygenDeps['ssm'], prefix: string): Promise<void> {
+  const names = layout(prefix);
+  for (const Name of [names.credentialPublicKey, names.sshCaPublicKey, names.credentialPrivateKey, names.sshCaPrivateKey]) {
+    try {
+      await ssm.send(new DeleteParameterCommand({ Name }));
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ParameterNotFound') throw err;
+    }
+  }
+}
+
+async function handle(ssm: KeygenDeps['ssm'], event: KeygenEvent): Promise<Pick<KeygenResponse, 'PhysicalResourceId' | 'Data'>> {
+  if (event.RequestType === 'Delete') {
+    const parsed = KeygenProperties.safeParse(event.ResourceProperties);
+    // Only delete what this resource created: a failed Create reports a different physical id.
+    if (parsed.success && event.PhysicalResourceId === physicalIdFor(parsed.data.Prefix)) await deleteKeys(ssm, parsed.data.Prefix);
+    return { PhysicalResourceId: event.PhysicalResourceId };
+  }
+  const props = KeygenProperties.parse(event.ResourceProperties);
+  if (event.RequestType === 'Update') {
+    const old = KeygenProperties.safeParse(event.OldResourceProperties);
+    const unchanged = old.success && old.data.Prefix === props.Prefix && old.data.Rotation === props.Rotation && old.data.KmsKeyId === props.KmsKeyId;
+    if (unchanged && event.PhysicalResourceId === physicalIdFor(props.Prefix)) {
+      return { PhysicalResourceId: event.PhysicalResourceId, Data: { Rotation: props.Rotation } };
+    }
+  }
+  return { PhysicalResourceId: physicalIdFor(props.Prefix), Data: await writeKeys(ssm, props) };
+}
+
+/** Names the failure without echoing inputs or values: SDK error names and zod paths only. */
+function describeFailure(err: unknown): string {
+  if (err instanceof z.ZodError) return `invalid properties: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+  const name = (err as { name?: string }).name ?? 'Error';
+  const message = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
+  return `${name}: ${message}`;
+}
+
+export function createKeygenHandler(deps: KeygenDeps): (event: unknown) => Promise<KeygenResponse> {
+  const respond = deps.respond ?? putResponse;
+  return async (input) => {
+    const event = KeygenEvent.parse(input);
+    const base = { StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
+    let response: KeygenResponse;
+    try {
+      response = { Status: 'SUCCESS', ...base, ...(await handle(deps.ssm, event)) };
+    } catch (err) {
+      const reason = describeFailure(err);
+      console.error(JSON.stringify({ msg: 'keygen failed', requestType: event.RequestType, reason }));
+      const PhysicalResourceId = event.RequestType === 'Create' ? `failed:${event.RequestId}` : event.PhysicalResourceId;
+      response = { Status: 'FAILED', Reason: reason, PhysicalResourceId, ...base };
+    }
+    await respond(event.ResponseURL, response);
+    return response;
+  };
+}
+
+let defaultHandler: ((event: unknown) => Promise<KeygenResponse>) | undefined;
+
+/** The Lambda entry point (runtime credentials and region from the environment). */
+export async function handler(event: unknown): Promise<KeygenResponse> {
+  defaultHandler ??= createKeygenHandler({ ssm: new SSMClient({}) });
+  return defaultHandler(event);
+}

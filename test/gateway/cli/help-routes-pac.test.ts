@@ -1,0 +1,147 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+const FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
+const GOOD = `
+listeners:
+  socks: { host: 127.0.0.1, port: 1080 }
+tunnelHosts:
+  - name: bastion
+    address: 127.0.0.1
+    port: 2222
+    username: gateway
+    hostKeyFingerprints: ["${FINGERPRINT}"]
+    auth: { type: key, privateKeyPath: ./id_ed25519 }
+routes:
+  - name: web
+    destinations: [{ host: intranet.corp, ports: [80, 443] }, { host: "*.wiki.corp" }, { host: 10.1.0.0/16 }]
+    via: [bastion]
+    groups: [staff]
+  - name: sql
+    destinations: [{ host: db.corp, ports: [1433] }]
+    via: [bastion]
+    groups: [dba]
+`;
+const BAD = `
+routes:
+  - name: Web
+    destinations: []
+    via: [nowhere]
+listeners:
+  socks: { port: 70000 }
+`;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
+  await writeFile(join(dir, 'good.yaml'), GOOD);
+  await writeFile(join(dir, 'bad.yaml'), BAD);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('edge-gateway --help', () => {
+  it('lists every subcommand', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    for (const name of ['gateway', 'api', 'demo', 'credential', 'routes', 'pac', 'tunnels']) {
+      expect(result.stdout).toMatch(new RegExp(`^\\s+${name}\\b`, 'm'));
+    }
+  });
+
+  it.each([
+    [['gateway'], '--config'],
+    [['api'], '--port'],
+    [['demo'], '--state-dir'],
+    [['credential'], '--ttl'],
+    [['routes'], 'validate'],
+    [['routes', 'list'], '--config'],
+    [['routes', 'validate'], '--config'],
+    [['pac'], '--proxy'],
+    [['tunnels'], 'open'],
+    [['tunnels', 'list'], '--admin'],
+    [['tunnels', 'open'], '--profile'],
+    [['tunnels', 'close'], '<id>'],
+  ])('answers --help for %j', async (command, expected) => {
+    const result = await runCli([...command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Usage: edge-gateway ${command.join(' ')}`);
+    expect(result.stdout).toContain(expected);
+  });
+
+  it('exits non-zero with a hint on an unknown command', async () => {
+    const result = await runCli(['frobnicate']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("unknown command 'frobnicate'");
+  });
+});
+
+describe('edge-gateway routes', () => {
+  it('validates a good config', async () => {
+    const result = await runCli(['routes', 'validate', '--config', join(dir, 'good.yaml')]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('valid (2 routes, 1 tunnel hosts)');
+  });
+
+  it('names every bad field of a bad config and exits 1', async () => {
+    const result = await runCli(['routes', 'validate', '--config', join(dir, 'bad.yaml')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('routes[0].name');
+    expect(result.stderr).toContain('routes[0].destinations');
+    expect(result.stderr).toContain('listeners.socks.port');
+  });
+
+  it('says so when the config file is missing', async () => {
+    const result = await runCli(['routes', 'validate', '--config', join(dir, 'missing.yaml')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot read config file: ENOENT');
+  });
+
+  it('lists routes of a config', async () => {
+    const result = await runCli(['routes', 'list', '--config', join(dir, 'good.yaml')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^web\tintranet\.corp:80,443 \*\.wiki\.corp:\* 10\.1\.0\.0\/16:\*\tvia bastion\tgroups staff$/m);
+    expect(result.stdout).toMatch(/^sql\tdb\.corp:1433/m);
+    const json = await runCli(['routes', 'list', '--config', join(dir, 'good.yaml'), '--json']);
+    expect((JSON.parse(json.stdout) as Array<{ name: string }>).map((r) => r.name)).toEqual(['web', 'sql']);
+  });
+});
+
+describe('edge-gateway pac', () => {
+  it('sends only route hosts through the proxy', async () => {
+    const result = await runCli(['pac', '--config', join(dir, 'good.yaml'), '--proxy', 'gw.example:1080']);
+    expect(result.code).toBe(0);
+    const FindProxyForURL = new Function(
+      'isInNet',
+      'dnsDomainIs',
+      `${result.stdout}\nreturn FindProxyForURL;`,
+    )(
+      (host: string, base: string, mask: string) => {
+        const n = (ip: string) => ip.split('.').reduce((acc, part) => (acc << 8) + Number(part), 0) >>> 0;
+        return ((n(host) & n(mask)) >>> 0) === ((n(base) & n(mask)) >>> 0);
+      },
+      (host: string, domain: string) => host.endsWith(domain),
+    ) as (url: string, host: string) => string;
+    const proxy = 'SOCKS5 gw.example:1080; SOCKS gw.example:1080';
+    expect(FindProxyForURL('http://intranet.corp/', 'intranet.corp')).toBe(proxy);
+    expect(FindProxyForURL('http://a.wiki.corp/', 'a.wiki.corp')).toBe(proxy);
+    expect(FindProxyForURL('http://10.1.2.3/', '10.1.2.3')).toBe(proxy);
+    expect(FindProxyForURL('http://10.2.2.3/', '10.2.2.3')).toBe('DIRECT');
+    expect(FindProxyForURL('https://example.com/', 'example.com')).toBe('DIRECT');
+  });
+
+  it('narrows to the routes a credential username grants', async () => {
+    const claims = { s: 'ann', g: ['dba'], e: 2_000_000_000, t: 1_700_000_000, i: 'abcdefgh12' };
+    const username = `eg1.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const result = await runCli(['pac', '--config', join(dir, 'good.yaml'), '--username', username]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"db.corp"');
+    expect(result.stdout).not.toContain('intranet.corp');
+    expect(result.stdout).toContain('SOCKS5 127.0.0.1:1080');
+  });
+});

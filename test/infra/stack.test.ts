@@ -1,0 +1,239 @@
+// What `cdk deploy` would create, read from the synthesized template: scoping, encryption, ingress, logs, NLB.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type BuiltApp } from './build-app.js';
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+function statements(built: BuiltApp): Statement[] {
+  const policies = built.template.findResources('AWS::IAM::Policy');
+  return Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+}
+
+const actionsOf = (statement: Statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+const resourcesOf = (statement: Statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);
+
+/** The last literal piece of an ARN built with Fn::Join, e.g. ":parameter/edge-gateway/dev/*". */
+function arnTail(resource: unknown): string {
+  if (typeof resource === 'string') return resource;
+  const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) return JSON.stringify(resource);
+  return join[1].map((part) => (typeof part === 'string' ? part : '{}')).join('');
+}
+
+function ingressRules(built: BuiltApp): Array<Record<string, unknown>> {
+  const standalone = Object.values(built.template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => (r as { Properties: Record<string, unknown> }).Properties);
+  const inline = Object.values(built.template.findResources('AWS::EC2::SecurityGroup')).flatMap(
+    (r) => ((r as { Properties: { SecurityGroupIngress?: Array<Record<string, unknown>> } }).Properties.SecurityGroupIngress ?? []),
+  );
+  return [...standalone, ...inline];
+}
+
+describe('the edge-gateway stack with default context', () => {
+  let built: BuiltApp;
+  beforeAll(() => {
+    built = buildApp();
+  });
+  afterAll(() => built?.close());
+
+  it('limits every SSM permission to the stage prefix, never "*"', () => {
+    const ssm = statements(built).filter((statement) => actionsOf(statement).some((action) => action.startsWith('ssm:')));
+    expect(ssm.length).toBeGreaterThanOrEqual(3); // keygen, API, gateway task
+    for (const statement of ssm) {
+      for (const resource of resourcesOf(statement)) {
+        expect(resource).not.toBe('*');
+        expect(arnTail(resource)).toMatch(/:ssm:\{\}:\{\}:parameter\/edge-gateway\/dev(\/.*)?$/);
+      }
+    }
+    for (const statement of statements(built)) {
+      if (resourcesOf(statement).includes('*')) {
+        expect(actionsOf(statement).filter((action) => action.startsWith('ssm:') || action.startsWith('kms:'))).toEqual([]);
+      }
+    }
+  });
+
+  it('gives the gateway task read-only access to its stage and decrypt on the stage key', () => {
+    const taskRoles = built.template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] } },
+    });
+    const taskPolicies = Object.values(built.template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy).includes('ssm:GetParametersByPath') && Object.keys(taskRoles).some((role) => JSON.stringify(policy).includes(role)),
+    );
+    const actions = taskPolicies.flatMap((policy) => JSON.stringify(policy).match(/"(ssm|kms):[A-Za-z*]+"/g) ?? []);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.map((a) => a.replaceAll('"', '')).sort()).toEqual(
+      expect.arrayContaining(['kms:Decrypt', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']),
+    );
+    expect(actions.join()).not.toMatch(/ssm:(Put|Delete)|kms:Encrypt/);
+  });
+
+  it('encrypts private keys with its own rotating KMS key, written by the key generator as SecureString', () => {
+    built.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const [keyId] = Object.keys(built.template.findResources('AWS::KMS::Key'));
+    built.template.hasResourceProperties('Custom::EdgeGatewayKeyPairs', {
+      Prefix: '/edge-gateway/dev',
+      KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      Rotation: '1',
+    });
+    const encrypt = statements(built).filter((statement) => actionsOf(statement).includes('kms:Encrypt'));
+    expect(encrypt.length).toBeGreaterThan(0);
+    for (const statement of encrypt) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [keyId, 'Arn'] }]);
+  });
+
+  it('holds no key material in the template', () => {
+    const text = JSON.stringify(built.template.toJSON());
+    expect(text).not.toMatch(/PRIVATE KEY|BEGIN|ssh-ed25519 AAAA/);
+  });
+
+  it('opens no ingress when no client CIDRs are configured', () => {
+    const rules = ingressRules(built);
+    expect(rules.filter((rule) => 'CidrIp' in rule || 'CidrIpv6' in rule)).toEqual([]);
+  });
+
+  it('sets a retention on every log group and sends every Lambda to its own group', () => {
+    const groups = Object.values(built.template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.length).toBeGreaterThanOrEqual(5);
+    for (const group of groups) expect((group as { Properties: { RetentionInDays?: number } }).Properties.RetentionInDays).toBe(30);
+    const functions = Object.values(built.template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } }));
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) expect(JSON.stringify(fn)).toContain('"LoggingConfig":{"LogGroup"');
+  });
+
+  it('runs both Lambdas on arm64 and the newest Node runtime, bundled by esbuild into the assembly', () => {
+    const functions = built.template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } });
+    const manifest = JSON.parse(readFileSync(join(built.outdir, `${built.stack.artifactId}.assets.json`), 'utf8')) as {
+      files: Record<string, { source: { path: string } }>;
+    };
+    for (const fn of Object.values(functions) as Array<{ Properties: { Architectures: string[]; Handler: string; Code: { S3Key: string } } }>) {
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Handler).toBe('index.handler');
+      const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
+      const source = manifest.files[hash]?.source.path;
+      expect(source).toBeDefined();
+      const bundle = join(built.outdir, source ?? '', 'index.mjs');
+      expect(existsSync(bundle)).toBe(true);
+      // Native bindings stay out of the bundle.
+      expect(readFileSync(bundle, 'utf8')).not.toMatch(/cpu-features\/build|sshcrypto\.node/);
+    }
+  });
+
+  it('protects every API route with IAM authorization and throttles the default stage', () => {
+    const routes = Object.values(built.template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.length).toBeGreaterThan(0);
+    for (const route of routes) expect((route as { Properties: { AuthorizationType: string } }).Properties.AuthorizationType).toBe('AWS_IAM');
+    built.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('puts SOCKS and both HTTP ports on the NLB, health-checked on /readyz', () => {
+    for (const port of [1080, 8080, 8081]) built.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: port, Protocol: 'TCP' });
+    const groups = Object.values(built.template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'));
+    expect(groups).toHaveLength(3);
+    for (const group of groups) {
+      expect((group as { Properties: Record<string, unknown> }).Properties).toMatchObject({
+        TargetType: 'ip',
+        HealthCheckProtocol: 'HTTP',
+        HealthCheckPort: '8081',
+        HealthCheckPath: '/readyz',
+      });
+    }
+    built.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing', Type: 'network' });
+  });
+
+  it('runs the gateway from gateway/Dockerfile with a /readyz container health check and stage settings', () => {
+    built.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          HealthCheck: Match.objectLike({ Command: Match.arrayWith([Match.stringLikeRegexp('/readyz')]) }),
+          Environment: Match.arrayWith([
+            { Name: 'STAGE', Value: 'dev' },
+            { Name: 'PARAMETER_PREFIX', Value: '/edge-gateway/dev' },
+            { Name: 'EG_STORE', Value: 'ssm' },
+          ]),
+          PortMappings: [
+            { ContainerPort: 1080, Protocol: 'tcp' },
+            { ContainerPort: 8080, Protocol: 'tcp' },
+            { ContainerPort: 8081, Protocol: 'tcp' },
+          ],
+        }),
+      ],
+    });
+    built.template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }],
+    });
+    const manifest = readFileSync(join(built.outdir, `${built.stack.artifactId}.assets.json`), 'utf8');
+    expect(manifest).toContain('"dockerFile": "gateway/Dockerfile"');
+    built.template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 1);
+  });
+
+  it('publishes the API URL, proxy address and PAC URL', () => {
+    const outputs = built.template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'ProxyAddress', 'HttpProxyAddress', 'PacUrl', 'ParameterPrefix']));
+    expect(JSON.stringify(outputs.PacUrl)).toContain(':8081/proxy.pac');
+    expect(JSON.stringify(outputs.ProxyAddress)).toContain(':1080');
+  });
+});
+
+describe('client ingress follows allowedClientCidrs', () => {
+  it('allows exactly the configured networks on the three ports', () => {
+    const built = buildApp({ allowedClientCidrs: ['203.0.113.0/24', '198.51.100.7/32'] });
+    try {
+      const rules = ingressRules(built).filter((rule) => 'CidrIp' in rule);
+      expect(rules.map((rule) => `${String(rule.CidrIp)}:${String(rule.FromPort)}`).sort()).toEqual(
+        ['198.51.100.7/32:1080', '198.51.100.7/32:8080', '198.51.100.7/32:8081', '203.0.113.0/24:1080', '203.0.113.0/24:8080', '203.0.113.0/24:8081'],
+      );
+      expect(rules.some((rule) => rule.CidrIp === '0.0.0.0/0')).toBe(false);
+    } finally {
+      built.close();
+    }
+  });
+
+  it('opens to 0.0.0.0/0 only when an operator lists it (comma list from -c works too)', () => {
+    const built = buildApp({ allowedClientCidrs: '0.0.0.0/0' });
+    try {
+      expect(ingressRules(built).filter((rule) => rule.CidrIp === '0.0.0.0/0')).toHaveLength(3);
+    } finally {
+      built.close();
+    }
+  });
+});
+
+describe('context validation', () => {
+  it.each([
+    [{ allowedClientCidrs: ['10.0.0.0/33'] }, /allowedClientCidrs\.0: a CIDR/],
+    [{ gatewayCpu: 512, gatewayMemoryMiB: 512 }, /gatewayMemoryMiB: with gatewayCpu 512, Fargate allows 1024-4096 MiB/],
+    [{ stage: 'Prod' }, /stage: lower-case/],
+    [{ logRetentionDays: 31 }, /logRetentionDays: one of/],
+    [{ gatewayMinCount: 5, gatewayMaxCount: 2 }, /gatewayMinCount: must not exceed gatewayMaxCount/],
+  ])('refuses %j with a message naming the key', (context, message) => {
+    expect(() => buildApp(context)).toThrow(message);
+  });
+
+  it('seeds tunnel hosts given in context as String parameters', () => {
+    const host = {
+      name: 'partner-a',
+      address: 'bastion.partner-a.example',
+      username: 'tunnel',
+      hostKeyFingerprints: ['SHA256:' + 'A'.repeat(43)],
+      auth: { type: 'certificate', principals: ['tunnel'] },
+    };
+    const built = buildApp({ tunnelHosts: JSON.stringify([host]) });
+    try {
+      built.template.hasResourceProperties('AWS::SSM::Parameter', {
+        Name: '/edge-gateway/dev/hosts/partner-a',
+        Type: 'String',
+        Value: Match.stringLikeRegexp('"address":"bastion.partner-a.example"'),
+      });
+    } finally {
+      built.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 // The CDK app's settings: cdk.json context (or `-c key=value`), validated once into typed props.
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import { GroupName } from '../common/schema/names.js';
 import { TunnelHostSchema } from '../common/schema/tunnel-host.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -73,6 +74,10 @@ export const InfraContextSchema = z
     natGateways: count(1, 3, 1),
     maxAzs: count(2, 3, 2),
     credentialTtlCapSeconds: count(60, 7 * 24 * 3600, 12 * 3600),
+    /** IAM principal ARN (or "*") → groups; decides which routes a caller may be granted. */
+    principalGroups: z.preprocess(jsonFromContext, z.record(z.string().min(1), z.array(GroupName))).default({}),
+    /** Callers in any of these groups edit routes and hosts. */
+    adminGroups: z.preprocess(listFromContext, z.array(GroupName).min(1)).default(['admins']),
     apiThrottleRateLimit: count(1, 10_000, 50),
     apiThrottleBurstLimit: count(1, 5_000, 100),
     logRetentionDays: z.coerce
@@ -101,6 +106,10 @@ export const InfraContextSchema = z
     }
     if (ctx.gatewayDesiredCount < ctx.gatewayMinCount || ctx.gatewayDesiredCount > ctx.gatewayMaxCount) {
       issues.addIssue({ code: 'custom', path: ['gatewayDesiredCount'], message: 'must lie between gatewayMinCount and gatewayMaxCount' });
+    }
+    // Lambda environment variables share a 4 KB budget.
+    if (JSON.stringify(ctx.principalGroups).length > 2048) {
+      issues.addIssue({ code: 'custom', path: ['principalGroups'], message: 'more than 2 KB as JSON: map IAM roles (not users) to groups' });
     }
     const names = ctx.tunnelHosts.map((host) => host.name);
     const duplicate = names.find((name, index) => names.indexOf(name) !== index);

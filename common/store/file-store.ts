@@ -48,7 +48,7 @@ export class FileStore implements ParameterStore {
       .map(([name, entry]) => ({ name, ...entry }));
   }
 
-  put(name: string, value: string, options: PutOptions = {}): Promise<StoredParameter> {
+  async put(name: string, value: string, options: PutOptions = {}): Promise<StoredParameter> {
     assertParameterName(name);
     assertValueSize(name, value, this.#maxValueBytes);
     return this.#mutate((contents) => {
@@ -62,7 +62,7 @@ export class FileStore implements ParameterStore {
     });
   }
 
-  delete(name: string): Promise<boolean> {
+  async delete(name: string): Promise<boolean> {
     assertParameterName(name);
     return this.#mutate((contents) => {
       if (!contents.parameters[name]) return false;

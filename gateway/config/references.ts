@@ -1,24 +1,30 @@
-// Checks zod cannot express field by field: names that must exist, names that must be unique, keys that must parse.
+// Checks zod cannot express field by field: names that must exist or be unique, patterns and keys that must parse.
+import type { Route } from '../../common/schema/route.js';
 import { parsePublicKey } from '../../common/token.js';
+import { validateRoutes } from '../policy/validate-routes.js';
 import type { ConfigIssue } from './issues.js';
 
 interface PolicyShape {
-  routes: ReadonlyArray<{ name: string; via: readonly string[] }>;
+  routes: readonly Route[];
   tunnelHosts: ReadonlyArray<{ name: string }>;
-  profiles?: ReadonlyArray<{ name: string }>;
+  profiles?: ReadonlyArray<{ name: string; tunnels?: ReadonlyArray<{ via: readonly string[] }> }>;
   credentialPublicKeys?: readonly string[];
 }
 
 export function checkReferences(config: PolicyShape): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   duplicates(config.tunnelHosts, 'tunnelHosts', 'tunnel host', issues);
-  duplicates(config.routes, 'routes', 'route', issues);
   duplicates(config.profiles ?? [], 'profiles', 'profile', issues);
 
   const hosts = new Set(config.tunnelHosts.map((host) => host.name));
-  config.routes.forEach((route, i) => {
-    route.via.forEach((via, j) => {
-      if (!hosts.has(via)) issues.push({ path: `routes[${i}].via[${j}]`, message: `unknown tunnel host "${via}"` });
+  // The policy engine's own check: patterns, port ranges, unknown or repeated via hosts, duplicate names.
+  issues.push(...validateRoutes(config.routes, hosts));
+
+  (config.profiles ?? []).forEach((profile, i) => {
+    (profile.tunnels ?? []).forEach((tunnel, j) => {
+      tunnel.via.forEach((via, k) => {
+        if (!hosts.has(via)) issues.push({ path: `profiles[${i}].tunnels[${j}].via[${k}]`, message: `unknown tunnel host "${via}"` });
+      });
     });
   });
 

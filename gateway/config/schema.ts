@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { RouteSchema } from '../../common/schema/route.js';
 import { TunnelHostSchema } from '../../common/schema/tunnel-host.js';
-import { ResourceName } from '../../common/schema/names.js';
+import { ProfileSchema } from '../../common/schema/profile.js';
 
 /** 0 asks the OS for a free port (tests); anything else is a fixed port. */
 const ListenPort = z.number().int().min(0).max(65535);
@@ -42,9 +42,6 @@ export const StoreConfigSchema = z.discriminatedUnion('type', [
     endpoint: z.url().optional(),
   }),
 ]);
-
-/** Profiles (named sets of static forwards) belong to gateway/forward; only their names are checked here. */
-const ProfileEntry = z.looseObject({ name: ResourceName });
 
 const CidrString = z.string().refine(isCidr, 'a CIDR such as "10.0.0.0/8" or "fd00::/8"');
 
@@ -90,7 +87,8 @@ export const ConfigSchema = z.strictObject({
   /** Inline policy for local runs without a store. */
   routes: z.array(RouteSchema).default([]),
   tunnelHosts: z.array(TunnelHostSchema).default([]),
-  profiles: z.array(ProfileEntry).default([]),
+  /** Named sets of static forwards (saved sessions); `autostart: true` opens them at boot. */
+  profiles: z.array(ProfileSchema).default([]),
   /** Source networks allowed to use SOCKS without credentials (no-auth method). */
   trustedCidrs: z.array(CidrString).default([]),
   /** Ed25519 public keys (PEM or raw base64) that verify credentials, for runs without a store. */

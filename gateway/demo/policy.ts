@@ -1,4 +1,5 @@
 // Puts the demo's policy and keys in the file store, where the API child and the gateway both read them.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stagePrefix } from '../../common/layout.js';
 import { PolicyRepository } from '../../common/policy-repository.js';
@@ -34,4 +35,27 @@ export async function writeDemoPolicy(state: DemoState, policy: DemoPolicy): Pro
     await repository.close();
   }
   return { type: 'file', path };
+}
+
+export interface DemoApiInput {
+  state: DemoState;
+  host: string;
+  port: number;
+  socks: { host: string; port: number };
+  pacUrl: string;
+}
+
+/** Writes the API's config (bearer tokens: mode 0600, in the git-ignored state dir) and returns lambdas/server.ts arguments. */
+export async function writeDemoApiConfig(input: DemoApiInput): Promise<string[]> {
+  const path = join(input.state.dir, 'api-config.json');
+  const config = {
+    stage: DEMO_STAGE,
+    adminGroups: ['admins'],
+    principals: { 'demo-user': ['demo'], 'demo-admin': ['admins', 'demo'] },
+    tokens: { 'demo-user': input.state.apiToken, 'demo-admin': input.state.apiAdminToken },
+    proxy: { host: input.socks.host, port: input.socks.port },
+    pacUrl: input.pacUrl,
+  };
+  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  return ['--host', input.host, '--port', String(input.port), '--store', demoStorePath(input.state), '--config', path, '--stage', DEMO_STAGE];
 }

@@ -11,7 +11,7 @@ import { renderBanner } from './banner.js';
 import { startDemoIntranet } from './intranet.js';
 import { choosePorts } from './ports.js';
 import { loadOrCreateDemoState } from './state.js';
-import { apiArgs, writeDemoPolicy } from './policy.js';
+import { writeDemoApiConfig, writeDemoPolicy } from './policy.js';
 
 export const DEMO_HOST_NAME = 'intranet.demo';
 export const DEMO_ROUTE = 'demo';
@@ -81,7 +81,14 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
     const api = await startApiProcess({
       host: LOOPBACK,
       port: ports.api,
-      args: apiArgs({ state, host: LOOPBACK, port: ports.api, socks: { host: LOOPBACK, port: ports.socks }, httpPort: ports.http, store }),
+      args: await writeDemoApiConfig({
+        state,
+        host: LOOPBACK,
+        port: ports.api,
+        socks: { host: LOOPBACK, port: ports.socks },
+        pacUrl: `http://${LOOPBACK}:${ports.http}/proxy.pac`,
+      }),
+      env: { LOG_LEVEL: 'warn' },
       stdio: 'inherit',
     });
     closers.push(() => api.close());
@@ -93,7 +100,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
         public: { host: LOOPBACK, port: ports.http },
         admin: { host: LOOPBACK, port: ports.admin, tokenFile: 'gateway-admin-token' },
       },
-      ...(store ? { store } : { routes: [policy.route], tunnelHosts: [policy.tunnelHost], credentialPublicKeys: [state.credentialPublicKeyPem] }),
+      store,
       log: { level: 'warn' },
     };
     await writeFile(join(stateDir, 'gateway.yaml'), `# Written by \`edge-gateway demo\` on each run.\n${stringify(raw)}`, { mode: 0o600 });

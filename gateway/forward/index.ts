@@ -4,5 +4,5 @@ export { RemoteForward, type RemoteForwardOptions } from './remote-forward.js';
 export { FtpForward, type FtpForwardOptions } from './ftp-forward.js';
 export { TunnelRegistry, type TunnelStatus, type ProfileStatus } from './registry.js';
 export { forwardAdminRoutes } from './admin-routes.js';
-export { ProfileSchema, TunnelSpecSchema, type Profile, type ProfileInput, type TunnelSpec, type TunnelSpecInput } from './profile.js';
+export { ForwardProfileSchema, ProfileSchema, TunnelSpecSchema, type ForwardProfile, type Profile, type TunnelSpec, type TunnelSpecInput } from './profile.js';
 export type { ForwardDeps, Endpoint } from './types.js';

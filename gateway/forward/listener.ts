@@ -9,7 +9,7 @@ export class TrackedListener {
   private closing: Promise<void> | undefined;
 
   constructor(onConnection: (socket: Socket) => void) {
-    this.server = createServer({ noDelay: true }, (socket) => {
+    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       onConnection(socket);

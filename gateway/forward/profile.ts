@@ -1,30 +1,25 @@
-// Named profiles ("saved sessions"): sets of static forwards, from the config file and the store.
+// Tunnel specs as the registry and admin API take them: the shared profile tunnel plus gateway-only options.
 import { z } from 'zod';
-import { Port, ResourceName } from '../../common/schema/names.js';
+import { ResourceName } from '../../common/schema/names.js';
+import { ProfileTunnelSchema, type Profile } from '../../common/schema/profile.js';
 
-const ListenPort = z.number().int().min(0).max(65535);
-
-export const TunnelSpecSchema = z.strictObject({
-  name: ResourceName,
-  /** local: -L; remote: -R (listen is on the tunnel host via[0]); ftp: FTP-aware local forward. */
-  kind: z.enum(['local', 'remote', 'ftp']),
-  /** Local listener (local, ftp) or the bind on the tunnel host (remote). Port 0: any free port. */
-  listen: z.strictObject({ host: z.string().min(1).max(253).default('127.0.0.1'), port: ListenPort }),
-  /** As reached from the tunnel host (local, ftp) or from the gateway (remote). */
-  target: z.strictObject({ host: z.string().min(1).max(253), port: Port }),
-  via: z.array(ResourceName).min(1),
-  /** FTP active mode: where the tunnel host binds for the server's data connection and the address the server is told. */
-  ftpActive: z.strictObject({ bindAddress: z.string().min(1), announceAddress: z.string().min(1) }).optional(),
+export const TunnelSpecSchema = ProfileTunnelSchema.extend({
+  /** Port 0: any free port (ad-hoc tunnels, tests). */
+  listen: z.object({ host: z.string().min(1).max(253), port: z.number().int().min(0).max(65535) }),
+  /** FTP active mode: where the tunnel host binds for the server's data connection, and the address the server is told. */
+  ftpActive: z.object({ bindAddress: z.string().min(1), announceAddress: z.string().min(1) }).optional(),
 });
 
-export const ProfileSchema = z.strictObject({
+export type TunnelSpec = z.infer<typeof TunnelSpecSchema>;
+export type TunnelSpecInput = z.input<typeof TunnelSpecSchema>;
+
+/** A profile whose tunnels may carry the gateway-only options. */
+export type ForwardProfile = Omit<Profile, 'tunnels'> & { tunnels: TunnelSpec[] };
+export { ProfileSchema, type Profile } from '../../common/schema/profile.js';
+
+export const ForwardProfileSchema = z.object({
   name: ResourceName,
   description: z.string().max(500).optional(),
   autostart: z.boolean().default(false),
   tunnels: z.array(TunnelSpecSchema).min(1),
 });
-
-export type TunnelSpec = z.infer<typeof TunnelSpecSchema>;
-export type TunnelSpecInput = z.input<typeof TunnelSpecSchema>;
-export type Profile = z.infer<typeof ProfileSchema>;
-export type ProfileInput = z.input<typeof ProfileSchema>;

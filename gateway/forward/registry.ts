@@ -2,7 +2,7 @@
 import { GatewayError } from '../../common/errors.js';
 import { FtpForward } from './ftp-forward.js';
 import { LocalForward } from './local-forward.js';
-import type { Profile, TunnelSpec } from './profile.js';
+import { ForwardProfileSchema, type ForwardProfile as Profile, type TunnelSpec } from './profile.js';
 import { RemoteForward } from './remote-forward.js';
 import type { Endpoint, ForwardDeps } from './types.js';
 
@@ -38,13 +38,22 @@ export class TunnelRegistry {
   private readonly entries = new Map<string, Entry>();
   private profiles = new Map<string, Profile>();
 
-  constructor(private readonly deps: ForwardDeps, profiles: readonly Profile[] = []) {
+  constructor(private readonly deps: ForwardDeps, profiles: readonly unknown[] = []) {
     this.setProfiles(profiles);
   }
 
-  /** Replaces the known profiles (config file + store); tunnels already open stay open. */
-  setProfiles(profiles: readonly Profile[]): void {
-    this.profiles = new Map(profiles.map((profile) => [profile.name, profile]));
+  /** Replaces the known profiles (config file + store); an invalid one is logged and left out; open tunnels stay open. */
+  setProfiles(profiles: readonly unknown[]): void {
+    const valid = new Map<string, Profile>();
+    for (const [index, candidate] of profiles.entries()) {
+      const parsed = ForwardProfileSchema.safeParse(candidate);
+      if (parsed.success) valid.set(parsed.data.name, parsed.data);
+      else {
+        const issue = parsed.error.issues[0];
+        this.deps.log.error({ profile: index, path: issue?.path.join('.'), reason: issue?.message }, 'profile is invalid and was ignored');
+      }
+    }
+    this.profiles = valid;
   }
 
   list(): TunnelStatus[] {

@@ -51,7 +51,7 @@ export class RemoteForward {
     stream.on('error', () => undefined);
     let totals = { bytesUp: 0, bytesDown: 0 };
     try {
-      const local = connect({ host: target.host, port: target.port, noDelay: true });
+      const local = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
       await new Promise<void>((resolve, reject) => {
         local.once('connect', resolve).once('error', reject);
       });

@@ -19,8 +19,13 @@ export function trackDialer(dialer: Dialer, table: ConnectionTable, protocol: Li
         tunnelHost: result.tunnelHost,
       });
       countBytes(result.stream, tracked.entry);
-      if (result.stream.destroyed) tracked.end();
-      else result.stream.once('close', () => tracked.end());
+      if (result.stream.destroyed) {
+        tracked.end();
+      } else {
+        // The pipe and the SSH layer already hold ~10 'close' listeners; this one is known, not a leak.
+        result.stream.setMaxListeners(result.stream.getMaxListeners() + 1);
+        result.stream.once('close', () => tracked.end());
+      }
       return result;
     },
   };

@@ -107,9 +107,8 @@ export class TunnelConnection {
         this.#state = 'closed';
         const err = this.#draining ? undefined : (this.#lastError ?? new GatewayError('EG_TUNNEL_UNAVAILABLE', `tunnel host "${host.name}": connection closed`));
         // Fail in-flight channels instead of letting them look like a clean end of stream.
-        // (ssh2's Channel#destroy() only sends CHANNEL_CLOSE, so use the stream's own destroy to carry the error.)
         const lost = err ?? new GatewayError('EG_TUNNEL_UNAVAILABLE', 'ssh connection closed');
-        for (const channel of this.#channels) Duplex.prototype.destroy.call(channel, lost);
+        for (const channel of this.#channels) failChannel(channel, lost);
         this.#channels.clear();
         if (!ready) reject(err ?? new GatewayError('EG_TUNNEL_UNAVAILABLE', `tunnel host "${host.name}": closed before ready`));
         else this.#log.info({ err }, 'ssh connection closed');
@@ -213,6 +212,15 @@ export class TunnelConnection {
     this.#channels.add(channel);
     // The consumer attaches its own handlers; this one only keeps a late error from crashing the process.
     channel.on('error', () => {});
+    // ssh2's Channel#destroy() only sends EOF + CHANNEL_CLOSE and ignores the error; its 'close' then waits
+    // for 'end', which never comes if nobody reads (e.g. after pipeline() tore down). Discard what is
+    // left so the channel really finishes and stops counting against this connection.
+    const sendClose = channel.destroy.bind(channel);
+    channel.destroy = () => {
+      sendClose();
+      channel.resume();
+      return channel;
+    };
     channel.once('close', () => {
       this.#channels.delete(channel);
       this.#endIfIdle();
@@ -245,4 +253,18 @@ function abortError(reason: unknown): GatewayError {
   if (reason instanceof GatewayError) return reason;
   const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
   return new GatewayError('EG_CHANNEL_TIMEOUT', timedOut ? 'opening the channel timed out' : 'channel open aborted', { cause: reason });
+}
+
+/**
+ * Ends a channel with `err`: 'error' first, then 'close', as a Node stream consumer expects.
+ * ssh2 would otherwise emit a bare 'close' (its channels set emitClose: false and emit it by hand), and
+ * its Channel#destroy() only sends CHANNEL_CLOSE. Marking the incoming side closed makes ssh2's own
+ * cleanup skip the channel.
+ */
+function failChannel(channel: ClientChannel, err: Error): void {
+  const incoming = (channel as unknown as { incoming?: { state: string } }).incoming;
+  if (incoming?.state === 'closed') return;
+  if (incoming) incoming.state = 'closed';
+  Duplex.prototype.destroy.call(channel, err);
+  process.nextTick(() => channel.emit('close'));
 }

@@ -1,11 +1,14 @@
 // What the data path needs from the control plane, in one immutable value swapped as a whole.
 import type { KeyObject } from 'node:crypto';
+import type { PolicySnapshot } from '../../common/policy-repository.js';
+import type { Lease } from '../../common/schema/lease.js';
+import type { Profile } from '../../common/schema/profile.js';
 import type { Route } from '../../common/schema/route.js';
 import type { TunnelHost } from '../../common/schema/tunnel-host.js';
 import { parsePublicKey } from '../../common/token.js';
-import type { Config } from '../config/schema.js';
 import type { ConfigIssue } from '../config/issues.js';
 import { checkReferences } from '../config/references.js';
+import type { Config } from '../config/schema.js';
 import type { PolicyVersion } from './policy-sync.js';
 
 export interface GatewayPolicy {
@@ -13,14 +16,15 @@ export interface GatewayPolicy {
   version: PolicyVersion | undefined;
   routes: readonly Route[];
   tunnelHosts: readonly TunnelHost[];
+  profiles: readonly Profile[];
   /** Keys that verify credentials (rotation: old and new side by side). */
   publicKeys: readonly KeyObject[];
   /** Credential ids revoked before expiry. */
   revokedIds: ReadonlySet<string>;
-  /** Source networks allowed without credentials. */
+  /** Source addresses admitted without SOCKS credentials (browsers). */
+  leases: readonly Lease[];
+  /** Source networks allowed without credentials (from the config file; operators own them). */
   trustedCidrs: readonly string[];
-  /** Named forward profiles, validated by gateway/forward. */
-  profiles: readonly unknown[];
   /** Problems found while reading the store (a record that did not parse); any one rejects the snapshot. */
   loadIssues: readonly ConfigIssue[];
 }
@@ -31,20 +35,45 @@ export function policyFromConfig(config: Config): GatewayPolicy {
     version: undefined,
     routes: config.routes,
     tunnelHosts: config.tunnelHosts,
+    profiles: config.profiles,
     publicKeys: config.credentialPublicKeys.map((key) => parsePublicKey(key)),
     revokedIds: new Set(),
+    leases: [],
     trustedCidrs: config.trustedCidrs,
-    profiles: config.profiles,
     loadIssues: [],
+  };
+}
+
+/** The policy read from the store; config-file keys are added so a rotation can be pinned locally too. */
+export function policyFromSnapshot(snapshot: PolicySnapshot, config: Config): GatewayPolicy {
+  const loadIssues: ConfigIssue[] = snapshot.issues.map((issue) => ({ path: issue.path, message: issue.reason }));
+  const publicKeys: KeyObject[] = [];
+  for (const [i, text] of [...snapshot.publicKeys, ...config.credentialPublicKeys].entries()) {
+    try {
+      publicKeys.push(parsePublicKey(text));
+    } catch {
+      loadIssues.push({ path: `credential public key #${i + 1}`, message: 'not an Ed25519 public key' });
+    }
+  }
+  return {
+    version: snapshot.version,
+    routes: snapshot.routes,
+    tunnelHosts: snapshot.hosts,
+    profiles: snapshot.profiles,
+    publicKeys,
+    revokedIds: new Set(snapshot.revocations.map((r) => r.id)),
+    leases: snapshot.leases,
+    trustedCidrs: config.trustedCidrs,
+    loadIssues,
   };
 }
 
 /** Every reason not to apply `policy`, by path; `compile` is the policy engine's own check (it may throw). */
 export function validatePolicy(policy: GatewayPolicy, compile?: (policy: GatewayPolicy) => unknown): ConfigIssue[] {
-  const issues: ConfigIssue[] = [...policy.loadIssues, ...checkReferences({ routes: policy.routes, tunnelHosts: policy.tunnelHosts })];
-  if (policy.publicKeys.length === 0 && policy.trustedCidrs.length === 0) {
-    issues.push({ path: 'keys', message: 'no credential public key and no trusted CIDR: nobody could connect' });
-  }
+  const issues: ConfigIssue[] = [
+    ...policy.loadIssues,
+    ...checkReferences({ routes: policy.routes, tunnelHosts: policy.tunnelHosts, profiles: policy.profiles }),
+  ];
   if (issues.length === 0 && compile) {
     try {
       compile(policy);

@@ -1,6 +1,6 @@
 // Public-key login check for the built-in tunnel host: only keys on the authorized list, signature verified.
 import { timingSafeEqual } from 'node:crypto';
-import { utils, type ParsedKey, type PublicKeyAuthContext } from 'ssh2';
+import ssh2, { type ParsedKey, type PublicKeyAuthContext } from 'ssh2';
 import { GatewayError } from '../../common/errors.js';
 
 export interface AuthorizedKey {
@@ -11,7 +11,7 @@ export interface AuthorizedKey {
 
 export function parseAuthorizedKeys(lines: readonly string[]): AuthorizedKey[] {
   return lines.map((line, index) => {
-    const parsed = utils.parseKey(line.trim());
+    const parsed = ssh2.utils.parseKey(line.trim());
     const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
     if (!key || key instanceof Error) {
       throw new GatewayError('EG_CONFIG_INVALID', `authorizedKeys[${index}]: not an OpenSSH public key`);

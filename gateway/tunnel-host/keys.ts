@@ -1,5 +1,5 @@
 // Key generation for the built-in tunnel host and its clients (OpenSSH formats), for first runs and demos.
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 
 export interface SshKeyPair {
   /** OpenSSH private key text. */
@@ -9,6 +9,6 @@ export interface SshKeyPair {
 }
 
 export function generateSshKeyPair(comment: string): SshKeyPair {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
   return { privateKey: pair.private, publicKey: pair.public };
 }

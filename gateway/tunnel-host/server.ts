@@ -1,7 +1,7 @@
 // The built-in tunnel host: an ssh2 server that only forwards to allow-listed destinations.
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Server, utils, type ParsedKey } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 import { pino, type Logger } from 'pino';
 import { GatewayError } from '../../common/errors.js';
 import { parseAuthorizedKeys } from './client-keys.js';
@@ -25,7 +25,7 @@ export function sshFingerprint(key: ParsedKey): string {
 }
 
 function parseHostKey(text: string): ParsedKey {
-  const parsed = utils.parseKey(text);
+  const parsed = ssh2.utils.parseKey(text);
   const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
   if (!key || key instanceof Error || !key.isPrivateKey()) {
     throw new GatewayError('EG_CONFIG_INVALID', 'hostKey: not a private key in PEM or OpenSSH format');
@@ -45,7 +45,7 @@ export async function startTunnelHost(input: StartTunnelHostOptions): Promise<Tu
   const log = (givenLog ?? pino({ level: 'silent' })).child({ component: 'tunnel-host' });
   const hostKey = parseHostKey(options.hostKey);
   const keys = parseAuthorizedKeys(options.authorizedKeys);
-  const ssh = new Server({ hostKeys: [options.hostKey] }, (client) =>
+  const ssh = new ssh2.Server({ hostKeys: [options.hostKey] }, (client) =>
     serveClient(client, { options: { ...options, hosts }, keys, log }),
   );
   const sockets = new Set<Socket>();
@@ -77,21 +77,15 @@ export async function startTunnelHost(input: StartTunnelHostOptions): Promise<Tu
     hostKeyFingerprint,
     destroy,
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         tcp.close();
+        const gone = [...sockets].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
         for (const socket of sockets) socket.end();
-        const deadline = setTimeout(() => {
-          destroy();
-          resolve();
-        }, 2_000);
-        const check = setInterval(() => {
-          if (sockets.size > 0) return;
-          clearInterval(check);
-          clearTimeout(deadline);
-          resolve();
-        }, 20);
-        deadline.unref();
-      });
+        // Clients that do not hang up within the grace period are cut.
+        const grace = setTimeout(destroy, 2_000);
+        await Promise.all(gone);
+        clearTimeout(grace);
+      })();
       return closing;
     },
   };

@@ -13,10 +13,13 @@ export interface ApiProps {
   stage: string;
   parameters: Parameters;
   credentialTtlCapSeconds: number;
+  principalGroups: Record<string, string[]>;
+  adminGroups: readonly string[];
   throttle: { rateLimit: number; burstLimit: number };
   logRetention: logs.RetentionDays;
-  /** What credentials tell clients to use, e.g. the NLB's "host:1080" and PAC URL. */
+  /** What credentials tell clients to use, e.g. the NLB's "host:1080", its HTTP proxy port and PAC URL. */
   proxyAddress: string;
+  httpProxyPort: number;
   pacUrl: string;
 }
 
@@ -33,11 +36,16 @@ export class Api extends Construct {
       memorySize: 512,
       timeout: Duration.seconds(15),
       logRetention: props.logRetention,
+      // Read by lambdas/handler.ts and lambdas/config.ts (apiConfigFromEnv).
       environment: {
         STAGE: props.stage,
         PARAMETER_PREFIX: props.parameters.prefix,
+        SSM_KMS_KEY_ID: props.parameters.key.keyArn,
         CREDENTIAL_TTL_CAP_SECONDS: String(props.credentialTtlCapSeconds),
+        PRINCIPAL_GROUPS: JSON.stringify(props.principalGroups),
+        ADMIN_GROUPS: props.adminGroups.join(','),
         PROXY_ADDRESS: props.proxyAddress,
+        PROXY_HTTP_PORT: String(props.httpProxyPort),
         PAC_URL: props.pacUrl,
       },
     });

@@ -49,9 +49,12 @@ export class EdgeGatewayStack extends Stack {
       stage: settings.stage,
       parameters: this.parameters,
       credentialTtlCapSeconds: settings.credentialTtlCapSeconds,
+      principalGroups: settings.principalGroups,
+      adminGroups: settings.adminGroups,
       throttle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
       logRetention,
       proxyAddress,
+      httpProxyPort: GATEWAY_PORTS.httpProxy,
       pacUrl,
     });
 

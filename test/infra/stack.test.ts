@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BuiltApp } from './build-app.js';
 
@@ -24,6 +25,15 @@ function arnTail(resource: unknown): string {
   const join = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
   if (!join) return JSON.stringify(resource);
   return join[1].map((part) => (typeof part === 'string' ? part : '{}')).join('');
+}
+
+/** Our two functions (the key generator and the API), not CDK's own custom-resource providers. */
+function ourFunctions(built: BuiltApp): Array<{ Properties: { Architectures: string[]; Handler: string; Runtime: string; Code: { S3Key: string } } }> {
+  const ids = [built.stack.parameters.keygen.function, built.stack.api.handler.function].map((fn) =>
+    built.stack.getLogicalId(fn.node.defaultChild as CfnFunction),
+  );
+  const all = built.template.findResources('AWS::Lambda::Function');
+  return ids.map((id) => all[id] as never);
 }
 
 function ingressRules(built: BuiltApp): Array<Record<string, unknown>> {
@@ -83,6 +93,10 @@ describe('the edge-gateway stack with default context', () => {
     const encrypt = statements(built).filter((statement) => actionsOf(statement).includes('kms:Encrypt'));
     expect(encrypt.length).toBeGreaterThan(0);
     for (const statement of encrypt) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [keyId, 'Arn'] }]);
+    // The API writes its SecureStrings (tunnel-host keys) with the same key.
+    const api = ourFunctions(built)[1] as unknown as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(api.Properties.Environment.Variables.SSM_KMS_KEY_ID).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    expect(api.Properties.Environment.Variables).toMatchObject({ STAGE: 'dev', PARAMETER_PREFIX: '/edge-gateway/dev', PROXY_HTTP_PORT: '8080' });
   });
 
   it('holds no key material in the template', () => {
@@ -99,18 +113,18 @@ describe('the edge-gateway stack with default context', () => {
     const groups = Object.values(built.template.findResources('AWS::Logs::LogGroup'));
     expect(groups.length).toBeGreaterThanOrEqual(5);
     for (const group of groups) expect((group as { Properties: { RetentionInDays?: number } }).Properties.RetentionInDays).toBe(30);
-    const functions = Object.values(built.template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } }));
+    const functions = ourFunctions(built);
     expect(functions).toHaveLength(2);
     for (const fn of functions) expect(JSON.stringify(fn)).toContain('"LoggingConfig":{"LogGroup"');
   });
 
   it('runs both Lambdas on arm64 and the newest Node runtime, bundled by esbuild into the assembly', () => {
-    const functions = built.template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } });
     const manifest = JSON.parse(readFileSync(join(built.outdir, `${built.stack.artifactId}.assets.json`), 'utf8')) as {
       files: Record<string, { source: { path: string } }>;
     };
-    for (const fn of Object.values(functions) as Array<{ Properties: { Architectures: string[]; Handler: string; Code: { S3Key: string } } }>) {
+    for (const fn of ourFunctions(built)) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Handler).toBe('index.handler');
       const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
       const source = manifest.files[hash]?.source.path;
@@ -167,7 +181,7 @@ describe('the edge-gateway stack with default context', () => {
       ],
     });
     built.template.hasResourceProperties('AWS::ECS::Cluster', {
-      ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }],
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
     });
     const manifest = readFileSync(join(built.outdir, `${built.stack.artifactId}.assets.json`), 'utf8');
     expect(manifest).toContain('"dockerFile": "gateway/Dockerfile"');

@@ -25,7 +25,7 @@ const noop = (): void => undefined;
 /** Listens on `localHost`:0 for one connection from the client and carries it to `server` through a new channel. */
 export async function openPassiveListener(deps: DataChannelDeps, localHost: string, server: HostPort): Promise<number> {
   const destination = normaliseDestination(server.host, server.port);
-  const listener = createServer({ noDelay: true });
+  const listener = createServer({ noDelay: true, allowHalfOpen: true });
   const stop = (): void => {
     clearTimeout(timer);
     listener.close();
@@ -60,7 +60,7 @@ export async function openActiveBind(deps: DataChannelDeps, bindAddress: string,
     if (used) return void stream.destroy();
     used = true;
     void binding.then((b) => b.close()).catch(noop);
-    const local = connect({ host: deps.clientAddress, port: clientPort, noDelay: true });
+    const local = connect({ host: deps.clientAddress, port: clientPort, noDelay: true, allowHalfOpen: true });
     local.on('error', noop);
     local.once('connect', () => {
       pipeBoth(local, stream, deps.signal).catch(() => undefined);

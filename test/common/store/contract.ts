@@ -130,8 +130,10 @@ export function defineStoreContract(backend: string, open: () => Promise<StoreUn
 
       // Shrinking and deleting leave no parts behind.
       await repository.putRoute(largeRoute('partner-web', 9_000));
-      const partsAfterShrink = (await store.getByPath(repository.names.route('partner-web'))).length;
-      expect(partsAfterShrink).toBe(3);
+      const parts = await store.getByPath(repository.names.route('partner-web'));
+      expect(parts.length).toBeGreaterThan(1);
+      // Only the current generation's parts remain.
+      expect(new Set(parts.map((p) => /_part-([a-z0-9]+)-\d+$/.exec(p.name)?.[1])).size).toBe(1);
       await repository.putRoute({ name: 'partner-web', destinations: [{ host: 'web.corp' }], via: ['bastion'] });
       expect(await store.getByPath(repository.names.route('partner-web'))).toEqual([]);
       await repository.putRoute(route);

@@ -151,3 +151,11 @@ describe('configJsonSchema', () => {
     expect(schema.properties.refreshIntervalMs?.default).toBe(15_000);
   });
 });
+
+describe('gateway/sample-config.yaml', () => {
+  it('loads as shipped', () => {
+    const config = loadConfig(new URL('../../../gateway/sample-config.yaml', import.meta.url).pathname, {});
+    expect(config.routes.map((r) => r.name)).toEqual(['intranet']);
+    expect(config.tunnelHosts[0]?.pool).toMatchObject({ min: 2, max: 4 });
+  });
+});

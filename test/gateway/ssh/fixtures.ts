@@ -90,3 +90,22 @@ export function echoRoundTrip(stream: Duplex, data: Buffer): Promise<Buffer> {
 }
 
 export const ORIGIN = { address: '127.0.0.1', port: 40000 };
+
+/** Polls `check` until it returns true (or a value), failing with `what` after `timeoutMs`. Not a sleep: it ends as soon as the condition holds. */
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Resolves with the stream's error (or undefined) once it has closed. */
+export function closedWith(stream: Duplex): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    let error: Error | undefined;
+    stream.on('error', (err) => (error = err));
+    if (stream.destroyed) return resolve(error);
+    stream.once('close', () => resolve(error));
+  });
+}

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,7 +130,11 @@ describe('built-in tunnel host', () => {
     expect(code).toBe(0);
   });
 
-  it('reports the OpenSSH fingerprint of its host key', () => {
-    expect(host.hostKeyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  it('reports the same host key fingerprint as ssh-keygen -lf', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eg-tunnel-host-fp-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'host.pub'), `${hostKey.public}\n`);
+    const { stdout } = await promisify(execFile)('ssh-keygen', ['-lf', join(dir, 'host.pub')]);
+    expect(stdout.split(' ')[1]).toBe(host.hostKeyFingerprint);
   });
 });

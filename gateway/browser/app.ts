@@ -1,0 +1,106 @@
+// The gateway's public HTTP routes for browsers: POST /v1/lease (source-address lease) and GET /proxy.pac.
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
+import { GatewayError, errorCodeOf, type ErrorCode } from '../../common/errors.js';
+import type { Lease } from '../../common/schema/lease.js';
+import type { Route } from '../../common/schema/route.js';
+import type { Authenticator, ClientAddress, Principal } from '../contracts.js';
+import { parseBasicAuthorization } from '../http-proxy/basic.js';
+import { renderPac } from './pac.js';
+
+export interface LeaseWriter {
+  putLease(lease: Lease): Promise<unknown>;
+}
+
+export interface BrowserAppOptions {
+  auth: Authenticator;
+  /** Shared through the store so every replica behind the load balancer honours it (PolicyRepository). */
+  leases: LeaseWriter;
+  routes: () => readonly Route[];
+  /** "host:port" as clients reach them; the PAC names them. At least one. */
+  proxies: { http?: string; socks?: string };
+  log: Logger;
+  /** Lease length when the credential has no expiry. Default 1 h. */
+  defaultLeaseMs?: number;
+  now?: () => number;
+}
+
+const STATUS: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 503>> = {
+  EG_VALIDATION: 400,
+  EG_AUTH_REQUIRED: 401,
+  EG_FORBIDDEN: 403,
+  EG_STORE: 503,
+};
+
+function clientOf(c: Context): ClientAddress {
+  const info = getConnInfo(c);
+  return { address: (info.remote.address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''), port: info.remote.port ?? 0 };
+}
+
+async function presentedCredential(c: Context): Promise<{ username: string; password: string } | undefined> {
+  const basic = parseBasicAuthorization(c.req.header('authorization'));
+  if (basic) return basic;
+  if (!(c.req.header('content-type') ?? '').includes('application/json')) return undefined;
+  const body = (await c.req.json().catch(() => undefined)) as { username?: unknown; password?: unknown } | undefined;
+  if (typeof body?.username === 'string' && typeof body.password === 'string') return { username: body.username, password: body.password };
+  throw new GatewayError('EG_VALIDATION', 'body must be {"username": "...", "password": "..."}');
+}
+
+export function createBrowserApp(options: BrowserAppOptions): Hono {
+  const app = new Hono();
+  const now = options.now ?? Date.now;
+
+  const authenticate = (credential: { username: string; password: string }, client: ClientAddress): Principal => {
+    const result = options.auth.withPassword(credential.username, credential.password, client);
+    if (!result.ok) throw new GatewayError(result.code, result.reason);
+    return result.principal;
+  };
+
+  app.post('/v1/lease', async (c) => {
+    const client = clientOf(c);
+    const credential = await presentedCredential(c);
+    if (!credential) throw new GatewayError('EG_AUTH_REQUIRED', 'present your credential (Basic or JSON body)');
+    const principal = authenticate(credential, client);
+    if (!principal.credentialId) throw new GatewayError('EG_FORBIDDEN', 'only a credential can activate a lease');
+    const expiresAtMs = principal.expiresAt ?? now() + (options.defaultLeaseMs ?? 3_600_000);
+    const lease: Lease = {
+      address: client.address,
+      subject: principal.subject,
+      groups: [...principal.groups],
+      ...(principal.routes ? { routes: [...principal.routes] } : {}),
+      credentialId: principal.credentialId,
+      expiresAt: Math.floor(expiresAtMs / 1000),
+    };
+    await options.leases.putLease(lease);
+    options.log.info({ subject: lease.subject, address: lease.address, expiresAt: lease.expiresAt }, 'lease activated');
+    return c.json({ address: lease.address, subject: lease.subject, expiresAt: new Date(lease.expiresAt * 1000).toISOString() }, 201);
+  });
+
+  app.get('/proxy.pac', async (c) => {
+    const client = clientOf(c);
+    const credential = parseBasicAuthorization(c.req.header('authorization'));
+    let principal: Principal;
+    if (credential) principal = authenticate(credential, client);
+    else {
+      const result = options.auth.withoutCredentials(client);
+      if (!result.ok) {
+        c.header('www-authenticate', 'Basic realm="edge-gateway"');
+        throw new GatewayError('EG_AUTH_REQUIRED', 'activate a lease (POST /v1/lease) or send your credential');
+      }
+      principal = result.principal;
+    }
+    const kind = c.req.query('proxy') ?? (options.proxies.http ? 'http' : 'socks');
+    const proxy = kind === 'socks' ? options.proxies.socks && `SOCKS5 ${options.proxies.socks}` : options.proxies.http && `PROXY ${options.proxies.http}`;
+    if (!proxy) throw new GatewayError('EG_VALIDATION', `no ${kind} proxy is configured`);
+    return c.body(renderPac(options.routes(), principal, proxy), 200, { 'content-type': 'application/x-ns-proxy-autoconfig', 'cache-control': 'no-store' });
+  });
+
+  app.onError((err, c) => {
+    const code = errorCodeOf(err);
+    const status = STATUS[code] ?? (code.startsWith('EG_CREDENTIAL') || code === 'EG_AUTH_FAILED' ? 401 : 500);
+    if (status === 500) options.log.error({ err: { code, message: (err as Error).message } }, 'public request failed');
+    return c.json({ error: { code, message: status === 500 ? 'internal error' : err.message } }, status);
+  });
+  return app;
+}

@@ -1,0 +1,3 @@
+// Public edge of browser support: lease activation and PAC.
+export { createBrowserApp, type BrowserAppOptions, type LeaseWriter } from './app.js';
+export { renderPac, routesGranted, pacCondition } from './pac.js';

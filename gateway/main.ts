@@ -1,0 +1,238 @@
+// Composition root: config → logger → store → first policy → pools → listeners → admin → sync, and the graceful drain.
+import { Hono } from 'hono';
+import { PolicyRepository } from '../common/policy-repository.js';
+import type { Lease } from '../common/schema/lease.js';
+import type { ParameterStore } from '../common/store.js';
+import { createAdminApp, type AdminRoutes } from './admin/app.js';
+import { createHealthRoutes } from './admin/health.js';
+import { computeReadiness } from './admin/readiness.js';
+import { listenHttp, type HttpEndpoint } from './admin/server.js';
+import { createBrowserApp } from './browser/index.js';
+import { ConfigInvalidError } from './config/issues.js';
+import type { Config } from './config/schema.js';
+import { createDialer } from './dial.js';
+import { TunnelRegistry, forwardAdminRoutes } from './forward/index.js';
+import { HttpProxyListener } from './http-proxy/index.js';
+import { AuthFailureLimiter, ConnectionLimits } from './limits/index.js';
+import { createAuditSink } from './observability/audit.js';
+import { createConnectionTable, type ConnectionTable } from './observability/connections.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
+import { trackDialer } from './observability/tracked-dialer.js';
+import { createSocksConnect } from './socks/connect.js';
+import { SocksListener } from './socks/listener.js';
+import { SshTunnelPools } from './ssh/pools.js';
+import { sshCryptoInfo } from './ssh/native.js';
+import { compileGatewayPolicy } from './sync/compile.js';
+import { policyFromConfig, policyFromSnapshot, validatePolicy, type GatewayPolicy } from './sync/gateway-policy.js';
+import { storeIdentityResolver } from './sync/identity.js';
+import { LivePolicy, type PolicyCompiler } from './sync/live-policy.js';
+import { openParameterStore } from './sync/open-store.js';
+import { startPolicySync, type PolicySync } from './sync/policy-sync.js';
+
+export interface StartOptions {
+  /** Root logger; default: pino to stdout at config.log.level. */
+  log?: Logger;
+  /** A store to use instead of the configured one (tests); the caller closes it. */
+  store?: ParameterStore;
+  /** Admin routes added by the caller (CLI, demo). */
+  adminRoutes?: readonly AdminRoutes[];
+  /** Policy engine + authenticator; default compileGatewayPolicy. */
+  compile?: PolicyCompiler;
+}
+
+export interface ListenAddress {
+  address: string;
+  port: number;
+}
+
+export interface RunningGateway {
+  socks: ListenAddress;
+  http?: ListenAddress;
+  /** PAC, lease activation, /healthz, /readyz. */
+  public?: { url: string };
+  admin: { url: string };
+  pools: SshTunnelPools;
+  policy: LivePolicy;
+  metrics: GatewayMetrics;
+  connections: ConnectionTable;
+  /** Undefined without a store (inline policy never changes). */
+  sync?: PolicySync;
+  /** Graceful: stop accepting, let transfers finish up to timeouts.drainMs, then close SSH. Idempotent. */
+  close(): Promise<void>;
+  /** Now: every socket and SSH connection. */
+  destroy(err?: Error): void;
+}
+
+export async function startGateway(config: Config, options: StartOptions = {}): Promise<RunningGateway> {
+  const log = options.log ?? createLogger({ level: config.log.level });
+  const ownStore = options.store === undefined && config.store !== undefined;
+  const store = options.store ?? (config.store ? openParameterStore(config.store) : undefined);
+  const repository = store ? new PolicyRepository({ store, prefix: config.prefix }) : undefined;
+  const compile = options.compile ?? compileGatewayPolicy;
+  const started: Array<{ close(): Promise<void>; destroy?(err?: Error): void }> = [];
+
+  try {
+    const load = async (): Promise<GatewayPolicy> =>
+      repository ? policyFromSnapshot(await repository.loadSnapshot(), config) : policyFromConfig(config);
+    const initial = await load();
+    const source = repository ? `policy in the store at ${config.prefix}` : 'inline policy in the config';
+    const issues = validatePolicy(initial, compile);
+    if (issues.length > 0) throw new ConfigInvalidError(source, issues);
+    if (repository && (config.routes.length > 0 || config.tunnelHosts.length > 0)) {
+      log.warn({ prefix: config.prefix }, 'a store is configured: inline routes and tunnelHosts in the config file are ignored');
+    }
+    const live = new LivePolicy(initial, compile);
+
+    const crypto = sshCryptoInfo();
+    log.info({ nativeCrypto: crypto.native }, crypto.native ? 'ssh2 native crypto binding in use' : 'ssh2 native crypto binding NOT in use (pure JS AES-GCM, slower)');
+
+    const metrics = createMetrics();
+    const connections = createConnectionTable({ metrics });
+    const audit = createAuditSink(log, metrics);
+    const pools = new SshTunnelPools({
+      hosts: initial.tunnelHosts,
+      log,
+      openTimeoutMs: config.timeouts.connectMs,
+      pool: { resolveIdentity: storeIdentityResolver(store, config.prefix) },
+    });
+    started.push(pools);
+    metrics.watchPools(() => pools.status());
+    const dialer = createDialer({ policy: live, channels: pools, connectTimeoutMs: config.timeouts.connectMs });
+
+    const socks = new SocksListener({
+      host: config.listeners.socks.host,
+      port: config.listeners.socks.port,
+      authenticator: live,
+      onConnect: createSocksConnect({ dialer: trackDialer(dialer, connections, 'socks5'), audit }),
+      audit,
+      log: log.child({ component: 'socks' }),
+      handshakeTimeoutMs: config.timeouts.handshakeMs,
+      drainTimeoutMs: config.timeouts.drainMs,
+      limits: {
+        connections: new ConnectionLimits({ maxPerSource: config.limits.maxConnectionsPerSource, maxPerSubject: config.limits.maxConnectionsPerSubject }),
+        authFailures: new AuthFailureLimiter({ burst: config.limits.authFailureBurst, refillPerSecond: config.limits.authFailureRefillPerSecond }),
+      },
+    });
+    started.push(socks);
+    const socksAddress = await socks.listen();
+
+    let http: ListenAddress | undefined;
+    if (config.listeners.httpProxy) {
+      const proxy = new HttpProxyListener({ auth: live, dialer: trackDialer(dialer, connections, 'http-proxy'), log: log.child({ component: 'http-proxy' }), audit });
+      started.push(proxy);
+      const bound = await proxy.listen(config.listeners.httpProxy);
+      http = { address: bound.host, port: bound.port };
+    }
+
+    const forwards = new TunnelRegistry({ pools, log: log.child({ component: 'forward' }), audit, connectTimeoutMs: config.timeouts.connectMs }, initial.profiles);
+    started.push(forwards);
+
+    let draining = false;
+    const readiness = () =>
+      computeReadiness({ policyLoaded: true, routes: live.current.routes, pools: pools.status(), draining });
+
+    let publicEndpoint: HttpEndpoint | undefined;
+    if (config.listeners.public) {
+      const app = new Hono();
+      app.route('/', createHealthRoutes(readiness));
+      app.route('/', createBrowserApp({
+        auth: live,
+        leases: { putLease: (lease) => addLease(lease) },
+        routes: () => live.current.routes,
+        proxies: { socks: `${socksAddress.address}:${socksAddress.port}`, ...(http ? { http: `${http.address}:${http.port}` } : {}) },
+        log: log.child({ component: 'browser' }),
+      }));
+      publicEndpoint = await listenHttp(app, config.listeners.public.host, config.listeners.public.port);
+      started.push(publicEndpoint);
+    }
+
+    /** A lease applies on this gateway at once; with a store it is also written there for the other replicas. */
+    const addLease = async (lease: Lease): Promise<unknown> => {
+      const current = live.current;
+      live.swap({ ...current, leases: [...current.leases.filter((l) => l.address !== lease.address), lease] });
+      return repository ? repository.putLease(lease) : lease;
+    };
+
+    const admin = await listenHttp(
+      createAdminApp({
+        metrics,
+        readiness,
+        connections: () => connections.list(),
+        pools: () => pools.status(),
+        token: config.listeners.admin.token,
+        log: log.child({ component: 'admin' }),
+        extraRoutes: [forwardAdminRoutes(forwards), ...(options.adminRoutes ?? [])],
+      }),
+      config.listeners.admin.host,
+      config.listeners.admin.port,
+    );
+    started.push(admin);
+
+    const sync = repository
+      ? startPolicySync<GatewayPolicy>({
+          source: { getVersion: () => repository.getVersion(), loadSnapshot: load },
+          intervalMs: config.refreshIntervalMs,
+          initialVersion: initial.version,
+          validate: (policy) => validatePolicy(policy, compile),
+          apply: (policy) => {
+            live.swap(policy);
+            pools.update(policy.tunnelHosts);
+            forwards.setProfiles(policy.profiles);
+          },
+          log,
+          metrics,
+        })
+      : undefined;
+    if (!repository) metrics.policyReloads.inc({ result: 'applied' }, 0);
+    void forwards.startAutostart();
+
+    log.info(
+      { socks: socksAddress, http, public: publicEndpoint?.url, admin: admin.url, policyVersion: initial.version ?? 'inline', routes: initial.routes.length, tunnelHosts: initial.tunnelHosts.length },
+      'gateway started',
+    );
+
+    let closing: Promise<void> | undefined;
+    const destroy = (err?: Error): void => {
+      draining = true;
+      void sync?.close();
+      for (const part of [...started].reverse()) part.destroy?.(err);
+      if (ownStore) void store?.close();
+    };
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        draining = true;
+        log.info({ drainMs: config.timeouts.drainMs }, 'gateway draining');
+        await sync?.close();
+        // Listeners first: each stops accepting and lets its transfers run up to drainMs (then cuts them).
+        await Promise.all(started.filter((part) => part !== pools && part !== admin).map((part) => part.close()));
+        // With no client left, the SSH connections end as soon as their last channel closes.
+        const timer = setTimeout(() => pools.destroy(), config.timeouts.drainMs).unref();
+        await pools.close();
+        clearTimeout(timer);
+        await admin.close();
+        if (ownStore) await store?.close();
+        log.info('gateway stopped');
+      })();
+      return closing;
+    };
+
+    return {
+      socks: socksAddress,
+      ...(http ? { http } : {}),
+      ...(publicEndpoint ? { public: { url: publicEndpoint.url } } : {}),
+      admin: { url: admin.url },
+      pools,
+      policy: live,
+      metrics,
+      connections,
+      ...(sync ? { sync } : {}),
+      close,
+      destroy,
+    };
+  } catch (err) {
+    for (const part of started.reverse()) part.destroy ? part.destroy() : void part.close();
+    if (ownStore) await store?.close();
+    throw err;
+  }
+}

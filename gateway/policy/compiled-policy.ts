@@ -1,0 +1,95 @@
+// The route decision: default deny, always-deny addresses first, then the most specific route the principal may use.
+import { GatewayError } from '../../common/errors.js';
+import type { Route } from '../../common/schema/route.js';
+import type { Decision, Destination, PolicyDecider, Principal } from '../contracts.js';
+import { forbiddenAddress, forbiddenName } from './forbidden.js';
+import { readHost } from './host-name.js';
+import { formatIp, type IpAddress } from './ip-address.js';
+import { isValidPort, MAX_PORT } from './ports.js';
+import { describePrincipal } from './principal-filter.js';
+import { RouteIndex } from './route-index.js';
+import { formatRouteProblem, validateRoutes, type RouteProblem } from './validate-routes.js';
+
+/** A route list that does not compile; `problems` lists every reason by path. */
+export class RoutesInvalidError extends GatewayError {
+  override readonly name = 'RoutesInvalidError';
+  readonly problems: readonly RouteProblem[];
+
+  constructor(problems: readonly RouteProblem[]) {
+    super('EG_CONFIG_INVALID', `invalid routes:\n${problems.map((p) => `  ${formatRouteProblem(p)}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+type Denial = Extract<Decision, { allow: false }>;
+
+function deny(code: Denial['code'], reason: string): Denial {
+  return { allow: false, code, reason };
+}
+
+/** Client-supplied text in a reason: quoted, bounded, control bytes escaped by JSON. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+function hostPort(ip: IpAddress, port: number): string {
+  return ip.family === 6 ? `[${formatIp(ip)}]:${port}` : `${formatIp(ip)}:${port}`;
+}
+
+export class CompiledPolicy implements PolicyDecider {
+  readonly routes: readonly Route[];
+  readonly #index: RouteIndex;
+
+  /** Prefer compilePolicy(), which validates first. */
+  constructor(routes: readonly Route[]) {
+    this.routes = routes;
+    this.#index = new RouteIndex(routes);
+  }
+
+  /** Never throws: input it cannot read is denied as invalid. */
+  decide(destination: Destination, principal: Principal): Decision {
+    try {
+      return this.#decide(destination, principal);
+    } catch {
+      return deny('EG_DESTINATION_INVALID', 'destination could not be read');
+    }
+  }
+
+  #decide(destination: Destination, principal: Principal): Decision {
+    const { host, port, kind } = destination ?? {};
+    if (!isValidPort(port)) return deny('EG_DESTINATION_INVALID', `port ${quote(String(port))} is outside 1-${MAX_PORT}`);
+    if (typeof host !== 'string') return deny('EG_DESTINATION_INVALID', 'destination host is missing');
+    if (kind !== 'domain' && kind !== 'ipv4' && kind !== 'ipv6') return deny('EG_DESTINATION_INVALID', `unknown destination kind ${quote(String(kind))}`);
+    const meaning = readHost(host);
+    if (meaning.kind === 'invalid') return deny('EG_DESTINATION_INVALID', `destination ${quote(host)}: ${meaning.reason}`);
+    if (kind !== 'domain' && meaning.kind !== 'ip') return deny('EG_DESTINATION_INVALID', `destination ${quote(host)} is not an ${kind} address`);
+
+    let shown: string;
+    if (meaning.kind === 'ip') {
+      shown = hostPort(meaning.ip, port);
+      if (host.replace(/^\[|\]$/g, '').toLowerCase() !== formatIp(meaning.ip)) shown += ` (written as ${quote(host)})`;
+      const why = forbiddenAddress(meaning.ip);
+      if (why) return deny('EG_DESTINATION_FORBIDDEN', `${shown} is always denied: ${why}`);
+    } else {
+      shown = `${meaning.name}:${port}`;
+      const why = forbiddenName(meaning.name);
+      if (why) return deny('EG_DESTINATION_FORBIDDEN', `${shown} is always denied: ${why}`);
+    }
+
+    const groups: unknown = principal?.groups;
+    const narrowed: unknown = principal.routes;
+    if (narrowed !== undefined && !Array.isArray(narrowed)) return deny('EG_POLICY_DENIED', `no route grants ${shown}: the principal's route list is unreadable`);
+    if (!Array.isArray(groups) || groups.length === 0) return deny('EG_POLICY_DENIED', `no route grants ${shown} to a principal with no groups`);
+    const entry =
+      meaning.kind === 'ip' ? this.#index.matchIp(meaning.ip, port, principal) : this.#index.matchName(meaning.name, port, principal);
+    if (!entry) return deny('EG_POLICY_DENIED', `no route grants ${shown} to ${describePrincipal(principal)}`);
+    return { allow: true, route: entry.route.name, via: entry.route.via };
+  }
+}
+
+/** Validates (patterns, ports, unique names) and indexes; throws RoutesInvalidError listing every problem. */
+export function compilePolicy(routes: readonly Route[]): CompiledPolicy {
+  const problems = validateRoutes(routes);
+  if (problems.length > 0) throw new RoutesInvalidError(problems);
+  return new CompiledPolicy(routes);
+}

@@ -1,0 +1,25 @@
+// Builds the configured ParameterStore: the file store locally, SSM in AWS (the SDK client is ours to destroy).
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { FileStore } from '../../common/store/file-store.js';
+import { SsmStore } from '../../common/store/ssm-store.js';
+import type { ParameterStore } from '../../common/store.js';
+import type { StoreConfig } from '../config/schema.js';
+
+export function openParameterStore(config: StoreConfig): ParameterStore {
+  if (config.type === 'file') return new FileStore({ path: config.path });
+  const client = new SSMClient({
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+  });
+  const store = new SsmStore({ client });
+  return {
+    get: (name) => store.get(name),
+    getByPath: (path) => store.getByPath(path),
+    put: (name, value, options) => store.put(name, value, options),
+    delete: (name) => store.delete(name),
+    async close() {
+      await store.close();
+      client.destroy();
+    },
+  };
+}

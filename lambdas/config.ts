@@ -1,0 +1,87 @@
+// The API's settings: one zod schema, filled from a config file locally or from the Lambda environment.
+import { z } from 'zod';
+import { GatewayError } from '../common/errors.js';
+import { GroupName, Port } from '../common/schema/names.js';
+
+export const ApiConfigSchema = z.object({
+  stage: z.string().regex(/^[a-z0-9-]{1,32}$/).default('local'),
+  credentials: z
+    .object({
+      defaultTtlSeconds: z.number().int().min(60).default(3600),
+      /** Requests above the cap are cut to it (not refused); the response says the granted expiry. */
+      maxTtlSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
+    })
+    .prefault({}),
+  /** Callers in any of these groups edit routes and hosts and revoke any credential. */
+  adminGroups: z.array(GroupName).min(1).default(['admins']),
+  /**
+   * Principal → groups. Keys are IAM ARNs (an assumed-role session also matches its role ARN,
+   * "arn:aws:iam::ACCOUNT:role/NAME"), JWT subjects, or local principal names; "*" applies to any
+   * authenticated caller without an entry of its own.
+   */
+  principals: z.record(z.string().min(1), z.array(GroupName)).default({}),
+  /** Local runs only: principal → bearer token (at least 16 chars). In AWS, IAM authenticates. */
+  tokens: z.record(z.string().min(1), z.string().min(16)).default({}),
+  /** The gateway's SOCKS listener as clients reach it. */
+  proxy: z.object({ host: z.string().min(1), port: Port, httpPort: Port.optional() }).default({ host: '127.0.0.1', port: 1080 }),
+  pacUrl: z.string().url().optional(),
+});
+
+export type ApiConfig = z.infer<typeof ApiConfigSchema>;
+export type ApiConfigInput = z.input<typeof ApiConfigSchema>;
+
+function intFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text)) throw new GatewayError('EG_CONFIG_INVALID', `${name}: expected a whole number of seconds, got "${text}"`);
+  return Number(text);
+}
+
+function jsonFrom(env: NodeJS.ProcessEnv, name: string): unknown {
+  const text = env[name];
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new GatewayError('EG_CONFIG_INVALID', `${name}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** "host:port" or "[v6]:port". */
+function proxyFrom(text: string | undefined, httpPort: number | undefined): ApiConfigInput['proxy'] {
+  if (!text) return undefined;
+  const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text);
+  if (!match) throw new GatewayError('EG_CONFIG_INVALID', `PROXY_ADDRESS: expected "host:port", got "${text}"`);
+  return { host: match[1] as string, port: Number(match[2]), ...(httpPort ? { httpPort } : {}) };
+}
+
+/**
+ * The Lambda's environment: STAGE, PROXY_ADDRESS ("host:port"), PROXY_HTTP_PORT, PAC_URL,
+ * CREDENTIAL_TTL_DEFAULT_SECONDS, CREDENTIAL_TTL_CAP_SECONDS, ADMIN_GROUPS (comma-separated),
+ * PRINCIPAL_GROUPS (JSON object principal → groups).
+ */
+export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
+  const input: ApiConfigInput = {
+    stage: env.STAGE || undefined,
+    credentials: {
+      defaultTtlSeconds: intFrom(env, 'CREDENTIAL_TTL_DEFAULT_SECONDS'),
+      maxTtlSeconds: intFrom(env, 'CREDENTIAL_TTL_CAP_SECONDS'),
+    },
+    adminGroups: env.ADMIN_GROUPS ? env.ADMIN_GROUPS.split(',').map((g) => g.trim()).filter(Boolean) : undefined,
+    principals: jsonFrom(env, 'PRINCIPAL_GROUPS') as ApiConfigInput['principals'],
+    proxy: proxyFrom(env.PROXY_ADDRESS, intFrom(env, 'PROXY_HTTP_PORT')),
+    pacUrl: env.PAC_URL || undefined,
+  };
+  return parseApiConfig(input, 'environment');
+}
+
+export function parseApiConfig(input: unknown, source: string): ApiConfig {
+  const parsed = ApiConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new GatewayError('EG_CONFIG_INVALID', `invalid API configuration from ${source}: ${detail}`);
+  }
+  const { credentials } = parsed.data;
+  if (credentials.defaultTtlSeconds > credentials.maxTtlSeconds) credentials.defaultTtlSeconds = credentials.maxTtlSeconds;
+  return parsed.data;
+}

@@ -1,0 +1,126 @@
+// Node entry: the same app on @hono/node-server, with the file store by default (no AWS account needed).
+//
+//   tsx lambdas/server.ts --port 8787 --store .state/api/store.json --config api.yaml
+// Options (or env): --host (EG_API_HOST), --port (EG_API_PORT), --store (EG_API_STORE), --config (EG_API_CONFIG,
+// YAML or JSON of ApiConfigSchema), --stage, --prefix.
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { stagePrefix } from '../common/layout.js';
+import { PolicyRepository } from '../common/policy-repository.js';
+import { FileStore } from '../common/store/file-store.js';
+import { createApp } from './app.js';
+import { parseApiConfig, type ApiConfigInput } from './config.js';
+import { createIdentityResolver } from './identity.js';
+import { createApiLogger } from './logger.js';
+import type { ApiApp } from './routes/context.js';
+import { createSigningKeySource } from './services/signing-key.js';
+
+export interface ApiServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+  config?: ApiConfigInput;
+  /** A repository on any store; otherwise a FileStore at `storePath`. */
+  repository?: PolicyRepository;
+  /** Default ".state/api/store.json". */
+  storePath?: string;
+  /** Default stagePrefix(config.stage). */
+  prefix?: string;
+  log?: Logger;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  app: ApiApp;
+  /** Stops accepting, lets in-flight requests finish, closes the store it opened. Idempotent. */
+  close(): Promise<void>;
+  /** Drops open connections now. */
+  destroy(): void;
+}
+
+export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
+  const config = parseApiConfig(options.config ?? {}, 'options');
+  const log = options.log ?? createApiLogger();
+  const ownsRepository = options.repository === undefined;
+  const repository =
+    options.repository ??
+    new PolicyRepository({ store: new FileStore({ path: options.storePath ?? '.state/api/store.json' }), prefix: options.prefix ?? stagePrefix(config.stage) });
+  const issuer = createSigningKeySource({ repository, generateIfMissing: true, onGenerated: () => log.info('generated a credential signing key pair') });
+  await issuer.load();
+  const app = createApp({ repository, issuer, identity: createIdentityResolver(config), config, log });
+
+  const host = options.host ?? '127.0.0.1';
+  let server: ServerType | undefined;
+  const port = await new Promise<number>((resolve, reject) => {
+    server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8787 }, (info: AddressInfo) => resolve(info.port));
+    server.once('error', reject);
+  });
+  const listening = server as ServerType;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    app,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => listening.close(() => resolve()));
+        if (ownsRepository) await repository.close();
+      })();
+      return closing;
+    },
+    destroy() {
+      if ('closeAllConnections' in listening) listening.closeAllConnections();
+      listening.close();
+    },
+  };
+}
+
+async function readConfigFile(path: string | undefined): Promise<ApiConfigInput> {
+  if (!path) return {};
+  return parseYaml(await readFile(path, 'utf8')) as ApiConfigInput;
+}
+
+export async function main(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<ApiServer> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      host: { type: 'string', default: env.EG_API_HOST ?? '127.0.0.1' },
+      port: { type: 'string', default: env.EG_API_PORT ?? '8787' },
+      store: { type: 'string', default: env.EG_API_STORE ?? '.state/api/store.json' },
+      config: { type: 'string', default: env.EG_API_CONFIG },
+      stage: { type: 'string' },
+      prefix: { type: 'string' },
+    },
+  });
+  const config = await readConfigFile(values.config);
+  if (values.stage) config.stage = values.stage;
+  const log = createApiLogger({ level: env.LOG_LEVEL || 'info' });
+  const server = await startApiServer({
+    host: values.host,
+    port: Number(values.port),
+    storePath: values.store,
+    config,
+    log,
+    ...(values.prefix ? { prefix: values.prefix } : {}),
+  });
+  log.info({ url: server.url, store: values.store }, 'credential API listening');
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return server;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`edge-gateway api: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

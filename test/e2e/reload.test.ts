@@ -1,0 +1,103 @@
+// Issue 4: a route change in the store changes the gateway's decision on the next poll, while a transfer
+// that started before keeps going to the end; an invalid policy in the store is rejected and the last good one stays.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyRepository } from '../../common/policy-repository.js';
+import { FileStore } from '../../common/store/file-store.js';
+import type { EncodedCredential } from '../../common/token.js';
+import { parseConfig } from '../../gateway/config/index.js';
+import { startGateway, type RunningGateway } from '../../gateway/main.js';
+import { REPLY } from '../../gateway/socks/replies.js';
+import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startHttpTarget, type HttpTarget } from '../harness/targets.js';
+import { socksConnect } from '../gateway/socks/socks-client.js';
+import { captureLog, credentialKeys, curlViaSocks, MIB, waitFor, type CapturedLog } from './gateway-fixture.js';
+
+let sshd: Sshd;
+let web: HttpTarget;
+let repository: PolicyRepository;
+let gateway: RunningGateway;
+let captured: CapturedLog;
+let alice: EncodedCredential;
+let dir: string;
+const cleanup: Array<() => Promise<unknown>> = [];
+
+const webRoute = () => ({ name: 'web', destinations: [{ host: '127.0.0.1', ports: [web.port] }], via: ['bastion'], groups: ['staff'] });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eg-reload-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  [sshd, web] = await Promise.all([startSshd(), startHttpTarget({ bodyBytes: 64 * MIB })]);
+  cleanup.push(() => sshd.close(), () => web.close());
+  const config = parseConfig(
+    { store: { type: 'file', path: join(dir, 'store.json') }, listeners: { socks: { port: 0 }, admin: { port: 0 } }, refreshIntervalMs: 250 },
+    { env: {} },
+  );
+  repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: config.prefix });
+  cleanup.push(() => repository.close());
+  const keys = credentialKeys();
+  alice = keys.issue('alice', ['staff']);
+  await repository.putCredentialKeyPair(keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), keys.publicKeyPem);
+  await repository.putHost({
+    name: 'bastion',
+    address: sshd.host,
+    port: sshd.port,
+    username: sshd.username,
+    hostKeyFingerprints: [sshd.hostKeyFingerprint],
+    auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
+  });
+  await repository.putRoute(webRoute());
+  captured = captureLog();
+  gateway = await startGateway(config, { log: captured.log });
+  cleanup.push(() => gateway.close());
+  await gateway.pools.whenReady('bastion', AbortSignal.timeout(60_000));
+}, 180_000);
+
+afterAll(async () => {
+  for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  expect(captured?.text() ?? '').not.toContain(alice?.password ?? 'unset');
+});
+
+async function replyFor(port: number): Promise<number | undefined> {
+  const { client, reply } = await socksConnect(gateway.socks.port, '127.0.0.1', port, alice.username, alice.password);
+  client.destroy();
+  return reply[1];
+}
+
+async function reloads(result: string): Promise<number> {
+  const text = await (await fetch(`${gateway.admin.url}/metrics`)).text();
+  return Number(new RegExp(`^edge_gateway_policy_reloads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
+describe('policy reload from the store', () => {
+  it('changes the decision for new connections while a 64 MiB transfer that started before completes', async () => {
+    expect(await replyFor(web.port)).toBe(REPLY.SUCCEEDED);
+    const transfer = curlViaSocks(gateway.socks.port, alice, `http://127.0.0.1:${web.port}/big`);
+    await transfer.firstByte;
+    transfer.pause(); // hold the transfer mid-way while the policy changes under it
+
+    await repository.putRoute({ ...webRoute(), destinations: [{ host: '127.0.0.1', ports: [1] }] });
+    await waitFor('the new policy to deny the web target', async () => (await replyFor(web.port)) === REPLY.NOT_ALLOWED_BY_RULESET);
+    expect(gateway.sync?.version()).toBe(await repository.getVersion());
+
+    transfer.resume();
+    const result = await transfer.done;
+    expect(result.code).toBe(0);
+    expect(result.bytes).toBe(64 * MIB);
+    expect(result.sha256).toBe(web.bodySha256);
+  });
+
+  it('rejects an invalid policy, keeps the last good one and says why', async () => {
+    await repository.putRoute(webRoute()); // grant again
+    await waitFor('the grant to apply', async () => (await replyFor(web.port)) === REPLY.SUCCEEDED);
+    const rejectedBefore = await reloads('rejected');
+
+    await repository.putRoute({ name: 'broken', destinations: [{ host: 'db.corp' }], via: ['db2'], groups: ['staff'] });
+    await waitFor('the invalid policy to be rejected', async () => (await reloads('rejected')) > rejectedBefore);
+    expect(await replyFor(web.port)).toBe(REPLY.SUCCEEDED);
+    const rejection = captured.lines().find((l) => l.msg === 'policy rejected; keeping the last good policy');
+    expect(JSON.stringify(rejection?.issues)).toMatch(/routes\[\d\]\.via\[0\]: unknown tunnel host \\"db2\\"/);
+  });
+});

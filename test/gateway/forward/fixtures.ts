@@ -1,0 +1,82 @@
+// A real sshd on loopback, SshTunnelPools logged in to it, and small TCP helpers for the forward tests.
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { TunnelHostSchema } from '../../../common/schema/index.js';
+import type { AuditRecord } from '../../../gateway/contracts.js';
+import { SshTunnelPools } from '../../../gateway/ssh/index.js';
+import { startSshd, type Sshd } from '../../harness/sshd.js';
+
+export interface Bastion {
+  sshd: Sshd;
+  pools: SshTunnelPools;
+  log: Logger;
+  audits: AuditRecord[];
+  close(): Promise<void>;
+}
+
+export async function startBastion(options: { gatewayPorts?: 'no' | 'clientspecified' } = {}): Promise<Bastion> {
+  const sshd = await startSshd({ gatewayPorts: options.gatewayPorts ?? 'no' });
+  const log = pino({ level: 'silent' });
+  const host = TunnelHostSchema.parse({
+    name: 'bastion',
+    address: sshd.host,
+    port: sshd.port,
+    username: sshd.username,
+    hostKeyFingerprints: [sshd.hostKeyFingerprint],
+    auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
+  });
+  const pools = new SshTunnelPools({ hosts: [host], log, openTimeoutMs: 30_000 });
+  await pools.whenReady('bastion', AbortSignal.timeout(30_000));
+  return {
+    sshd,
+    pools,
+    log,
+    audits: [],
+    close: async () => {
+      pools.destroy();
+      await sshd.close();
+    },
+  };
+}
+
+/** A TCP server answering every connection with `greeting`, then echoing with a prefix. */
+export async function startTcpServer(greeting: string): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.write(greeting);
+    socket.on('data', (chunk) => socket.write(`echo:${chunk.toString()}`));
+    socket.on('end', () => socket.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections?.();
+    }),
+  };
+}
+
+/** Connects, sends `line`, half-closes, and resolves everything the server sent. */
+export function exchange(port: number, line: string, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.end(line));
+    socket.once('close', () => resolve(Buffer.concat(chunks).toString()));
+  });
+}
+
+/** Resolves the connect error code (e.g. "ECONNREFUSED"), or "connected". */
+export function connectOutcome(port: number, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+  });
+}

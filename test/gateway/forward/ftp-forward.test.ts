@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FtpForward } from '../../../gateway/forward/index.js';
+import { freePort } from '../../harness/sshd.js';
+import { startVsftpd, type Vsftpd } from '../../harness/services/vsftpd.js';
+import { exchange, startBastion, type Bastion } from './fixtures.js';
+
+const run = promisify(execFile);
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('FTP-aware forward against vsftpd through a real sshd', () => {
+  let bastion: Bastion;
+  let vsftpd: Vsftpd;
+  let port: number;
+  let dir: string;
+  const cleanup: Array<() => Promise<void> | void> = [];
+
+  beforeAll(async () => {
+    bastion = await startBastion();
+    cleanup.push(() => bastion.close());
+    vsftpd = await startVsftpd({ host: '127.0.0.1', port: await freePort() });
+    cleanup.push(() => vsftpd.close());
+    dir = await mkdtemp(join(tmpdir(), 'eg-ftp-client-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const forward = new FtpForward({
+      name: 'ftp',
+      pools: bastion.pools,
+      log: bastion.log,
+      listen: { host: '127.0.0.1', port: 0 },
+      target: { host: '127.0.0.1', port: vsftpd.port },
+      via: ['bastion'],
+      active: { bindAddress: '127.0.0.1', announceAddress: '127.0.0.1' },
+    });
+    cleanup.push(() => forward.destroy());
+    port = (await forward.start()).port;
+  });
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  it.each([
+    ['EPSV (passive)', []],
+    ['PASV (passive)', ['--disable-epsv']],
+    ['EPRT (active)', ['-P', '127.0.0.1']],
+    ['PORT (active)', ['-P', '127.0.0.1', '--disable-eprt']],
+  ])('uploads and downloads a file with curl using %s, checksums equal', async (mode, flags) => {
+    const name = `${mode.split(' ')[0]?.toLowerCase()}.bin`;
+    const body = randomBytes(300_000);
+    await writeFile(join(dir, name), body);
+    const url = `ftp://127.0.0.1:${port}/upload/${name}`;
+    await run('curl', ['-sS', '--max-time', '60', ...flags, '-T', join(dir, name), url]);
+    expect(sha256(await readFile(join(vsftpd.uploadDir, name)))).toBe(sha256(body));
+    const { stdout } = await run('curl', ['-sS', '--max-time', '60', ...flags, url], { encoding: 'buffer', maxBuffer: 10_000_000 });
+    expect(sha256(stdout)).toBe(sha256(body));
+  });
+});
+
+describe('FTP-aware forward against a hostile server', () => {
+  let bastion: Bastion;
+  const cleanup: Array<() => Promise<void> | void> = [];
+  beforeAll(async () => {
+    bastion = await startBastion();
+    cleanup.push(() => bastion.close());
+  });
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  async function hostileForward(reply: string) {
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 hostile\r\n');
+      socket.on('data', () => socket.end(reply));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const forward = new FtpForward({
+      name: 'hostile',
+      pools: bastion.pools,
+      log: bastion.log,
+      listen: { host: '127.0.0.1', port: 0 },
+      target: { host: '127.0.0.1', port: (server.address() as AddressInfo).port },
+      via: ['bastion'],
+    });
+    cleanup.push(() => forward.destroy());
+    return (await forward.start()).port;
+  }
+
+  it('refuses a PASV reply that points anywhere but the server', async () => {
+    const port = await hostileForward('227 Entering Passive Mode (169,254,169,254,0,80).\r\n');
+    expect(await exchange(port, 'PASV\r\n')).toBe('220 hostile\r\n425 Passive reply refused by the gateway\r\n');
+  });
+
+  it('closes the session on an endless line instead of buffering it', async () => {
+    const port = await hostileForward(`220-${'A'.repeat(100_000)}`);
+    expect((await exchange(port, 'NOOP\r\n')).length).toBeLessThan(100);
+  });
+
+  it('refuses PORT when active mode is not configured, and a PORT naming another host', async () => {
+    const port = await hostileForward('200 ok\r\n');
+    expect(await exchange(port, 'PORT 127,0,0,1,4,1\r\n')).toContain('502 Active mode is not available');
+    expect(await exchange(port, 'PORT 127,0,0\r\n')).toContain('501 Syntax error in PORT parameters');
+  });
+});

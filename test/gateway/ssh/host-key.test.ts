@@ -1,0 +1,69 @@
+// Host keys are pinned: a tunnel host with another key is refused right after key exchange.
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SshTunnelPools, fingerprintOfHostKey } from '../../../gateway/ssh/index.js';
+import { startSshd, type Sshd } from '../../harness/sshd.js';
+import { captureLog, ORIGIN, tunnelHostFor, waitFor } from './fixtures.js';
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup.length = 0;
+});
+
+async function sshd(options: Parameters<typeof startSshd>[0] = {}): Promise<Sshd> {
+  const started = await startSshd({ logLevel: 'DEBUG1', ...options });
+  cleanup.push(() => started.close());
+  return started;
+}
+
+/** What sshd logs once a client starts authenticating; a refused host must never see any of it. */
+const AUTH_TRAFFIC = /userauth-request|Postponed publickey|Accepted (key|publickey)|Failed publickey/;
+
+describe('host key pinning', () => {
+  it('computes fingerprints exactly as ssh-keygen prints them', async () => {
+    const host = await sshd();
+    const blob = Buffer.from(execFileSync('cat', [`${host.hostKeyPath}.pub`], { encoding: 'utf8' }).split(' ')[1]!, 'base64');
+    expect(fingerprintOfHostKey(blob)).toBe(host.hostKeyFingerprint);
+  });
+
+  it('refuses a tunnel host whose key is not pinned, before any login', async () => {
+    const pinned = await sshd();
+    const other = await sshd();
+    const captured = captureLog();
+    const pools = new SshTunnelPools({
+      hosts: [tunnelHostFor(other, 'bastion', { hostKeyFingerprints: [pinned.hostKeyFingerprint] })],
+      log: captured.log,
+      openTimeoutMs: 2_000,
+    });
+    cleanup.push(() => pools.destroy());
+    await waitFor('a refused connection', () => pools.status()[0]?.lastError?.code === 'EG_TUNNEL_HOSTKEY_MISMATCH');
+    expect(pools.status()[0]!.healthy).toBe(false);
+    await expect(pools.openChannel({ host: '127.0.0.1', port: 9, kind: 'ipv4' }, ['bastion'], { origin: ORIGIN })).rejects.toMatchObject({
+      code: 'EG_TUNNEL_UNAVAILABLE',
+    });
+    const refusal = captured.lines().find((l) => (l.err as { code?: string } | undefined)?.code === 'EG_TUNNEL_HOSTKEY_MISMATCH');
+    expect(refusal?.presented).toBe(other.hostKeyFingerprint);
+    expect(other.logs()).not.toMatch(AUTH_TRAFFIC);
+  });
+
+  it('refuses a second sshd that takes over the pinned address (MITM)', async () => {
+    const real = await sshd();
+    const captured = captureLog();
+    const pools = new SshTunnelPools({
+      hosts: [tunnelHostFor(real, 'bastion', { pool: { min: 1, max: 1 } })],
+      log: captured.log,
+      pool: { backoff: { initialMs: 100, maxMs: 500 } },
+    });
+    cleanup.push(() => pools.destroy());
+    await pools.whenReady('bastion');
+    expect(real.logs()).toMatch(AUTH_TRAFFIC); // the pattern does see a login when one happens
+    const port = real.port;
+    await real.kill('SIGKILL');
+    const impostor = await sshd({ port });
+    await waitFor('the impostor refused', () => pools.status()[0]?.lastError?.code === 'EG_TUNNEL_HOSTKEY_MISMATCH');
+    await waitFor('impostor logged a connection', () => /Connection from/.test(impostor.logs()));
+    expect(pools.status()[0]!.healthy).toBe(false);
+    expect(impostor.logs()).not.toMatch(AUTH_TRAFFIC);
+  });
+});

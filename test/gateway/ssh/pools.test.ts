@@ -1,0 +1,128 @@
+// Live updates of the tunnel-host set, login failures, growth and the native crypto report.
+import { afterEach, describe, expect, it } from 'vitest';
+import { SshTunnelPools, sshCryptoInfo } from '../../../gateway/ssh/index.js';
+import { startSshd, type Sshd } from '../../harness/sshd.js';
+import { tempKeyPair } from '../../harness/keys.js';
+import { startEchoTarget } from '../../harness/targets.js';
+import { captureLog, echoRoundTrip, ORIGIN, tunnelHostFor, waitFor } from './fixtures.js';
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup.length = 0;
+});
+
+async function sshd(): Promise<Sshd> {
+  const started = await startSshd();
+  cleanup.push(() => started.close());
+  return started;
+}
+
+describe('tunnel pools', () => {
+  it('applies a new host set without dropping channels on unchanged hosts', async () => {
+    const echo = await startEchoTarget();
+    cleanup.push(() => echo.close());
+    const [a, b] = [await sshd(), await sshd()];
+    const hostA = tunnelHostFor(a, 'a');
+    const pools = new SshTunnelPools({ hosts: [hostA], log: captureLog().log, openTimeoutMs: 30_000 });
+    cleanup.push(() => pools.destroy());
+    const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
+    const live = await pools.openChannel(dest, ['a'], { origin: ORIGIN });
+    let liveError: Error | undefined;
+    live.stream.on('error', (err) => (liveError = err));
+
+    pools.update([hostA, tunnelHostFor(b, 'b')]);
+    expect((await pools.openChannel(dest, ['b'], { origin: ORIGIN })).host).toBe('b');
+    expect(pools.status().map((s) => s.host)).toEqual(['a', 'b']);
+    expect((await echoRoundTrip(live.stream, Buffer.from('still here'))).toString()).toBe('still here');
+    expect(liveError).toBeUndefined();
+
+    pools.update([tunnelHostFor(b, 'b')]);
+    expect(pools.status().map((s) => s.host)).toEqual(['b']);
+    await expect(pools.openChannel(dest, ['a'], { origin: ORIGIN })).rejects.toMatchObject({ code: 'EG_TUNNEL_UNAVAILABLE' });
+  });
+
+  it('reports a refused login as EG_TUNNEL_AUTH_FAILED without logging the key', async () => {
+    const host = await sshd();
+    const stranger = await tempKeyPair();
+    cleanup.push(() => stranger.close());
+    const captured = captureLog();
+    const pools = new SshTunnelPools({
+      hosts: [tunnelHostFor(host, 'a', { auth: { type: 'key', privateKeyPath: stranger.privateKeyPath } })],
+      log: captured.log,
+      openTimeoutMs: 1_000,
+    });
+    cleanup.push(() => pools.destroy());
+    await waitFor('a refused login', () => pools.status()[0]?.lastError?.code === 'EG_TUNNEL_AUTH_FAILED');
+    expect(captured.text()).not.toContain(stranger.privateKey.split('\n')[1]!);
+  });
+
+  it('uses an identity resolver instead of a key file (the store seam)', async () => {
+    const echo = await startEchoTarget();
+    cleanup.push(() => echo.close());
+    const host = await sshd();
+    const resolved: string[] = [];
+    const pools = new SshTunnelPools({
+      hosts: [tunnelHostFor(host, 'a', { auth: { type: 'key', privateKeyParameter: 'keys/tunnel/a' } })],
+      log: captureLog().log,
+      pool: {
+        resolveIdentity: async (h) => {
+          resolved.push(h.name);
+          return { privateKey: host.clientPrivateKey };
+        },
+      },
+    });
+    cleanup.push(() => pools.destroy());
+    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['a'], { origin: ORIGIN });
+    expect((await echoRoundTrip(stream, Buffer.from('resolved'))).toString()).toBe('resolved');
+    expect(resolved).toContain('a');
+  });
+
+  it('grows from min toward max when connections get busy', async () => {
+    const echo = await startEchoTarget();
+    cleanup.push(() => echo.close());
+    const host = await sshd();
+    const pools = new SshTunnelPools({
+      hosts: [tunnelHostFor(host, 'a', { pool: { min: 1, max: 3 } })],
+      log: captureLog().log,
+      pool: { growAtChannels: 4 },
+    });
+    cleanup.push(() => pools.destroy());
+    const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
+    const opened = [];
+    for (let i = 0; i < 12; i++) opened.push(await pools.openChannel(dest, ['a'], { origin: ORIGIN }));
+    await waitFor('the pool to grow', () => pools.status()[0]!.connections.filter((c) => c.state === 'ready').length > 1);
+    expect(pools.status()[0]!.connections.length).toBeLessThanOrEqual(3);
+    await Promise.all(opened.map(({ stream }) => echoRoundTrip(stream, Buffer.from('x'))));
+    await waitFor('channels released', () => pools.status()[0]!.connections.every((c) => c.channels === 0));
+  });
+
+  it('holds one idle pty session per connection with interactiveNoDelay, and still works without PermitTTY', async () => {
+    const echo = await startEchoTarget();
+    cleanup.push(() => echo.close());
+    const tty = await sshd();
+    const noTty = await startSshd({ permitTTY: false });
+    cleanup.push(() => noTty.close());
+    const captured = captureLog();
+    const pools = new SshTunnelPools({
+      hosts: [tunnelHostFor(tty, 'tty', { interactiveNoDelay: true }), tunnelHostFor(noTty, 'notty', { interactiveNoDelay: true })],
+      log: captured.log,
+    });
+    cleanup.push(() => pools.destroy());
+    const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
+    for (const via of ['tty', 'notty']) {
+      const { stream } = await pools.openChannel(dest, [via], { origin: ORIGIN });
+      expect((await echoRoundTrip(stream, Buffer.from(via))).toString()).toBe(via);
+    }
+    await waitFor('a pty shell on the tty host', () => /Starting session: shell on pts/.test(tty.logs()));
+    await waitFor('the refusal logged', () => /pty session refused/.test(captured.text()));
+    expect(noTty.logs()).not.toMatch(/shell on pts/);
+  });
+
+  it('reports whether ssh2 uses its native crypto binding', () => {
+    const info = sshCryptoInfo();
+    console.log(`ssh2 native crypto binding: ${info.native ? 'in use' : 'NOT in use'} (${info.bindingPath})`);
+    expect(typeof info.native).toBe('boolean');
+    expect(info.bindingPath).toMatch(/sshcrypto\.node$/);
+  });
+});

@@ -1,0 +1,251 @@
+// The API as Lambda runs it: real API Gateway v2 events into hono/aws-lambda's handle(), file store behind.
+import { createPublicKey } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { handle } from 'hono/aws-lambda';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyRepository } from '../../common/policy-repository.js';
+import { FileStore } from '../../common/store/file-store.js';
+import { decodeCredential, parsePublicKey, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
+import { createApp } from '../../lambdas/app.js';
+import { parseApiConfig } from '../../lambdas/config.js';
+import { createIdentityResolver } from '../../lambdas/identity.js';
+import { createSigningKeySource } from '../../lambdas/services/signing-key.js';
+import { apiGatewayV2Event, jsonOf, type ErrorJson, type EventInput, type LambdaResult } from './events.js';
+import { ADMIN, ALICE, BOB_JWT, STRANGER, apiConfig, seedPolicy } from './fixtures.js';
+
+interface CredentialJson {
+  id: string;
+  username: string;
+  password: string;
+  expiresAt: string;
+  ttlSeconds: number;
+  routes: { name: string }[];
+  proxy: { host: string; port: number; socks: string; http?: string };
+  pacUrl?: string;
+  sourceCidr?: string;
+  settings: { curl: string; proxychains: string; env: Record<string, string> };
+}
+
+let dir: string;
+let repository: PolicyRepository;
+let invoke: (input: EventInput) => Promise<LambdaResult>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eg-api-'));
+  repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: '/edge-gateway/test' });
+  await seedPolicy(repository);
+  const config = parseApiConfig(apiConfig(), 'test');
+  const app = createApp({
+    repository,
+    issuer: createSigningKeySource({ repository, generateIfMissing: true }),
+    identity: createIdentityResolver(config),
+    config,
+    log: pino({ level: 'silent' }),
+  });
+  const lambda = handle(app);
+  invoke = async (input) => (await lambda(apiGatewayV2Event(input) as never)) as LambdaResult;
+});
+afterAll(async () => {
+  await repository?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function publicKeys() {
+  return (await repository.getCredentialPublicKeys()).map(parsePublicKey);
+}
+
+describe('POST /v1/credentials', () => {
+  it('issues a credential for the caller\'s routes that verifies with the public key alone', async () => {
+    const result = await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, body: {} });
+    expect(result.statusCode).toBe(201);
+    const credential = jsonOf<CredentialJson>(result);
+    const claims = decodeCredential(credential.username, credential.password, await publicKeys());
+    expect(claims).toMatchObject({ g: ['partners'], i: credential.id });
+    expect(claims.e - claims.t).toBe(3600);
+    expect(credential.routes.map((r) => r.name)).toEqual(['web']);
+    expect(credential.proxy).toEqual({ host: 'gateway.example', port: 1080, socks: 'socks5h://gateway.example:1080', http: 'http://gateway.example:8080' });
+    expect(credential.pacUrl).toBe('http://gateway.example:8080/proxy.pac');
+    expect(credential.settings.curl).toBe(`curl --proxy 'socks5h://${credential.username}:${credential.password}@gateway.example:1080' 'http://intranet.corp/'`);
+    expect(credential.settings.env.ALL_PROXY).toContain(credential.username);
+  });
+
+  it('refuses routes outside the caller\'s groups with 403 EG_FORBIDDEN', async () => {
+    const result = await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, body: { routes: ['db'] } });
+    expect(result.statusCode).toBe(403);
+    expect(jsonOf<ErrorJson>(result).error).toMatchObject({ code: 'EG_FORBIDDEN', message: expect.stringContaining('"db"') });
+    const stranger = await invoke({ method: 'POST', path: '/v1/credentials', userArn: STRANGER, body: {} });
+    expect(stranger.statusCode).toBe(403);
+    expect(jsonOf<ErrorJson>(stranger).error.code).toBe('EG_FORBIDDEN');
+  });
+
+  it('takes the JWT subject as the caller and narrows to the requested route', async () => {
+    const result = await invoke({ method: 'POST', path: '/v1/credentials', jwtSubject: BOB_JWT, body: { routes: ['db'] } });
+    expect(result.statusCode).toBe(201);
+    const credential = jsonOf<CredentialJson>(result);
+    expect(decodeCredential(credential.username, credential.password, await publicKeys())).toMatchObject({ s: BOB_JWT, g: ['dba'], r: ['db'] });
+  });
+
+  it('caps the TTL at the configured maximum', async () => {
+    const result = await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, body: { ttlSeconds: 86_400 } });
+    const credential = jsonOf<CredentialJson>(result);
+    expect(credential.ttlSeconds).toBe(7200);
+    const claims = decodeCredential(credential.username, credential.password, await publicKeys());
+    expect(claims.e - claims.t).toBe(7200);
+  });
+
+  it('binds to the caller\'s source address or to a given CIDR', async () => {
+    const own = jsonOf<CredentialJson>(await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, body: { bindSource: true }, sourceIp: '198.51.100.9' }));
+    expect(own.sourceCidr).toBe('198.51.100.9/32');
+    const bad = await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, body: { bindSource: '10.0.0.0/33' } });
+    expect(bad.statusCode).toBe(400);
+    expect(jsonOf<ErrorJson>(bad).error).toMatchObject({ code: 'EG_VALIDATION', message: expect.stringContaining('bindSource') });
+  });
+
+  it('answers bad JSON with 400 EG_VALIDATION and a precise reason, naming the field when the shape is wrong', async () => {
+    const syntax = await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, rawBody: '{"ttlSeconds": 60,' });
+    expect(syntax.statusCode).toBe(400);
+    expect(jsonOf<ErrorJson>(syntax).error).toMatchObject({ code: 'EG_VALIDATION', message: expect.stringMatching(/not valid JSON/) });
+    const field = await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, body: { ttlSeconds: 'an hour' } });
+    expect(field.statusCode).toBe(400);
+    expect(jsonOf<ErrorJson>(field).error.message).toMatch(/^json: ttlSeconds: /);
+    const unknown = await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, body: { ttl: 60 } });
+    expect(jsonOf<ErrorJson>(unknown).error.message).toContain('ttl');
+    const notJson = await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, rawBody: 'ttl=60', headers: { 'content-type': 'text/plain' } });
+    expect(jsonOf<ErrorJson>(notJson).error).toMatchObject({ code: 'EG_VALIDATION', message: expect.stringContaining('content-type') });
+  });
+
+  it('requires an identity: 401 EG_AUTH_REQUIRED without one', async () => {
+    const result = await invoke({ method: 'POST', path: '/v1/credentials', body: {} });
+    expect(result.statusCode).toBe(401);
+    expect(jsonOf<ErrorJson>(result).error.code).toBe('EG_AUTH_REQUIRED');
+  });
+
+  it('keeps username and password within 255 bytes at the largest claims it issues, and refuses larger with a code', async () => {
+    const groups = Array.from({ length: 16 }, (_, i) => `partner-group-${String(i).padStart(2, '0')}-${'g'.repeat(40)}`);
+    const principal = `arn:aws:sts::123456789012:assumed-role/${'R'.repeat(60)}/${'s'.repeat(60)}`;
+    const big = new PolicyRepository({ store: repository.store, prefix: '/edge-gateway/test-large' });
+    const names = Array.from({ length: 16 }, (_, i) => `${String(i).padStart(2, '0')}-${'r'.repeat(60)}`);
+    await big.putHost({ ...(await repository.getHost('bastion'))! });
+    for (const [i, name] of names.entries()) {
+      await big.putRoute({ name, destinations: [{ host: `h${i}.corp` }], via: ['bastion'], groups: [groups[i] as string] });
+    }
+    const config = parseApiConfig({ ...apiConfig(), principals: { [principal]: groups } }, 'test');
+    const app = handle(
+      createApp({ repository: big, issuer: createSigningKeySource({ repository, generateIfMissing: true }), identity: createIdentityResolver(config), config, log: pino({ level: 'silent' }) }),
+    );
+    const keys = await publicKeys();
+    let issued = 0;
+    let refused: ErrorJson | undefined;
+    for (let count = 1; count <= names.length && !refused; count++) {
+      const event = apiGatewayV2Event({
+        method: 'POST',
+        path: '/v1/credentials',
+        userArn: principal,
+        body: { routes: names.slice(0, count), bindSource: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120', ttlSeconds: 7200 },
+      });
+      const result = (await app(event as never)) as LambdaResult;
+      if (result.statusCode === 201) {
+        const credential = jsonOf<CredentialJson>(result);
+        expect(Buffer.byteLength(credential.username)).toBeLessThanOrEqual(RFC1929_MAX_FIELD_BYTES);
+        expect(Buffer.byteLength(credential.password)).toBeLessThanOrEqual(RFC1929_MAX_FIELD_BYTES);
+        expect(decodeCredential(credential.username, credential.password, keys).r).toHaveLength(count);
+        issued = count;
+      } else {
+        expect(result.statusCode).toBe(400);
+        refused = jsonOf<ErrorJson>(result);
+      }
+    }
+    expect(issued).toBeGreaterThan(0);
+    expect(refused?.error).toMatchObject({ code: 'EG_CREDENTIAL_TOO_LARGE', message: expect.stringContaining('255') });
+  });
+});
+
+describe('POST /v1/credentials/revoke', () => {
+  it('lets the owner revoke by presenting the credential, and an admin by id alone; others get 403', async () => {
+    const credential = jsonOf<CredentialJson>(await invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, body: {} }));
+    const byIdOnly = await invoke({ method: 'POST', path: '/v1/credentials/revoke', userArn: ALICE, body: { id: credential.id } });
+    expect(byIdOnly.statusCode).toBe(403);
+    const notOwner = await invoke({ method: 'POST', path: '/v1/credentials/revoke', jwtSubject: BOB_JWT, body: { id: credential.id, username: credential.username, password: credential.password } });
+    expect(jsonOf<ErrorJson>(notOwner).error.code).toBe('EG_FORBIDDEN');
+    const owner = await invoke({ method: 'POST', path: '/v1/credentials/revoke', userArn: ALICE, body: { id: credential.id, username: credential.username, password: credential.password } });
+    expect(owner.statusCode).toBe(200);
+    expect((await repository.listRevocations()).map((r) => r.id)).toContain(credential.id);
+    const admin = await invoke({ method: 'POST', path: '/v1/credentials/revoke', userArn: ADMIN, body: { id: 'AbCdEfGh12345678' } });
+    expect(admin.statusCode).toBe(200);
+    expect((await repository.listRevocations()).map((r) => r.id)).toContain('AbCdEfGh12345678');
+  });
+});
+
+describe('/v1/routes and /v1/hosts', () => {
+  const route = { destinations: [{ host: '*.partner.corp', ports: [443] }], via: ['bastion'], groups: ['partners'] };
+
+  it('refuses a non-admin who tries to change a route: 403 EG_FORBIDDEN, nothing written', async () => {
+    const before = await repository.getVersion();
+    const result = await invoke({ method: 'PUT', path: '/v1/routes/partner', userArn: ALICE, body: route });
+    expect(result.statusCode).toBe(403);
+    expect(jsonOf<ErrorJson>(result).error.code).toBe('EG_FORBIDDEN');
+    expect(await repository.getRoute('partner')).toBeUndefined();
+    expect(await repository.getVersion()).toBe(before);
+  });
+
+  it('lets an admin create, read and delete a route; each write bumps the version', async () => {
+    const before = await repository.getVersion();
+    const put = await invoke({ method: 'PUT', path: '/v1/routes/partner', userArn: ADMIN, body: route });
+    expect(put.statusCode).toBe(200);
+    expect(jsonOf<{ name: string }>(put).name).toBe('partner');
+    expect(await repository.getVersion()).toBe(before + 1);
+    const got = await invoke({ method: 'GET', path: '/v1/routes/partner', userArn: ALICE });
+    expect(jsonOf<{ destinations: unknown[] }>(got).destinations).toEqual([{ host: '*.partner.corp', ports: [443] }]);
+    const list = jsonOf<{ routes: { name: string }[] }>(await invoke({ method: 'GET', path: '/v1/routes', jwtSubject: BOB_JWT }));
+    expect(list.routes.map((r) => r.name)).toEqual(['db']);
+    expect((await invoke({ method: 'DELETE', path: '/v1/routes/partner', userArn: ADMIN })).statusCode).toBe(204);
+    expect((await invoke({ method: 'DELETE', path: '/v1/routes/partner', userArn: ADMIN })).statusCode).toBe(404);
+  });
+
+  it('names the bad field of a route, including an unknown tunnel host', async () => {
+    const bad = await invoke({ method: 'PUT', path: '/v1/routes/partner', userArn: ADMIN, body: { ...route, destinations: [{ host: '' }] } });
+    expect(bad.statusCode).toBe(400);
+    expect(jsonOf<ErrorJson>(bad).error.message).toContain('destinations.0.host');
+    const unknownHost = await invoke({ method: 'PUT', path: '/v1/routes/partner', userArn: ADMIN, body: { ...route, via: ['bastion', 'db2'] } });
+    expect(jsonOf<ErrorJson>(unknownHost).error).toEqual({ code: 'EG_VALIDATION', message: 'via[1]: unknown tunnel host "db2"' });
+    const badName = await invoke({ method: 'PUT', path: '/v1/routes/Bad%20Name', userArn: ADMIN, body: route });
+    expect(jsonOf<ErrorJson>(badName).error.code).toBe('EG_VALIDATION');
+  });
+
+  it('keeps tunnel hosts for admins only', async () => {
+    expect((await invoke({ method: 'GET', path: '/v1/hosts', userArn: ALICE })).statusCode).toBe(403);
+    const hosts = jsonOf<{ hosts: { name: string }[] }>(await invoke({ method: 'GET', path: '/v1/hosts', userArn: ADMIN }));
+    expect(hosts.hosts.map((h) => h.name)).toEqual(['bastion']);
+    const inUse = await invoke({ method: 'DELETE', path: '/v1/hosts/bastion', userArn: ADMIN });
+    expect(jsonOf<ErrorJson>(inUse).error).toMatchObject({ code: 'EG_VALIDATION', message: expect.stringContaining('web') });
+  });
+});
+
+describe('OpenAPI and health', () => {
+  it('serves an OpenAPI 3.1 document with every path, without authentication', async () => {
+    const result = await invoke({ method: 'GET', path: '/v1/openapi.json' });
+    expect(result.statusCode).toBe(200);
+    const doc = jsonOf<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(result);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/v1/credentials', '/v1/credentials/revoke', '/v1/hosts', '/v1/hosts/{name}', '/v1/routes', '/v1/routes/{name}'].sort(),
+    );
+    expect(Object.keys(doc.paths['/v1/routes/{name}'] ?? {}).sort()).toEqual(['delete', 'get', 'put']);
+  });
+
+  it('answers /v1/healthz and refuses unknown endpoints with a JSON code', async () => {
+    expect(jsonOf<{ status: string }>(await invoke({ method: 'GET', path: '/v1/healthz' })).status).toBe('ok');
+    const missing = await invoke({ method: 'GET', path: '/v1/nothing', userArn: ADMIN });
+    expect(missing.statusCode).toBe(404);
+    expect(jsonOf<ErrorJson>(missing).error.code).toBe('EG_NOT_FOUND');
+  });
+});
+
+it('generated one signing key pair whose public half matches the private one', async () => {
+  const pem = await repository.getCredentialPrivateKey();
+  const [publicPem] = await repository.getCredentialPublicKeys();
+  expect(createPublicKey(pem as string).export({ type: 'spki', format: 'pem' })).toBe(publicPem);
+});

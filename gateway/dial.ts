@@ -111,7 +111,11 @@ export function createDialer(options: DialerOptions): Dialer {
       try {
         return await raceAbort(opening, combined);
       } catch (err) {
-        if (signal?.aborted) throw new GatewayError('EG_SHUTTING_DOWN', undefined, { cause: err });
+        if (signal?.aborted) {
+          // The caller says why it gave up (client left, shutdown); anything else counts as shutdown.
+          if (isGatewayError(signal.reason)) throw signal.reason;
+          throw new GatewayError('EG_SHUTTING_DOWN', undefined, { cause: err });
+        }
         if (timeout.aborted) throw new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
         if (isGatewayError(err)) throw err;
         throw new GatewayError('EG_INTERNAL', 'opening the channel failed', { cause: err });
@@ -136,6 +140,7 @@ const OUTCOME_FOR_CODE: Partial<Record<ErrorCode, ConnectionOutcome>> = {
   EG_COMMAND_UNSUPPORTED: 'client_error',
   EG_LIMIT_EXCEEDED: 'limit',
   EG_SHUTTING_DOWN: 'shutdown',
+  EG_STREAM_RESET: 'client_error',
 };
 
 /** The audit outcome of a connection that failed with `code`; SSH-side failures are tunnel errors. */

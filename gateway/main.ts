@@ -104,7 +104,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       host: config.listeners.socks.host,
       port: config.listeners.socks.port,
       authenticator: live,
-      onConnect: createSocksConnect({ dialer: trackDialer(dialer, connections, 'socks5'), audit }),
+      onConnect: createSocksConnect({ dialer: trackDialer(dialer, connections, metrics, 'socks5'), audit }),
       audit,
       log: log.child({ component: 'socks' }),
       handshakeTimeoutMs: config.timeouts.handshakeMs,
@@ -119,7 +119,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 
     let http: ListenAddress | undefined;
     if (config.listeners.httpProxy) {
-      const proxy = new HttpProxyListener({ auth: live, dialer: trackDialer(dialer, connections, 'http-proxy'), log: log.child({ component: 'http-proxy' }), audit });
+      const proxy = new HttpProxyListener({ auth: live, dialer: trackDialer(dialer, connections, metrics, 'http-proxy'), log: log.child({ component: 'http-proxy' }), audit });
       started.push(proxy);
       const bound = await proxy.listen(config.listeners.httpProxy);
       http = { address: bound.host, port: bound.port };
@@ -184,7 +184,6 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           metrics,
         })
       : undefined;
-    if (!repository) metrics.policyReloads.inc({ result: 'applied' }, 0);
     void forwards.startAutostart();
 
     log.info(
@@ -231,7 +230,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       destroy,
     };
   } catch (err) {
-    for (const part of started.reverse()) part.destroy ? part.destroy() : void part.close();
+    for (const part of started.reverse()) {
+      if (part.destroy) part.destroy();
+      else void part.close();
+    }
     if (ownStore) await store?.close();
     throw err;
   }

@@ -50,13 +50,13 @@ export const RevokeRequestSchema = z
 
 export const RevokeResponseSchema = z.object({ id: z.string(), revokedUntil: z.string() }).openapi('Revocation');
 
-export const NameParamSchema = z.object({ name: ResourceName.openapi({ param: { name: 'name', in: 'path' } }) });
+export const NameParamSchema = z.object({ name: ResourceName });
 
 /** PUT bodies: the path supplies the name, so the body may omit it. */
-export const RoutePutSchema = RouteSchema.extend({ name: ResourceName.optional() }).openapi('RouteInput');
-export const HostPutSchema = TunnelHostSchema.extend({ name: ResourceName.optional() }).openapi('TunnelHostInput');
+export const RoutePutSchema = RouteSchema.extend({ name: ResourceName.optional() });
+export const HostPutSchema = TunnelHostSchema.extend({ name: ResourceName.optional() });
 
 export const RouteListSchema = z.object({ routes: z.array(RouteSchema) }).openapi('RouteList');
 export const HostListSchema = z.object({ hosts: z.array(TunnelHostSchema) }).openapi('TunnelHostList');
-export const RouteOutSchema = RouteSchema.openapi('Route');
-export const HostOutSchema = TunnelHostSchema.openapi('TunnelHost');
+export const RouteOutSchema = RouteSchema;
+export const HostOutSchema = TunnelHostSchema;

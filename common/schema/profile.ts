@@ -11,6 +11,11 @@ export const ProfileTunnelSchema = z.object({
   target: TunnelEndpoint,
   /** Tunnel host names, tried in order. */
   via: z.array(ResourceName).min(1),
+  /**
+   * FTP active mode (kind "ftp"): the address the tunnel host binds for the server's data connection
+   * (needs GatewayPorts clientspecified unless loopback) and the address the server is told in PORT/EPRT.
+   */
+  ftpActive: z.object({ bindAddress: z.string().min(1).max(253), announceAddress: z.string().min(1).max(253) }).optional(),
 });
 
 export const ProfileSchema = z.object({

@@ -25,7 +25,9 @@ export function parseRecord<S extends z.ZodType>(schema: S, parameter: StoredPar
   try {
     json = JSON.parse(parameter.value);
   } catch (err) {
-    return { ok: false, issue: { path: parameter.name, reason: `not JSON (${(err as Error).message})` } };
+    // The parser's message can quote the value; keep only where it failed.
+    const at = /at position \d+/.exec((err as Error).message)?.[0];
+    return { ok: false, issue: { path: parameter.name, reason: at ? `not JSON (${at})` : 'not JSON' } };
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) return { ok: false, issue: { path: parameter.name, reason: describeZodError(parsed.error) } };

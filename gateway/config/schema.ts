@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { RouteSchema } from '../../common/schema/route.js';
 import { TunnelHostSchema } from '../../common/schema/tunnel-host.js';
+import { GroupName } from '../../common/schema/names.js';
 import { ProfileSchema } from '../../common/schema/profile.js';
 
 /** 0 asks the OS for a free port (tests); anything else is a fixed port. */
@@ -44,6 +45,14 @@ export const StoreConfigSchema = z.discriminatedUnion('type', [
 ]);
 
 const CidrString = z.string().refine(isCidr, 'a CIDR such as "10.0.0.0/8" or "fd00::/8"');
+
+/** A source network admitted without credentials, as a principal in `groups`. */
+const TrustedNetworkSchema = z.strictObject({
+  cidr: CidrString,
+  groups: z.array(GroupName).min(1),
+  /** Shown in audit lines; default "trusted:<cidr>". */
+  subject: z.string().min(1).max(64).optional(),
+});
 
 const LimitsSchema = z.strictObject({
   /** Concurrent client connections one source address may hold. */
@@ -89,8 +98,8 @@ export const ConfigSchema = z.strictObject({
   tunnelHosts: z.array(TunnelHostSchema).default([]),
   /** Named sets of static forwards (saved sessions); `autostart: true` opens them at boot. */
   profiles: z.array(ProfileSchema).default([]),
-  /** Source networks allowed to use SOCKS without credentials (no-auth method). */
-  trustedCidrs: z.array(CidrString).default([]),
+  /** Source networks allowed to use SOCKS without credentials (no-auth method), each as a principal in its groups. */
+  trustedCidrs: z.array(TrustedNetworkSchema).default([]),
   /** Ed25519 public keys (PEM or raw base64) that verify credentials, for runs without a store. */
   credentialPublicKeys: z.array(z.string().min(1)).default([]),
   limits: LimitsSchema.prefault({}),
@@ -101,6 +110,7 @@ export const ConfigSchema = z.strictObject({
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
+export type TrustedNetworkConfig = z.infer<typeof TrustedNetworkSchema>;
 export type StoreConfig = z.infer<typeof StoreConfigSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

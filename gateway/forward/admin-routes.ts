@@ -1,6 +1,6 @@
 // Admin API for static forwards: /v1/tunnels and /v1/profiles (mounted into the admin app behind its bearer token).
-import type { Hono, MiddlewareHandler } from 'hono';
-import { GatewayError } from '../../common/errors.js';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { ERROR_CODES, errorCodeOf, isGatewayError, type ErrorCode } from '../../common/errors.js';
 import { TunnelSpecSchema } from './profile.js';
 import type { TunnelRegistry } from './registry.js';
 
@@ -8,43 +8,59 @@ export interface ForwardRouteContext {
   requireAdmin: MiddlewareHandler;
 }
 
-async function jsonBody(request: Request): Promise<unknown> {
+const STATUS: Partial<Record<ErrorCode, 400 | 404 | 409 | 503>> = {
+  EG_VALIDATION: 400,
+  EG_CONFIG_INVALID: 400,
+  EG_NOT_FOUND: 404,
+  EG_SHUTTING_DOWN: 503,
+  EG_TUNNEL_UNAVAILABLE: 503,
+};
+
+function failure(c: Context, code: ErrorCode, message: string) {
+  return c.json({ error: { code, message } }, STATUS[code] ?? 502);
+}
+
+/** Runs `action`; a GatewayError becomes its status and message, anything else goes to the app's onError. */
+async function answer(c: Context, action: () => Promise<Response>): Promise<Response> {
   try {
-    return await request.json();
-  } catch {
-    throw new GatewayError('EG_VALIDATION', 'request body is not valid JSON');
+    return await action();
+  } catch (err) {
+    if (!isGatewayError(err)) throw err;
+    return failure(c, errorCodeOf(err), err.message || ERROR_CODES[err.code]);
   }
 }
 
 /** Adds the routes to `app`; matches the admin app's `AdminRoutes` signature. */
 export function forwardAdminRoutes(registry: TunnelRegistry): (app: Hono, context: ForwardRouteContext) => void {
   return (app, { requireAdmin }) => {
-    app.use('/v1/tunnels', requireAdmin);
-    app.use('/v1/tunnels/*', requireAdmin);
-    app.use('/v1/profiles', requireAdmin);
-    app.use('/v1/profiles/*', requireAdmin);
+    for (const path of ['/v1/tunnels', '/v1/tunnels/*', '/v1/profiles', '/v1/profiles/*']) app.use(path, requireAdmin);
 
     app.get('/v1/tunnels', (c) => c.json({ tunnels: registry.list() }));
-    app.post('/v1/tunnels', async (c) => {
-      const parsed = TunnelSpecSchema.safeParse(await jsonBody(c.req.raw));
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new GatewayError('EG_VALIDATION', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
-      }
-      return c.json({ tunnel: await registry.openTunnel(parsed.data) }, 201);
-    });
-    app.delete('/v1/tunnels/:id', async (c) => {
-      const id = c.req.param('id');
-      if (!(await registry.closeTunnel(id))) throw new GatewayError('EG_NOT_FOUND', `no open tunnel "${id}"`);
-      return c.body(null, 204);
-    });
+    app.post('/v1/tunnels', (c) =>
+      answer(c, async () => {
+        const body: unknown = await c.req.json().catch(() => undefined);
+        const parsed = TunnelSpecSchema.safeParse(body);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          return failure(c, 'EG_VALIDATION', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+        }
+        return c.json({ tunnel: await registry.openTunnel(parsed.data) }, 201);
+      }),
+    );
+    app.delete('/v1/tunnels/:id', (c) =>
+      answer(c, async () => {
+        const id = c.req.param('id');
+        return (await registry.closeTunnel(id)) ? c.body(null, 204) : failure(c, 'EG_NOT_FOUND', `no open tunnel "${id}"`);
+      }),
+    );
 
     app.get('/v1/profiles', (c) => c.json({ profiles: registry.listProfiles() }));
-    app.post('/v1/profiles/:name/open', async (c) => c.json({ tunnels: await registry.openProfile(c.req.param('name')) }));
-    app.post('/v1/profiles/:name/close', async (c) => {
-      const name = c.req.param('name');
-      if (!(await registry.closeProfile(name))) throw new GatewayError('EG_NOT_FOUND', `no profile "${name}"`);
-      return c.body(null, 204);
-    });
+    app.post('/v1/profiles/:name/open', (c) => answer(c, async () => c.json({ tunnels: await registry.openProfile(c.req.param('name')) })));
+    app.post('/v1/profiles/:name/close', (c) =>
+      answer(c, async () => {
+        const name = c.req.param('name');
+        return (await registry.closeProfile(name)) ? c.body(null, 204) : failure(c, 'EG_NOT_FOUND', `no profile "${name}"`);
+      }),
+    );
   };
 }

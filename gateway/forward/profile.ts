@@ -1,4 +1,4 @@
-// Tunnel specs as the registry and admin API take them: the shared profile tunnel plus gateway-only options.
+// Tunnel specs as the registry and admin API take them: the shared profile tunnel, with port 0 allowed for ad-hoc opens.
 import { z } from 'zod';
 import { ResourceName } from '../../common/schema/names.js';
 import { ProfileTunnelSchema, type Profile } from '../../common/schema/profile.js';
@@ -6,14 +6,12 @@ import { ProfileTunnelSchema, type Profile } from '../../common/schema/profile.j
 export const TunnelSpecSchema = ProfileTunnelSchema.extend({
   /** Port 0: any free port (ad-hoc tunnels, tests). */
   listen: z.object({ host: z.string().min(1).max(253), port: z.number().int().min(0).max(65535) }),
-  /** FTP active mode: where the tunnel host binds for the server's data connection, and the address the server is told. */
-  ftpActive: z.object({ bindAddress: z.string().min(1), announceAddress: z.string().min(1) }).optional(),
 });
 
 export type TunnelSpec = z.infer<typeof TunnelSpecSchema>;
 export type TunnelSpecInput = z.input<typeof TunnelSpecSchema>;
 
-/** A profile whose tunnels may carry the gateway-only options. */
+/** A profile whose tunnels may listen on port 0. */
 export type ForwardProfile = Omit<Profile, 'tunnels'> & { tunnels: TunnelSpec[] };
 export { ProfileSchema, type Profile } from '../../common/schema/profile.js';
 

@@ -18,7 +18,7 @@ export interface GatewayMetrics {
   policyReloads: Counter<'result'>;
   /** Version of the policy in force (the store's version parameter; 0 for inline config). */
   policyVersion: Gauge;
-  /** From accept to the SOCKS reply being sent. */
+  /** Answering a CONNECT: policy decision plus SSH channel open, until the reply can be sent. */
   handshakeSeconds: Histogram<'protocol' | 'outcome'>;
   limitHits: Counter<'limit'>;
   channelOpenFailures: Counter<'host' | 'code'>;
@@ -93,7 +93,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     policyVersion: new Gauge({ name: `${PREFIX}policy_version`, help: 'Version of the policy in force.', registers }),
     handshakeSeconds: new Histogram({
       name: `${PREFIX}handshake_seconds`,
-      help: 'Client handshake latency, accept to reply.',
+      help: 'CONNECT handling latency: policy decision and SSH channel open, until the client reply.',
       labelNames: ['protocol', 'outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,

@@ -1,13 +1,24 @@
-// Wraps a Dialer so every carried connection shows in the live table until its channel closes.
+// Wraps a Dialer so every carried connection shows in the live table until its channel closes,
+// and the time to answer a CONNECT (policy decision + SSH channel open) lands in the handshake histogram.
 import type { Duplex } from 'node:stream';
-import { formatDestination, type Dialer } from '../dial.js';
+import { errorCodeOf } from '../../common/errors.js';
+import { formatDestination, outcomeFor, type Dialer, type DialResult } from '../dial.js';
 import type { ConnectionTable, LiveConnection } from './connections.js';
+import type { GatewayMetrics } from './metrics.js';
 
-export function trackDialer(dialer: Dialer, table: ConnectionTable, protocol: LiveConnection['protocol']): Dialer {
+export function trackDialer(dialer: Dialer, table: ConnectionTable, metrics: GatewayMetrics, protocol: LiveConnection['protocol']): Dialer {
   let sequence = 0;
   return {
     async dial(request) {
-      const result = await dialer.dial(request);
+      const started = performance.now();
+      let result: DialResult;
+      try {
+        result = await dialer.dial(request);
+      } catch (err) {
+        metrics.handshakeSeconds.observe({ protocol, outcome: outcomeFor(errorCodeOf(err)) }, (performance.now() - started) / 1000);
+        throw err;
+      }
+      metrics.handshakeSeconds.observe({ protocol, outcome: 'ok' }, (performance.now() - started) / 1000);
       const origin = request.origin;
       const tracked = table.track({
         id: `${protocol}-${(++sequence).toString(36)}`,

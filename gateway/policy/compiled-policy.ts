@@ -3,8 +3,8 @@ import { GatewayError } from '../../common/errors.js';
 import type { Route } from '../../common/schema/route.js';
 import type { Decision, Destination, PolicyDecider, Principal } from '../contracts.js';
 import { forbiddenAddress, forbiddenName } from './forbidden.js';
-import { readHost } from './host-name.js';
-import { formatIp, type IpAddress } from './ip-address.js';
+import { readHost, type HostMeaning } from './host-name.js';
+import { formatIp } from './ip-address.js';
 import { isValidPort, MAX_PORT } from './ports.js';
 import { describePrincipal } from './principal-filter.js';
 import { RouteIndex } from './route-index.js';
@@ -32,8 +32,12 @@ function quote(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
-function hostPort(ip: IpAddress, port: number): string {
-  return ip.family === 6 ? `[${formatIp(ip)}]:${port}` : `${formatIp(ip)}:${port}`;
+/** The destination as the far side reads it, with the client's spelling when that differs (deny reasons only). */
+function shown(host: string, meaning: Exclude<HostMeaning, { kind: 'invalid' }>, port: number): string {
+  if (meaning.kind === 'name') return `${meaning.name}:${port}`;
+  const ip = formatIp(meaning.ip);
+  const text = meaning.ip.family === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+  return host.replace(/^\[|\]$/g, '').toLowerCase() === ip ? text : `${text} (written as ${quote(host)})`;
 }
 
 export class CompiledPolicy implements PolicyDecider {
@@ -64,25 +68,20 @@ export class CompiledPolicy implements PolicyDecider {
     if (meaning.kind === 'invalid') return deny('EG_DESTINATION_INVALID', `destination ${quote(host)}: ${meaning.reason}`);
     if (kind !== 'domain' && meaning.kind !== 'ip') return deny('EG_DESTINATION_INVALID', `destination ${quote(host)} is not an ${kind} address`);
 
-    let shown: string;
-    if (meaning.kind === 'ip') {
-      shown = hostPort(meaning.ip, port);
-      if (host.replace(/^\[|\]$/g, '').toLowerCase() !== formatIp(meaning.ip)) shown += ` (written as ${quote(host)})`;
-      const why = forbiddenAddress(meaning.ip);
-      if (why) return deny('EG_DESTINATION_FORBIDDEN', `${shown} is always denied: ${why}`);
-    } else {
-      shown = `${meaning.name}:${port}`;
-      const why = forbiddenName(meaning.name);
-      if (why) return deny('EG_DESTINATION_FORBIDDEN', `${shown} is always denied: ${why}`);
-    }
+    const why = meaning.kind === 'ip' ? forbiddenAddress(meaning.ip) : forbiddenName(meaning.name);
+    if (why) return deny('EG_DESTINATION_FORBIDDEN', `${shown(host, meaning, port)} is always denied: ${why}`);
 
     const groups: unknown = principal?.groups;
-    const narrowed: unknown = principal.routes;
-    if (narrowed !== undefined && !Array.isArray(narrowed)) return deny('EG_POLICY_DENIED', `no route grants ${shown}: the principal's route list is unreadable`);
-    if (!Array.isArray(groups) || groups.length === 0) return deny('EG_POLICY_DENIED', `no route grants ${shown} to a principal with no groups`);
+    const narrowed: unknown = principal?.routes;
+    if (narrowed !== undefined && !Array.isArray(narrowed)) {
+      return deny('EG_POLICY_DENIED', `no route grants ${shown(host, meaning, port)}: the principal's route list is unreadable`);
+    }
+    if (!Array.isArray(groups) || groups.length === 0) {
+      return deny('EG_POLICY_DENIED', `no route grants ${shown(host, meaning, port)} to a principal with no groups`);
+    }
     const entry =
       meaning.kind === 'ip' ? this.#index.matchIp(meaning.ip, port, principal) : this.#index.matchName(meaning.name, port, principal);
-    if (!entry) return deny('EG_POLICY_DENIED', `no route grants ${shown} to ${describePrincipal(principal)}`);
+    if (!entry) return deny('EG_POLICY_DENIED', `no route grants ${shown(host, meaning, port)} to ${describePrincipal(principal)}`);
     return { allow: true, route: entry.route.name, via: entry.route.via };
   }
 }

@@ -35,6 +35,7 @@ export function nameProblem(name: string): string | undefined {
 /**
  * Reads a destination host as the tunnel host's resolver will: an IPv6 literal (brackets optional) or an
  * IPv4 literal in any inet_aton form is that IP, whatever the client called it; anything else is a name.
+ * One pass over the characters: this runs for every connection.
  */
 export function readHost(text: string): HostMeaning {
   // Bound the work before touching the text: RFC 1928 carries at most 255 bytes anyway.
@@ -46,8 +47,42 @@ export function readHost(text: string): HostMeaning {
     return ip ? { kind: 'ip', ip } : { kind: 'invalid', reason: 'not a valid IPv6 address or name' };
   }
   const name = normaliseName(text);
-  const problem = nameProblem(name);
-  if (problem) return { kind: 'invalid', reason: problem };
-  const ip = parseIp(name, { inetAton: true });
-  return ip ? { kind: 'ip', ip } : { kind: 'name', name };
+  const scan = scanName(name);
+  if (typeof scan === 'string') return { kind: 'invalid', reason: scan };
+  if (scan) {
+    const ip = parseIp(name, { inetAton: true });
+    if (ip) return { kind: 'ip', ip };
+  }
+  return { kind: 'name', name };
+}
+
+/**
+ * Validates a lower-case name label by label; true when it could be an inet_aton literal (starts with a digit
+ * and holds only digits, a-f, x and dots), a string saying what is wrong otherwise.
+ */
+function scanName(name: string): boolean | string {
+  if (name.length === 0) return 'name is empty';
+  if (name.length > MAX_NAME_LENGTH) return `name is longer than ${MAX_NAME_LENGTH} characters`;
+  let label = 0;
+  let numeric = isDigit(name.charCodeAt(0));
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code === 0x2e /* . */) {
+      if (label === 0) return 'name has an empty label';
+      label = 0;
+      continue;
+    }
+    if (++label > MAX_LABEL_LENGTH) return `name has a label longer than ${MAX_LABEL_LENGTH} characters`;
+    const hexLetter = code >= 0x61 && code <= 0x66;
+    if (isDigit(code) || hexLetter || code === 0x78 /* x */) continue;
+    numeric = false;
+    if ((code >= 0x61 && code <= 0x7a) || code === 0x2d /* - */ || code === 0x5f /* _ */) continue;
+    return 'name has characters other than letters, digits, "-", "_" and "."';
+  }
+  if (label === 0) return 'name has an empty label';
+  return numeric;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }

@@ -1,7 +1,6 @@
 // IP literals read the way a resolver on the far side reads them: glibc/musl inet_aton forms for IPv4,
-// RFC 4291 text for IPv6, and CIDRs of both. IPv4-mapped IPv6 (::ffff:a.b.c.d) is folded to IPv4.
+// RFC 4291 text for IPv6 (RFC 5952 out), and CIDRs of both. IPv4-mapped IPv6 (::ffff:a.b.c.d) is folded to IPv4.
 import { isIPv4 } from 'node:net';
-import ipaddr from 'ipaddr.js';
 
 /** IPv4 as an unsigned 32-bit number; IPv6 as 32 lower-case hex digits (never an IPv4-mapped address). */
 export type IpAddress = { family: 4; value: number } | { family: 6; hex: string };
@@ -37,24 +36,77 @@ export function parseInetAton(text: string): number | undefined {
 }
 
 function parseInetAtonPart(part: string): number | undefined {
-  let digits: string;
-  let radix: number;
-  if (/^0[xX][0-9a-fA-F]+$/.test(part)) [digits, radix] = [part.slice(2), 16];
-  else if (/^0[0-7]*$/.test(part)) [digits, radix] = [part, 8];
-  else if (/^[1-9][0-9]*$/.test(part)) [digits, radix] = [part, 10];
-  else return undefined;
-  // Beyond 32 bits no part is valid, and a long run of digits must not become Infinity or lose precision.
-  if (digits.replace(/^0+/, '').length > 11) return undefined;
-  const value = parseInt(digits, radix);
-  return value > MAX_UINT32 ? undefined : value;
+  let radix = 10;
+  let start = 0;
+  if (part.length > 1 && part.charCodeAt(0) === 0x30) {
+    const second = part.charCodeAt(1) | 0x20;
+    [radix, start] = second === 0x78 /* x */ ? [16, 2] : [8, 1];
+  }
+  if (part.length === 0 || (radix === 16 && part.length === 2)) return undefined;
+  let value = 0;
+  for (let i = start; i < part.length; i++) {
+    const digit = digitValue(part.charCodeAt(i));
+    if (digit >= radix) return undefined;
+    value = value * radix + digit;
+    // Beyond 32 bits no part is valid; stopping here also keeps the arithmetic exact.
+    if (value > MAX_UINT32) return undefined;
+  }
+  return value;
 }
 
-/** Strict RFC 4291 text (no zone, no brackets); an embedded IPv4 tail must be plain dotted decimal. */
-function parseIpv6(text: string): IpAddress | undefined {
+/** 0-15 for a hex digit of either case, 99 for anything else. */
+function digitValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return 99;
+}
+
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+function hexGroups(text: string): string[] | undefined {
+  if (text === '') return [];
+  const groups = text.split(':');
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i] ?? '';
+    if (!HEX_GROUP.test(group)) return undefined;
+    groups[i] = group.padStart(4, '0');
+  }
+  return groups;
+}
+
+/**
+ * Strict RFC 4291 section 2.2 text (no zone, no brackets) as 32 hex digits; an embedded IPv4 tail must be plain
+ * dotted decimal, as inet_pton requires. Hand-written because it runs per decision; tests check it against ipaddr.js.
+ */
+export function parseIpv6Hex(text: string): string | undefined {
+  let body = text;
   const lastColon = text.lastIndexOf(':');
-  if (text.includes('.', lastColon) && !isIPv4(text.slice(lastColon + 1))) return undefined;
-  if (!ipaddr.IPv6.isValid(text) || text.includes('%')) return undefined;
-  const hex = Buffer.from(ipaddr.IPv6.parse(text).toByteArray()).toString('hex');
+  if (lastColon === -1) return undefined;
+  if (text.includes('.', lastColon)) {
+    const tail = text.slice(lastColon + 1);
+    if (!isIPv4(tail)) return undefined;
+    const value = parseInetAton(tail) ?? 0;
+    body = `${text.slice(0, lastColon + 1)}${(value >>> 16).toString(16)}:${(value & 0xffff).toString(16)}`;
+  }
+  const gap = body.indexOf('::');
+  let groups: string[] | undefined;
+  if (gap === -1) {
+    groups = hexGroups(body);
+    if (groups?.length !== 8) return undefined;
+  } else {
+    if (body.indexOf('::', gap + 1) !== -1) return undefined;
+    const head = hexGroups(body.slice(0, gap));
+    const rest = hexGroups(body.slice(gap + 2));
+    if (!head || !rest || head.length + rest.length > 7) return undefined;
+    groups = [...head, ...Array<string>(8 - head.length - rest.length).fill('0000'), ...rest];
+  }
+  return groups.join('').toLowerCase();
+}
+
+function parseIpv6(text: string): IpAddress | undefined {
+  const hex = parseIpv6Hex(text);
+  if (hex === undefined) return undefined;
   if (hex.startsWith(MAPPED_PREFIX)) return { family: 4, value: parseInt(hex.slice(24), 16) };
   return { family: 6, hex };
 }
@@ -130,7 +182,18 @@ function sameIp(a: IpAddress, b: IpAddress): boolean {
 /** Dotted decimal, or RFC 5952 text for IPv6. */
 export function formatIp(address: IpAddress): string {
   if (address.family === 4) return [24, 16, 8, 0].map((shift) => (address.value >>> shift) & 0xff).join('.');
-  return ipaddr.fromByteArray([...Buffer.from(address.hex, 'hex')]).toString();
+  // RFC 5952: no leading zeros, the longest run of two or more zero groups (first on a tie) becomes "::".
+  const groups: string[] = [];
+  for (let i = 0; i < 32; i += 4) groups.push(parseInt(address.hex.slice(i, i + 4), 16).toString(16));
+  let [bestStart, bestLength] = [-1, 1];
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  if (bestStart === -1) return groups.join(':');
+  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
 }
 
 export function formatCidr(cidr: Cidr): string {

@@ -5,12 +5,13 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import socksv5 from 'socksv5';
-import { ERROR_CODES, GatewayError } from '../../common/errors.js';
+import { GatewayError } from '../../common/errors.js';
 import type { ErrorCode } from '../../common/errors.js';
-import type { AuditRecord, Authenticator, ClientAddress, ConnectionOutcome, Principal } from '../contracts.js';
+import type { Authenticator, ClientAddress, Principal } from '../contracts.js';
 import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
-import { formatClient } from './connect.js';
 import type { AuditSink, SocksConnectHandler } from './connect.js';
+import { HANDSHAKE_ABANDONED, failure, handshakeAuditRecord } from './handshake-failure.js';
+import type { Failure } from './handshake-failure.js';
 import { AUTH_METHOD, REPLY, replyFor } from './replies.js';
 
 export interface SocksListenerLimits {
@@ -33,12 +34,6 @@ export interface SocksListenerOptions {
   limits?: SocksListenerLimits;
 }
 
-interface Failure {
-  outcome: ConnectionOutcome;
-  code: ErrorCode;
-  reason: string;
-}
-
 interface LiveConnection {
   conn: string;
   client: ClientAddress;
@@ -49,16 +44,16 @@ interface LiveConnection {
   principal?: Principal;
   /** Set once the request went to onConnect, which then writes the audit line. */
   handedOff: boolean;
+  /** Set once the success reply went out; before that our FIN means a refusal. */
+  accepted: boolean;
   failure?: Failure;
+  /** Why no-auth was not offered; the audit reason if the client then could not log in at all. */
+  anonymousRefusal?: Failure;
   /** Resolves when the socket closed and onConnect (if any) settled. */
   done: Promise<void>;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
-
-function failure(outcome: ConnectionOutcome, code: ErrorCode, reason: string = ERROR_CODES[code]): Failure {
-  return { outcome, code, reason };
-}
 
 export class SocksListener {
   readonly #options: SocksListenerOptions;
@@ -120,7 +115,7 @@ export class SocksListener {
       socket.destroy();
     }, this.#options.handshakeTimeoutMs);
     const live: LiveConnection = {
-      conn, client, log, timer, started: performance.now(), abort: new AbortController(), handedOff: false, done: closed,
+      conn, client, log, timer, started: performance.now(), abort: new AbortController(), handedOff: false, accepted: false, done: closed,
     };
     this.#live.set(socket, live);
     socket.on('error', (err) => log.debug({ err }, 'client socket error'));
@@ -129,8 +124,16 @@ export class SocksListener {
       live.failure ??= failure('client_error', 'EG_PROTOCOL', 'client closed during the handshake');
       socket.destroy();
     });
+    // A refusal ends our side; with allowHalfOpen the socket would wait for the client's FIN forever.
+    socket.on('finish', () => {
+      if (!live.accepted) socket.destroy();
+    });
     socket.once('close', () => {
       clearTimeout(timer);
+      // Gone while we were still dialing: stop opening a channel nobody will read.
+      if (live.handedOff && !live.accepted) {
+        live.abort.abort(new GatewayError('EG_STREAM_RESET', 'client left before the reply'));
+      }
       markClosed();
       if (!live.handedOff) this.#auditHandshake(live);
       void live.done.then(() => this.#live.delete(socket));
@@ -169,7 +172,7 @@ export class SocksListener {
         },
       });
     } else {
-      live.failure = failure('auth_failed', anonymous.code, anonymous.reason);
+      live.anonymousRefusal = failure('auth_failed', anonymous.code, anonymous.reason);
     }
     return handlers;
   }
@@ -199,7 +202,10 @@ export class SocksListener {
         port: info.dstPort,
         log: live.log,
         signal: live.abort.signal,
-        accept: () => accept(true),
+        accept: () => {
+          live.accepted = true;
+          return accept(true);
+        },
         refuse: (reply) => deny(reply),
       })
       .catch((err: unknown) => {
@@ -213,21 +219,9 @@ export class SocksListener {
   }
 
   #auditHandshake(live: LiveConnection): void {
-    const fail = live.failure ?? failure('client_error', 'EG_PROTOCOL', 'connection closed during the handshake');
-    const record: AuditRecord = {
-      conn: live.conn,
-      protocol: 'socks5',
-      source: formatClient(live.client),
-      bytesUp: 0,
-      bytesDown: 0,
-      durationMs: Math.round(performance.now() - live.started),
-      outcome: fail.outcome,
-      code: fail.code,
-      reason: fail.reason,
-    };
-    if (live.principal) record.subject = live.principal.subject;
+    const fail = live.failure ?? (live.principal ? undefined : live.anonymousRefusal) ?? HANDSHAKE_ABANDONED;
     live.log.info({ outcome: fail.outcome, code: fail.code, reason: fail.reason }, 'handshake failed');
-    this.#options.audit(record);
+    this.#options.audit(handshakeAuditRecord(live, fail));
   }
 
   /** Stops accepting, lets live connections finish up to the drain timeout, then destroys the rest. */

@@ -1,7 +1,34 @@
 // Builds the data path's decision makers from one policy: the route engine and the authenticator.
-// PROVISIONAL until gateway/policy and gateway/auth land.
-import type { PolicyCompiler } from './live-policy.js';
+import { canonicalClientAddress, createAuthenticator } from '../auth/index.js';
+import type { Principal } from '../contracts.js';
+import { compilePolicy } from '../policy/index.js';
+import type { GatewayPolicy } from './gateway-policy.js';
+import type { CompiledPolicy, PolicyCompiler } from './live-policy.js';
 
-export const compileGatewayPolicy: PolicyCompiler = () => {
-  throw new Error('policy engine not available yet');
+/** Throws (RoutesInvalidError, EG_CONFIG_INVALID) when the policy cannot be compiled. */
+export const compileGatewayPolicy: PolicyCompiler = (policy: GatewayPolicy, now: () => number = Date.now): CompiledPolicy => {
+  const leases = new Map<string, Principal & { expiresAt: number }>();
+  for (const lease of policy.leases) {
+    leases.set(canonicalClientAddress(lease.address), {
+      subject: lease.subject,
+      groups: lease.groups,
+      ...(lease.routes ? { routes: lease.routes } : {}),
+      credentialId: lease.credentialId,
+      expiresAt: lease.expiresAt * 1000,
+      source: 'lease',
+    });
+  }
+  return {
+    decider: compilePolicy(policy.routes),
+    authenticator: createAuthenticator({
+      publicKeys: () => policy.publicKeys,
+      isRevoked: (id) => policy.revokedIds.has(id),
+      leaseFor: (address, nowMs) => {
+        const lease = leases.get(address);
+        return lease && lease.expiresAt > nowMs ? lease : undefined;
+      },
+      trustedCidrs: policy.trustedCidrs.map((network) => ({ ...network, groups: [...network.groups] })),
+      now,
+    }),
+  };
 };

@@ -8,7 +8,7 @@ import type { TunnelHost } from '../../common/schema/tunnel-host.js';
 import { parsePublicKey } from '../../common/token.js';
 import type { ConfigIssue } from '../config/issues.js';
 import { checkReferences } from '../config/references.js';
-import type { Config } from '../config/schema.js';
+import type { Config, TrustedNetworkConfig } from '../config/schema.js';
 import type { PolicyVersion } from './policy-sync.js';
 
 export interface GatewayPolicy {
@@ -24,7 +24,7 @@ export interface GatewayPolicy {
   /** Source addresses admitted without SOCKS credentials (browsers). */
   leases: readonly Lease[];
   /** Source networks allowed without credentials (from the config file; operators own them). */
-  trustedCidrs: readonly string[];
+  trustedCidrs: readonly TrustedNetworkConfig[];
   /** Problems found while reading the store (a record that did not parse); any one rejects the snapshot. */
   loadIssues: readonly ConfigIssue[];
 }
@@ -78,7 +78,9 @@ export function validatePolicy(policy: GatewayPolicy, compile?: (policy: Gateway
     try {
       compile(policy);
     } catch (err) {
-      issues.push({ path: 'routes', message: err instanceof Error ? err.message : String(err) });
+      const problems = (err as { problems?: unknown }).problems;
+      if (Array.isArray(problems)) issues.push(...(problems as ConfigIssue[]));
+      else issues.push({ path: '', message: err instanceof Error ? err.message : String(err) });
     }
   }
   return issues;

@@ -8,7 +8,7 @@ export interface CompiledPolicy {
   authenticator: Authenticator;
 }
 
-export type PolicyCompiler = (policy: GatewayPolicy) => CompiledPolicy;
+export type PolicyCompiler = (policy: GatewayPolicy, now?: () => number) => CompiledPolicy;
 
 export class LivePolicy implements PolicyDecider, Authenticator {
   #policy: GatewayPolicy;

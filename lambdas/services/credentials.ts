@@ -45,12 +45,15 @@ export interface CredentialServiceOptions {
   nowSec?: () => number;
 }
 
-/** The claim subject: the principal itself when short, else its last segment plus a hash (an ARN is long). */
+/**
+ * The claim subject: the principal itself when short, else its last segment plus a hash (an ARN is long).
+ * At most 24 chars: the whole token has ~188 bytes of JSON before base64 exceeds RFC 1929's 255.
+ */
 export function claimSubject(principal: string): string {
-  if (principal.length <= 40) return principal;
+  if (principal.length <= 24) return principal;
   const tail = principal.split(/[/:]/).filter(Boolean).pop() ?? 'principal';
   const hash = createHash('sha256').update(principal).digest('base64url').slice(0, 8);
-  return `${tail.slice(0, 24)}~${hash}`;
+  return `${tail.slice(0, 15)}~${hash}`;
 }
 
 export function grantableRoutes(routes: readonly Route[], groups: readonly string[]): Route[] {

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EncodedCredential } from '../../common/token.js';
 import { parseConfig } from '../../gateway/config/index.js';
@@ -97,7 +98,10 @@ describe('foundation: SOCKS5 over pooled SSH', () => {
     expect(result.code).toBe(0);
     expect(result.bytes).toBe(64 * MIB);
     expect(result.sha256).toBe(web.bodySha256);
-    const audit = captured.lines().filter((l) => l.msg === 'audit' && l.destination === `127.0.0.1:${web.port}`);
+    // The audit line is written when the gateway sees both ends close, which may be just after curl exits.
+    const auditOf = () => captured.lines().filter((l) => l.msg === 'audit' && l.destination === `127.0.0.1:${web.port}`);
+    await waitFor('the audit line', () => auditOf().length > 0);
+    const audit = auditOf();
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ subject: 'alice', route: 'targets', tunnelHost: 'bastion', outcome: 'ok' });
     expect(audit[0]?.bytesDown).toBeGreaterThanOrEqual(64 * MIB);
@@ -143,6 +147,18 @@ describe('foundation: SOCKS5 over pooled SSH', () => {
     const allowed = await socksConnect(gateway.socks.port, '127.0.0.1', outsider.port, wide.username, wide.password);
     allowed.client.destroy();
     expect(allowed.reply[1]).toBe(REPLY.SUCCEEDED);
+  });
+
+  it('exposes the traffic so far in /metrics', async () => {
+    const families = parsePrometheusTextFormat(await (await fetch(`${gateway.admin.url}/metrics`)).text());
+    const value = (name: string, labels: Record<string, string>) =>
+      Number(families.find((f) => f.name === name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? 0);
+    expect(value('edge_gateway_connections_total', { protocol: 'socks5', outcome: 'ok' })).toBeGreaterThanOrEqual(201);
+    expect(value('edge_gateway_connections_total', { protocol: 'socks5', outcome: 'denied' })).toBeGreaterThanOrEqual(2);
+    expect(value('edge_gateway_bytes_total', { direction: 'down' })).toBeGreaterThanOrEqual(64 * MIB);
+    expect(value('edge_gateway_tunnel_host_healthy', { host: 'bastion' })).toBe(1);
+    const handshakes = families.find((f) => f.name === 'edge_gateway_handshake_seconds')?.metrics.find((m) => m.labels?.outcome === 'ok');
+    expect(Number(handshakes?.count)).toBeGreaterThanOrEqual(201);
   });
 
   it('refuses a tunnel host whose host key does not match the pin, before logging in', async () => {

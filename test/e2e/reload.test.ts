@@ -81,6 +81,9 @@ describe('policy reload from the store', () => {
     await repository.putRoute({ ...webRoute(), destinations: [{ host: '127.0.0.1', ports: [1] }] });
     await waitFor('the new policy to deny the web target', async () => (await replyFor(web.port)) === REPLY.NOT_ALLOWED_BY_RULESET);
     expect(gateway.sync?.version()).toBe(await repository.getVersion());
+    // The transfer is still in flight under the new policy.
+    const live = gateway.connections.list().find((c) => c.destination === `127.0.0.1:${web.port}`);
+    expect(live?.bytesDown).toBeLessThan(64 * MIB);
 
     transfer.resume();
     const result = await transfer.done;

@@ -85,6 +85,7 @@ describe('graceful shutdown', () => {
     expect(readyz.status).toBe(503);
     expect(await readyz.json()).toMatchObject({ reasons: expect.arrayContaining(['gateway is draining']) });
     expect(closed).toBe(false);
+    expect(gateway.connections.list().find((c) => c.destination === `127.0.0.1:${web.port}`)?.bytesDown).toBeLessThan(64 * MIB);
 
     transfer.resume();
     const result = await transfer.done;

@@ -124,14 +124,18 @@ describe('POST /v1/credentials', () => {
   });
 
   it('keeps username and password within 255 bytes at the largest claims it issues, and refuses larger with a code', async () => {
-    const groups = Array.from({ length: 16 }, (_, i) => `partner-group-${String(i).padStart(2, '0')}-${'g'.repeat(40)}`);
+    // Realistic names (~16 chars) plus one route and group at the schema's maximum lengths.
+    const groups = Array.from({ length: 16 }, (_, i) => `partner-group-${String(i).padStart(2, '0')}`);
+    groups.push('G'.repeat(64));
     const principal = `arn:aws:sts::123456789012:assumed-role/${'R'.repeat(60)}/${'s'.repeat(60)}`;
     const big = new PolicyRepository({ store: repository.store, prefix: '/edge-gateway/test-large' });
-    const names = Array.from({ length: 16 }, (_, i) => `${String(i).padStart(2, '0')}-${'r'.repeat(60)}`);
+    const names = Array.from({ length: 16 }, (_, i) => `route-${String(i).padStart(2, '0')}-partner`);
+    const longest = 'r'.repeat(63);
     await big.putHost({ ...(await repository.getHost('bastion'))! });
     for (const [i, name] of names.entries()) {
       await big.putRoute({ name, destinations: [{ host: `h${i}.corp` }], via: ['bastion'], groups: [groups[i] as string] });
     }
+    await big.putRoute({ name: longest, destinations: [{ host: 'long.corp' }], via: ['bastion'], groups: ['G'.repeat(64)] });
     const config = parseApiConfig({ ...apiConfig(), principals: { [principal]: groups } }, 'test');
     const app = handle(
       createApp({ repository: big, issuer: createSigningKeySource({ repository, generateIfMissing: true }), identity: createIdentityResolver(config), config, log: pino({ level: 'silent' }) }),
@@ -144,7 +148,7 @@ describe('POST /v1/credentials', () => {
         method: 'POST',
         path: '/v1/credentials',
         userArn: principal,
-        body: { routes: names.slice(0, count), bindSource: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120', ttlSeconds: 7200 },
+        body: { routes: names.slice(0, count), bindSource: true, ttlSeconds: 7200 },
       });
       const result = (await app(event as never)) as LambdaResult;
       if (result.statusCode === 201) {
@@ -160,6 +164,12 @@ describe('POST /v1/credentials', () => {
     }
     expect(issued).toBeGreaterThan(0);
     expect(refused?.error).toMatchObject({ code: 'EG_CREDENTIAL_TOO_LARGE', message: expect.stringContaining('255') });
+    // Names at the schema maxima do not fit even alone: refused with the same code, never truncated.
+    const maximal = (await app(
+      apiGatewayV2Event({ method: 'POST', path: '/v1/credentials', userArn: principal, body: { routes: [longest], bindSource: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120' } }) as never,
+    )) as LambdaResult;
+    expect(maximal.statusCode).toBe(400);
+    expect(jsonOf<ErrorJson>(maximal).error.code).toBe('EG_CREDENTIAL_TOO_LARGE');
   });
 });
 

@@ -22,17 +22,34 @@ function tokenOf(opts: AdminOptions): string {
   return opts.token;
 }
 
+interface TunnelView {
+  id: string;
+  name?: string;
+  kind?: string;
+  profile?: string;
+  listen?: { host: string; port: number };
+  target?: { host: string; port: number };
+  via?: string[];
+  connections?: number;
+}
+
+function endpoint(e: { host: string; port: number } | undefined): string {
+  if (!e) return '?';
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
 function print(value: unknown, json: boolean | undefined): void {
-  if (json || typeof value !== 'object' || value === null) {
+  if (json) {
     process.stdout.write(`${JSON.stringify(value ?? { ok: true }, null, 2)}\n`);
     return;
   }
-  const list = Array.isArray(value) ? value : ((value as { tunnels?: unknown[] }).tunnels ?? [value]);
-  if (list.length === 0) process.stdout.write('(no tunnels)\n');
-  for (const item of list as Array<Record<string, unknown>>) {
-    const listen = item.listen ?? (item.port !== undefined ? `${String(item.host ?? '')}:${String(item.port)}` : '');
-    const to = item.destination ?? item.to ?? '';
-    process.stdout.write(`${String(item.id ?? item.name ?? '?')}\t${JSON.stringify(listen)}\t→ ${JSON.stringify(to)}\t${String(item.state ?? item.status ?? '')}\n`);
+  const body = value as { tunnels?: TunnelView[]; tunnel?: TunnelView } | undefined;
+  const tunnels = body?.tunnels ?? (body?.tunnel ? [body.tunnel] : []);
+  if (tunnels.length === 0) process.stdout.write('(no tunnels)\n');
+  for (const t of tunnels) {
+    const via = t.via?.length ? ` via ${t.via.join(',')}` : '';
+    const profile = t.profile ? ` (profile ${t.profile})` : '';
+    process.stdout.write(`${t.id}\t${t.kind ?? 'local'}\t${endpoint(t.listen)} → ${endpoint(t.target)}${via}\t${t.connections ?? 0} connections${profile}\n`);
   }
 }
 
@@ -43,27 +60,39 @@ export function addTunnelsCommand(program: Command): void {
     .action(async (opts: AdminOptions) => {
       print(await requestJson(joinUrl(opts.admin, 'v1/tunnels'), { token: tokenOf(opts) }), opts.json);
     });
-  withAdmin(tunnels.command('open').description('open a tunnel: a named profile, or one local forward'))
+  withAdmin(tunnels.command('open').description('open a tunnel: every forward of a profile, or one ad-hoc forward'))
     .option('--profile <name>', 'open every forward of this profile')
     .option('--name <name>', 'name of the new tunnel')
-    .option('--listen <host:port>', 'local listen address, e.g. 127.0.0.1:1433 (port 0 picks one)')
-    .option('--to <host:port>', 'destination as seen from the tunnel host, e.g. db.corp:1433')
+    .option('--kind <kind>', 'local (-L), remote (-R) or ftp', 'local')
+    .option('--listen <host:port>', 'listen address, e.g. 127.0.0.1:1433 (port 0 picks one)')
+    .option('--to <host:port>', 'target, e.g. db.corp:1433 (as the tunnel host sees it, for local)')
     .option('--via <hosts>', 'comma-separated tunnel host names, tried in order')
     .addHelpText('after', '\nExamples:\n  edge-gateway tunnels open --profile mail --token "$EG_ADMIN_TOKEN"\n  edge-gateway tunnels open --name sql --listen 127.0.0.1:1433 --to db.corp:1433 --via bastion --token "$EG_ADMIN_TOKEN"\n')
-    .action(async (opts: AdminOptions & { profile?: string; name?: string; listen?: string; to?: string; via?: string }) => {
-      let body: Record<string, unknown>;
-      if (opts.profile) body = { profile: opts.profile };
-      else if (opts.listen && opts.to && opts.via) {
-        const [listenHost, listenPort] = splitHostPort(opts.listen);
-        const [host, port] = splitHostPort(opts.to);
-        body = { name: opts.name, listen: { host: listenHost, port: listenPort }, destination: { host, port }, via: opts.via.split(',') };
-      } else throw new GatewayError('EG_VALIDATION', 'give --profile NAME, or --listen, --to and --via');
-      print(await requestJson(joinUrl(opts.admin, 'v1/tunnels'), { method: 'POST', token: tokenOf(opts), body }), opts.json);
+    .action(async (opts: AdminOptions & { profile?: string; name?: string; kind: string; listen?: string; to?: string; via?: string }) => {
+      const token = tokenOf(opts);
+      if (opts.profile) {
+        const url = joinUrl(opts.admin, `v1/profiles/${encodeURIComponent(opts.profile)}/open`);
+        print(await requestJson(url, { method: 'POST', token }), opts.json);
+        return;
+      }
+      if (!opts.name || !opts.listen || !opts.to || !opts.via) throw new GatewayError('EG_VALIDATION', 'give --profile NAME, or --name, --listen, --to and --via');
+      const [listenHost, listenPort] = splitHostPort(opts.listen);
+      const [host, port] = splitHostPort(opts.to);
+      const body = { name: opts.name, kind: opts.kind, listen: { host: listenHost, port: listenPort }, target: { host, port }, via: opts.via.split(',') };
+      print(await requestJson(joinUrl(opts.admin, 'v1/tunnels'), { method: 'POST', token, body }), opts.json);
     });
-  withAdmin(tunnels.command('close').description('close a tunnel by id or name').argument('<id>', 'tunnel id or name'))
-    .addHelpText('after', '\nExample:\n  edge-gateway tunnels close sql --token "$EG_ADMIN_TOKEN"\n')
-    .action(async (id: string, opts: AdminOptions) => {
-      const result = await requestJson(joinUrl(opts.admin, `v1/tunnels/${encodeURIComponent(id)}`), { method: 'DELETE', token: tokenOf(opts) });
-      print(result ?? { closed: id }, opts.json);
+  withAdmin(tunnels.command('close').description('close a tunnel by id, or every tunnel of a profile').argument('[id]', 'tunnel id (see tunnels list)'))
+    .option('--profile <name>', 'close every tunnel of this profile')
+    .addHelpText('after', '\nExamples:\n  edge-gateway tunnels close sql --token "$EG_ADMIN_TOKEN"\n  edge-gateway tunnels close --profile mail --token "$EG_ADMIN_TOKEN"\n')
+    .action(async (id: string | undefined, opts: AdminOptions & { profile?: string }) => {
+      const token = tokenOf(opts);
+      if (opts.profile) {
+        await requestJson(joinUrl(opts.admin, `v1/profiles/${encodeURIComponent(opts.profile)}/close`), { method: 'POST', token });
+        process.stdout.write(`closed profile ${opts.profile}\n`);
+        return;
+      }
+      if (!id) throw new GatewayError('EG_VALIDATION', 'give a tunnel id, or --profile NAME');
+      await requestJson(joinUrl(opts.admin, `v1/tunnels/${encodeURIComponent(id)}`), { method: 'DELETE', token });
+      process.stdout.write(`closed ${id}\n`);
     });
 }

@@ -65,7 +65,7 @@ describe('edge-gateway --help', () => {
     [['tunnels'], 'open'],
     [['tunnels', 'list'], '--admin'],
     [['tunnels', 'open'], '--profile'],
-    [['tunnels', 'close'], '<id>'],
+    [['tunnels', 'close'], '[id]'],
   ])('answers --help for %j', async (command, expected) => {
     const result = await runCli([...command, '--help']);
     expect(result.code).toBe(0);

@@ -1,5 +1,5 @@
 // A real sshd on loopback, SshTunnelPools logged in to it, and small TCP helpers for the forward tests.
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { TunnelHostSchema } from '../../../common/schema/index.js';
 import type { AuditRecord } from '../../../gateway/contracts.js';
@@ -41,7 +41,10 @@ export async function startBastion(options: { gatewayPorts?: 'no' | 'clientspeci
 
 /** A TCP server answering every connection with `greeting`, then echoing with a prefix. */
 export async function startTcpServer(greeting: string): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     socket.write(greeting);
     socket.on('data', (chunk) => socket.write(`echo:${chunk.toString()}`));
@@ -52,7 +55,7 @@ export async function startTcpServer(greeting: string): Promise<{ port: number; 
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
-      server.closeAllConnections?.();
+      for (const socket of sockets) socket.destroy();
     }),
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../../gateway/contracts.js';
 import { LocalForward, RemoteForward, TunnelRegistry } from '../../../gateway/forward/index.js';
 import { connectOutcome, exchange, startBastion, startTcpServer, type Bastion } from './fixtures.js';
 
@@ -20,7 +21,7 @@ describe('static forwards through a real sshd', () => {
     for (const step of cleanup.reverse()) await step();
   });
 
-  const deps = () => ({ pools: bastion.pools, log: bastion.log, audit: (record: never) => bastion.audits.push(record) });
+  const deps = () => ({ pools: bastion.pools, log: bastion.log, audit: (record: AuditRecord) => void bastion.audits.push(record) });
 
   it('carries each client connection of a local forward as its own channel and audits it', async () => {
     const forward = new LocalForward({ ...deps(), name: 'pop3', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: pop3.port }, via: ['bastion'] });

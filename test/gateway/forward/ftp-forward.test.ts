@@ -59,6 +59,12 @@ describe('FTP-aware forward against vsftpd through a real sshd', () => {
     const { stdout } = await run('curl', ['-sS', '--max-time', '60', ...flags, url], { encoding: 'buffer', maxBuffer: 10_000_000 });
     expect(sha256(stdout)).toBe(sha256(body));
   });
+
+  it('refuses a PORT that names a host other than the client (FTP bounce)', async () => {
+    const reply = await exchange(port, 'PORT 10,9,9,9,4,1\r\n');
+    expect(reply).toMatch(/^220 /);
+    expect(reply).toContain("501 PORT must name the client's own address");
+  });
 });
 
 describe('FTP-aware forward against a hostile server', () => {
@@ -102,7 +108,7 @@ describe('FTP-aware forward against a hostile server', () => {
     expect((await exchange(port, 'NOOP\r\n')).length).toBeLessThan(100);
   });
 
-  it('refuses PORT when active mode is not configured, and a PORT naming another host', async () => {
+  it('refuses PORT when active mode is not configured, and a malformed PORT', async () => {
     const port = await hostileForward('200 ok\r\n');
     expect(await exchange(port, 'PORT 127,0,0,1,4,1\r\n')).toContain('502 Active mode is not available');
     expect(await exchange(port, 'PORT 127,0,0\r\n')).toContain('501 Syntax error in PORT parameters');

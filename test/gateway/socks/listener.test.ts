@@ -50,11 +50,11 @@ describe('SOCKS listener', () => {
 
   it('refuses a wrong password with the RFC 1929 failure status and closes', async () => {
     const gw = await gateway();
-    const { client, status } = await socksConnect(gw.port, '10.1.2.3', 80, USER, 'wrong');
+    const { client, status } = await socksConnect(gw.port, '10.1.2.3', 80, USER, 'guess-Xq7-not-it');
     expect([...(status ?? [])]).toEqual([1, 1]);
     await client.closed;
     await expect.poll(() => gw.audits[0]?.outcome).toBe('auth_failed');
-    expect(gw.lines.join('')).not.toContain('wrong');
+    expect(gw.lines.join('')).not.toContain('guess-Xq7-not-it');
   });
 
   it('refuses no-auth without a lease or trusted CIDR, and allows it from a trusted address', async () => {

@@ -54,6 +54,8 @@ export class RawClient {
       this.#wake();
     });
     socket.on('error', () => undefined);
+    // Like most clients: once the server has ended, end ours too (half-close tests end first).
+    socket.on('end', () => socket.end());
     this.closed = new Promise((resolve) => socket.once('close', () => {
       this.#closed = true;
       this.#wake();

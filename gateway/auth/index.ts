@@ -1,0 +1,2 @@
+export { createAuthenticator, type AuthenticatorOptions, type TrustedNetwork } from './authenticator.js';
+export { canonicalClientAddress, readClientAddress, readNetwork, networkContains } from './source-address.js';

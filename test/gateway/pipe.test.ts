@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PipeError, pipeBoth } from '../../gateway/pipe.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** Two real TCP connections through one local server: [outer client, accepted server side]. */
+async function socketPair(): Promise<[Socket, Socket]> {
+  const server = createServer({ allowHalfOpen: true });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const accepted = once(server, 'connection') as Promise<[Socket]>;
+  const outer = connect({ host: '127.0.0.1', port: address.port, allowHalfOpen: true });
+  const [inner] = await accepted;
+  await once(outer, 'connect').catch(() => undefined);
+  server.close();
+  cleanups.push(() => {
+    outer.destroy();
+    inner.destroy();
+  });
+  return [outer, inner];
+}
+
+/** Reads until the peer's FIN without destroying the socket (an async iterator would). */
+async function readAll(socket: Socket): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await once(socket, 'end');
+  return Buffer.concat(chunks);
+}
+
+describe('pipeBoth', () => {
+  it('keeps half-close: each FIN travels on while the other direction continues, and counts bytes', async () => {
+    const [user, clientSide] = await socketPair();
+    const [channelSide, service] = await socketPair();
+    const piping = pipeBoth(clientSide, channelSide);
+
+    user.end('request');
+    expect((await readAll(service)).toString()).toBe('request'); // FIN reached the service
+    service.write('response after your FIN');
+    service.end();
+    expect((await readAll(user)).toString()).toBe('response after your FIN');
+    await expect(piping).resolves.toEqual({ bytesUp: 7, bytesDown: 23 });
+  });
+
+  it('moves 32 MiB intact with a slow reader (backpressure holds)', async () => {
+    const [user, clientSide] = await socketPair();
+    const [channelSide, service] = await socketPair();
+    const piping = pipeBoth(clientSide, channelSide);
+    const payload = randomBytes(32 * 1024 * 1024);
+    const received = createHash('sha256');
+    let total = 0;
+    service.on('data', (chunk: Buffer) => {
+      received.update(chunk);
+      total += chunk.length;
+      service.pause();
+      setImmediate(() => service.resume());
+    });
+    const done = once(service, 'end');
+    user.end(payload);
+    await done;
+    expect(total).toBe(payload.length);
+    expect(received.digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
+    expect(clientSide.writableLength).toBe(0);
+    service.end();
+    await expect(piping).resolves.toMatchObject({ bytesUp: payload.length });
+  });
+
+  it('tears down both ends when one side fails, reporting which side and what got through', async () => {
+    const [user, clientSide] = await socketPair();
+    const [channelSide, service] = await socketPair();
+    const piping = pipeBoth(clientSide, channelSide);
+    user.write('abc');
+    await once(service, 'data');
+    user.resetAndDestroy();
+    const err = await piping.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PipeError);
+    expect(err).toMatchObject({ side: 'client', bytesUp: 3, code: 'EG_STREAM_RESET' });
+    expect(channelSide.destroyed).toBe(true);
+    service.resume();
+    await once(service, 'end'); // the far side sees the channel go away
+  });
+
+  it('ends both sides when the signal aborts', async () => {
+    const [, clientSide] = await socketPair();
+    const [channelSide] = await socketPair();
+    const controller = new AbortController();
+    const piping = pipeBoth(clientSide, channelSide, controller.signal);
+    controller.abort();
+    await expect(piping).rejects.toMatchObject({ side: 'aborted', code: 'EG_SHUTTING_DOWN' });
+    expect(clientSide.destroyed && channelSide.destroyed).toBe(true);
+  });
+});

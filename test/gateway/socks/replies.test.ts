@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { REPLY, replyFor } from '../../../gateway/socks/replies.js';
+
+describe('SOCKS reply table', () => {
+  it.each([
+    ['EG_POLICY_DENIED', REPLY.NOT_ALLOWED_BY_RULESET],
+    ['EG_DESTINATION_FORBIDDEN', REPLY.NOT_ALLOWED_BY_RULESET],
+    ['EG_CHANNEL_PROHIBITED', REPLY.NOT_ALLOWED_BY_RULESET],
+    ['EG_LIMIT_EXCEEDED', REPLY.NOT_ALLOWED_BY_RULESET],
+    ['EG_CHANNEL_REFUSED', REPLY.CONNECTION_REFUSED],
+    ['EG_CHANNEL_UNREACHABLE', REPLY.HOST_UNREACHABLE],
+    ['EG_DESTINATION_INVALID', REPLY.HOST_UNREACHABLE],
+    ['EG_CHANNEL_TIMEOUT', REPLY.TTL_EXPIRED],
+    ['EG_TUNNEL_UNAVAILABLE', REPLY.GENERAL_FAILURE],
+    ['EG_COMMAND_UNSUPPORTED', REPLY.COMMAND_NOT_SUPPORTED],
+    ['EG_SHUTTING_DOWN', REPLY.GENERAL_FAILURE],
+    ['EG_INTERNAL', REPLY.GENERAL_FAILURE],
+  ] as const)('answers %s with 0x0%i', (code, reply) => {
+    expect(replyFor(code)).toBe(reply);
+  });
+});

@@ -32,7 +32,10 @@ export function parseHostPattern(text: string): HostPattern | string {
     return problem ? `wildcard suffix: ${problem}` : { kind: 'wildcard', suffix };
   }
   const problem = nameProblem(lower);
-  return problem ?? { kind: 'name', name: lower };
+  if (problem) return problem;
+  // RFC 3696 section 2: a top-level label is never all digits, so "300.1.1.1" is a mistyped address, not a name.
+  if (/(^|\.)\d+$/.test(lower)) return `"${text}" is neither an IPv4 address nor a DNS name (the last label is all digits)`;
+  return { kind: 'name', name: lower };
 }
 
 /** Canonical text of a pattern: "db.corp", "*.corp", "*", "10.0.0.0/8", "fd00::/8". */

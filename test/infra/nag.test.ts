@@ -9,6 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEdgeGatewayApp } from '../../infra/edge-gateway-app.js';
 import { cdkJsonContext } from './build-app.js';
 
+/** A full synth bundles two Lambdas; on a busy shared machine that takes well over a minute. */
+const SYNTH_TIMEOUT_MS = 240_000;
+
 interface ValidationReport {
   pluginReports: Array<{ pluginName: string; violations: Array<{ ruleName: string; severity: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
 }
@@ -43,7 +46,7 @@ describe('cdk-nag AwsSolutions', () => {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow(/AwsSolutions-SNS3/);
     expect(findings(dir).join('\n')).toContain('AwsSolutions-SNS3');
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it.each([
     ['default context', {}],
@@ -62,5 +65,5 @@ describe('cdk-nag AwsSolutions', () => {
     }
     expect(findings(dir).filter((line) => line.startsWith('error'))).toEqual([]);
     expect(error instanceof Error ? error.message : error).toBeUndefined();
-  });
+  }, SYNTH_TIMEOUT_MS);
 });

@@ -44,11 +44,14 @@ function ingressRules(built: BuiltApp): Array<Record<string, unknown>> {
   return [...standalone, ...inline];
 }
 
+/** Each build bundles two Lambdas with esbuild; generous on a busy shared machine. */
+const BUILD_TIMEOUT_MS = 240_000;
+
 describe('the edge-gateway stack with default context', () => {
   let built: BuiltApp;
   beforeAll(() => {
     built = buildApp();
-  });
+  }, BUILD_TIMEOUT_MS);
   afterAll(() => built?.close());
 
   it('limits every SSM permission to the stage prefix, never "*"', () => {
@@ -208,7 +211,7 @@ describe('client ingress follows allowedClientCidrs', () => {
     } finally {
       built.close();
     }
-  });
+  }, BUILD_TIMEOUT_MS);
 
   it('opens to 0.0.0.0/0 only when an operator lists it (comma list from -c works too)', () => {
     const built = buildApp({ allowedClientCidrs: '0.0.0.0/0' });
@@ -217,7 +220,7 @@ describe('client ingress follows allowedClientCidrs', () => {
     } finally {
       built.close();
     }
-  });
+  }, BUILD_TIMEOUT_MS);
 });
 
 describe('context validation', () => {
@@ -229,7 +232,7 @@ describe('context validation', () => {
     [{ gatewayMinCount: 5, gatewayMaxCount: 2 }, /gatewayMinCount: must not exceed gatewayMaxCount/],
   ])('refuses %j with a message naming the key', (context, message) => {
     expect(() => buildApp(context)).toThrow(message);
-  });
+  }, BUILD_TIMEOUT_MS);
 
   it('seeds tunnel hosts given in context as String parameters', () => {
     const host = {
@@ -249,5 +252,5 @@ describe('context validation', () => {
     } finally {
       built.close();
     }
-  });
+  }, BUILD_TIMEOUT_MS);
 });

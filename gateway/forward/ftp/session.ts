@@ -61,10 +61,11 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
   const onReply = async (line: string): Promise<void> => {
     const reply = parseReplyLine(line);
     if (multiLineCode !== undefined) {
-      if (reply && reply.code === multiLineCode && !reply.continues) multiLineCode = undefined;
-      return toClient(line);
+      // Inner lines pass through; the closing "DDD text" line is handled like a single-line reply below.
+      if (!reply || reply.code !== multiLineCode || reply.continues) return toClient(line);
+      multiLineCode = undefined;
     }
-    if (reply?.continues) multiLineCode = reply.code;
+    else if (reply?.continues) multiLineCode = reply.code;
     if (reply?.code === REPLY.ENTERING_PASSIVE && !reply.continues) {
       const announced = parsePasvReply(reply.text);
       const target = announced && passiveTarget(announced, options.serverHost);

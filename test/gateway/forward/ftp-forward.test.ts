@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,9 +61,16 @@ describe('FTP-aware forward against vsftpd through a real sshd', () => {
   });
 
   it('refuses a PORT that names a host other than the client (FTP bounce)', async () => {
-    const reply = await exchange(port, 'PORT 10,9,9,9,4,1\r\n');
-    expect(reply).toMatch(/^220 /);
-    expect(reply).toContain("501 PORT must name the client's own address");
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      if (/^220 .*\r\n$/.test(text)) socket.write('PORT 10,9,9,9,4,1\r\n'); // after the banner, as a client would
+      if (text.includes('\r\n501 ') && !socket.writableEnded) socket.end('QUIT\r\n');
+    });
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(text).toMatch(/^220 /);
+    expect(text).toContain("501 PORT must name the client's own address");
   });
 });
 

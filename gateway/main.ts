@@ -1,13 +1,11 @@
 // Composition root: config → logger → store → first policy → pools → listeners → admin → sync, and the graceful drain.
-import { Hono } from 'hono';
 import { PolicyRepository } from '../common/policy-repository.js';
 import type { Lease } from '../common/schema/lease.js';
 import type { ParameterStore } from '../common/store.js';
 import { createAdminApp, type AdminRoutes } from './admin/app.js';
-import { createHealthRoutes } from './admin/health.js';
+import { createPublicApp } from './admin/public-app.js';
 import { computeReadiness } from './admin/readiness.js';
 import { listenHttp, type HttpEndpoint } from './admin/server.js';
-import { createBrowserApp } from './browser/index.js';
 import { ConfigInvalidError } from './config/issues.js';
 import type { Config } from './config/schema.js';
 import { createDialer } from './dial.js';
@@ -134,15 +132,16 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 
     let publicEndpoint: HttpEndpoint | undefined;
     if (config.listeners.public) {
-      const app = new Hono();
-      app.route('/', createHealthRoutes(readiness));
-      app.route('/', createBrowserApp({
-        auth: live,
-        leases: { putLease: (lease) => addLease(lease) },
-        routes: () => live.current.routes,
-        proxies: { socks: `${socksAddress.address}:${socksAddress.port}`, ...(http ? { http: `${http.address}:${http.port}` } : {}) },
-        log: log.child({ component: 'browser' }),
-      }));
+      const app = createPublicApp({
+        readiness,
+        browser: {
+          auth: live,
+          leases: { putLease: (lease) => addLease(lease) },
+          routes: () => live.current.routes,
+          proxies: { socks: `${socksAddress.address}:${socksAddress.port}`, ...(http ? { http: `${http.address}:${http.port}` } : {}) },
+          log: log.child({ component: 'browser' }),
+        },
+      });
       publicEndpoint = await listenHttp(app, config.listeners.public.host, config.listeners.public.port);
       started.push(publicEndpoint);
     }

@@ -64,8 +64,7 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
       // Inner lines pass through; the closing "DDD text" line is handled like a single-line reply below.
       if (!reply || reply.code !== multiLineCode || reply.continues) return toClient(line);
       multiLineCode = undefined;
-    }
-    else if (reply?.continues) multiLineCode = reply.code;
+    } else if (reply?.continues) multiLineCode = reply.code;
     if (reply?.code === REPLY.ENTERING_PASSIVE && !reply.continues) {
       const announced = parsePasvReply(reply.text);
       const target = announced && passiveTarget(announced, options.serverHost);

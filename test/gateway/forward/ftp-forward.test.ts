@@ -110,6 +110,11 @@ describe('FTP-aware forward against a hostile server', () => {
     expect(await exchange(port, 'PASV\r\n')).toBe('220 hostile\r\n425 Passive reply refused by the gateway\r\n');
   });
 
+  it('also checks a PASV address on the closing line of a multi-line reply', async () => {
+    const port = await hostileForward('227-note\r\n 227 (1,2,3,4,5,6)\r\n227 Entering Passive Mode (169,254,169,254,0,80).\r\n');
+    expect(await exchange(port, 'PASV\r\n')).toBe('220 hostile\r\n227-note\r\n 227 (1,2,3,4,5,6)\r\n425 Passive reply refused by the gateway\r\n');
+  });
+
   it('closes the session on an endless line instead of buffering it', async () => {
     const port = await hostileForward(`220-${'A'.repeat(100_000)}`);
     expect((await exchange(port, 'NOOP\r\n')).length).toBeLessThan(100);

@@ -27,7 +27,7 @@ export function inNamespace(ns: string | undefined, command: string, args: reado
 }
 
 /** One TCP connect attempt from inside `ns` (bash's /dev/tcp, so no extra tools). */
-export async function canConnect(ns: string | undefined, host: string, port: number, timeoutSec = 3): Promise<boolean> {
+export async function canConnect(ns: string | undefined, host: string, port: number, timeoutSec = 10): Promise<boolean> {
   const [command, args] = inNamespace(ns, 'timeout', [String(timeoutSec), 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`]);
   return run(command, args).then(
     () => true,

@@ -41,7 +41,7 @@ describe('the route index agrees with a linear scan', () => {
       fc.record({ host: fc.constantFrom(...hosts), ports: fc.array(fc.constantFrom<number | string>(80, 443, '1-1000', '400-500', '*', '443-443'), { minLength: 1, maxLength: 3 }) }),
       { minLength: 1, maxLength: 3 },
     ),
-    via: fc.constant(['bastion']),
+    via: fc.constant<string[]>(['bastion']),
     groups: fc.subarray(['g1', 'g2', 'g3']),
   });
   const routes = fc.uniqueArray(route, { selector: (r) => r.name, maxLength: 6 });

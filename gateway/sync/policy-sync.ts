@@ -80,7 +80,9 @@ export function startPolicySync<S>(options: PolicySyncOptions<S>): PolicySync {
 
   const schedule = (): void => {
     if (closed) return;
-    timer = setTimeout(() => void refresh().finally(schedule), options.intervalMs);
+    // ±25 % jitter keeps a fleet of replicas from polling (and re-reading the tree) in lock-step.
+    const delay = options.intervalMs * (0.75 + Math.random() * 0.5);
+    timer = setTimeout(() => void refresh().finally(schedule), delay);
     timer.unref();
   };
   schedule();

@@ -1,0 +1,181 @@
+// `npm run bench [-- --quick] [--cipher NAME]`: the gateway against OpenSSH `ssh -N -D` in one run, on the same
+// sshd with the same cipher, plus raw loopback TCP as the ceiling. Prints a table of figures and ratios,
+// writes bench/results/<time>.json, latest.json and latest.svg, and docs/performance.md.
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { startSshd, freePort } from '../test/harness/sshd.js';
+import { benchPolicy } from '../gateway/policy/index.js';
+import { sshCryptoInfo } from '../gateway/ssh/native.js';
+import { closedLoop, idleMemory, median, sequentialLatency, throughput, type Subject, type Target } from './measure.js';
+import { spawnReady, startSshDynamic, type Proc } from './processes.js';
+import { writeReport, type BenchResults, type Row } from './report.js';
+
+const quick = process.argv.includes('--quick');
+const cipherArg = process.argv[process.argv.indexOf('--cipher') + 1];
+const ciphers = process.argv.includes('--cipher') && cipherArg ? [cipherArg] : ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'];
+const MIB = 1024 ** 2;
+const sizes = quick
+  ? { single: 32 * MIB, reps: 1, agg8: 4 * MIB, agg32: 1 * MIB, latency: 200, loadMs: 3000, lowLoadMs: 1000, idle: [200, 1000] }
+  : { single: 512 * MIB, reps: 3, agg8: 64 * MIB, agg32: 16 * MIB, latency: 2000, loadMs: 20_000, lowLoadMs: 5000, idle: [1000, 10_000] };
+const node = process.execPath;
+const here = import.meta.dirname;
+
+function gatewayConfig(sshd: { port: number; hostKeyFingerprint: string; clientKeyPath: string }, interactiveNoDelay: boolean) {
+  return {
+    listeners: { socks: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
+    tunnelHosts: [
+      {
+        name: 'bench',
+        address: '127.0.0.1',
+        port: sshd.port,
+        username: 'root',
+        hostKeyFingerprints: [sshd.hostKeyFingerprint],
+        auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
+        pool: { min: 2, max: 4 },
+        interactiveNoDelay,
+      },
+    ],
+    routes: [{ name: 'bench', destinations: [{ host: '127.0.0.1/32', ports: ['*'] }], via: ['bench'], groups: ['bench'] }],
+    trustedCidrs: [{ cidr: '127.0.0.0/8', groups: ['bench'], subject: 'bench' }],
+    limits: { maxConnectionsPerSource: 100_000, maxConnectionsPerSubject: 100_000, authFailureBurst: 1000 },
+    log: { level: 'error' },
+  };
+}
+
+async function startGatewayProcess(config: object): Promise<{ proc: Proc; port: number }> {
+  const { proc, ready } = await spawnReady(node, ['--expose-gc', '--import', 'tsx', join(here, 'gateway-entry.ts'), JSON.stringify(config)]);
+  return { proc, port: Number(ready) };
+}
+
+function gcVia(proc: Proc): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      const onData = (d: Buffer): void => {
+        if (!d.toString().includes('GC')) return;
+        proc.child.stdout?.off('data', onData);
+        resolve();
+      };
+      proc.child.stdout?.on('data', onData);
+      proc.child.kill('SIGUSR2');
+      setTimeout(resolve, 2000).unref();
+    });
+}
+
+async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves: BenchResults['curves']): Promise<void> {
+  const cleanup: Array<() => Promise<void>> = [];
+  try {
+    const sshd = await startSshd({ ciphers: [cipher], permitTTY: true, logLevel: 'INFO', extraConfig: ['MaxStartups 1000:30:2000'] });
+    cleanup.push(() => sshd.close());
+    const targetProc = await spawnReady(node, ['--import', 'tsx', join(here, 'target.ts')]);
+    cleanup.push(() => targetProc.proc.close());
+    const target: Target = { port: Number(targetProc.ready) };
+    const gw = await startGatewayProcess(gatewayConfig(sshd, false));
+    cleanup.push(() => gw.proc.close());
+    const gwPty = await startGatewayProcess(gatewayConfig(sshd, true));
+    cleanup.push(() => gwPty.proc.close());
+    const sshPort = await freePort();
+    const ssh = await startSshDynamic({ sshdPort: sshd.port, keyPath: sshd.clientKeyPath, cipher, socksPort: sshPort });
+    cleanup.push(() => ssh.close());
+
+    const subjects: Subject[] = [
+      { name: 'raw', },
+      { name: 'ssh -D', socksPort: sshPort, pid: ssh.pid },
+      { name: 'gateway', socksPort: gw.port, pid: gw.proc.pid, gc: gcVia(gw.proc) },
+      { name: 'gateway+pty', socksPort: gwPty.port, pid: gwPty.proc.pid, gc: gcVia(gwPty.proc) },
+    ];
+    const record = (metric: string, unit: string, better: 'higher' | 'lower', values: Record<string, number>): void => {
+      rows.push({ cipher, metric, unit, better, values });
+      const cells = Object.entries(values).map(([k, v]) => `${k}=${v.toFixed(2)}`).join('  ');
+      console.error(`  ${cipher} ${metric}: ${cells}`);
+    };
+    // Alternate subjects inside each repetition, so drift on a noisy machine hits all of them alike.
+    const single: Record<string, { mib: number[]; cpu: number[] }> = {};
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      for (const s of subjects) {
+        const r = await throughput(s, target, 1, sizes.single);
+        (single[s.name] ??= { mib: [], cpu: [] }).mib.push(r.mibPerSecond);
+        single[s.name]!.cpu.push(r.cpuPerGiB);
+      }
+    }
+    record('single-stream throughput', 'MiB/s', 'higher', Object.fromEntries(Object.entries(single).map(([k, v]) => [k, median(v.mib)])));
+    record('CPU per GiB (proxy process)', 's/GiB', 'lower', Object.fromEntries(Object.entries(single).filter(([k]) => k !== 'raw').map(([k, v]) => [k, median(v.cpu)])));
+    for (const [streams, bytes] of [[8, sizes.agg8], [32, sizes.agg32]] as const) {
+      const agg: Record<string, number> = {};
+      const cpu: Record<string, number> = {};
+      for (const s of subjects) {
+        const r = await throughput(s, target, streams, bytes);
+        agg[s.name] = r.mibPerSecond;
+        if (s.pid) cpu[s.name] = r.cpuPerGiB;
+      }
+      record(`aggregate throughput, ${streams} streams`, 'MiB/s', 'higher', agg);
+      record(`CPU per GiB, ${streams} streams`, 's/GiB', 'lower', cpu);
+    }
+    if (curves && cipher === ciphers[0]) {
+      curves.throughput = subjects.map((s) => ({
+        name: s.name,
+        points: [
+          [1, rows.find((r) => r.cipher === cipher && r.metric === 'single-stream throughput')!.values[s.name]!],
+          [8, rows.find((r) => r.cipher === cipher && r.metric.endsWith('8 streams') && r.unit === 'MiB/s')!.values[s.name]!],
+          [32, rows.find((r) => r.cipher === cipher && r.metric.endsWith('32 streams') && r.unit === 'MiB/s')!.values[s.name]!],
+        ],
+      }));
+    }
+    if (!withLoad) return;
+
+    const p50: Record<string, number> = {};
+    const p99: Record<string, number> = {};
+    for (const s of subjects) {
+      const r = await sequentialLatency(s, target, sizes.latency);
+      p50[s.name] = r.p50;
+      p99[s.name] = r.p99;
+    }
+    record(`connect latency p50 (${sizes.latency} sequential)`, 'ms', 'lower', p50);
+    record(`connect latency p99 (${sizes.latency} sequential)`, 'ms', 'lower', p99);
+
+    const latencyCurve: Record<string, Array<[number, number]>> = {};
+    for (const concurrency of [1, 10, 100]) {
+      const cps: Record<string, number> = {};
+      for (const s of subjects) {
+        const r = await closedLoop(s, target, concurrency, concurrency === 100 ? sizes.loadMs : sizes.lowLoadMs);
+        cps[s.name] = r.connectionsPerSecond;
+        (latencyCurve[s.name] ??= []).push([concurrency, r.p50]);
+        if (r.errors > 0) console.error(`  ${s.name}: ${r.errors} failed requests at concurrency ${concurrency}`);
+      }
+      if (concurrency === 100) record('connections per second, 100 concurrent clients', 'conn/s', 'higher', cps);
+    }
+    curves.latency = Object.entries(latencyCurve).map(([name, points]) => ({ name, points }));
+
+    const memoryCurve: Record<string, Array<[number, number]>> = {};
+    for (const count of sizes.idle) {
+      const kib: Record<string, number> = {};
+      for (const s of subjects.filter((x) => x.pid)) {
+        const r = await idleMemory(s, target, count);
+        kib[s.name] = r.kibPerConnection;
+        (memoryCurve[s.name] ??= []).push([count, r.rssMiB]);
+      }
+      record(`memory per idle connection, ${count} connections`, 'KiB', 'lower', kib);
+    }
+    curves.memory = Object.entries(memoryCurve).map(([name, points]) => ({ name, points }));
+  } finally {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  }
+}
+
+const started = Date.now();
+const rows: Row[] = [];
+const curves: BenchResults['curves'] = { throughput: [], latency: [], memory: [] };
+for (const [i, cipher] of ciphers.entries()) await runCipher(cipher, rows, i === 0, curves);
+const policy = benchPolicy(10_000, { now: () => performance.now(), decisions: quick ? 20_000 : 200_000 });
+rows.push({ cipher: '-', metric: 'policy decision, 10,000 routes', unit: 'µs', better: 'lower', values: { gateway: policy.nsPerDecision / 1000 } });
+
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  quick,
+  machine: { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+  nativeCrypto: sshCryptoInfo().native,
+  durationSeconds: (Date.now() - started) / 1000,
+  rows,
+  curves,
+};
+writeReport(results, { docs: !quick });
+process.exit(0);

@@ -1,0 +1,90 @@
+// Turns benchmark results into the printed table, the JSON files, an SVG chart and the README/docs section.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderChart } from './chart.js';
+
+export interface Row {
+  cipher: string;
+  metric: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  /** By subject: raw, ssh -D, gateway, gateway+pty. */
+  values: Record<string, number>;
+}
+
+export interface Curve {
+  name: string;
+  points: Array<[number, number]>;
+}
+
+export interface BenchResults {
+  date: string;
+  quick: boolean;
+  machine: { cores: number; cpuModel: string; node: string };
+  nativeCrypto: boolean;
+  durationSeconds: number;
+  rows: Row[];
+  curves: { throughput: Curve[]; latency: Curve[]; memory: Curve[] };
+}
+
+const SUBJECTS = ['raw', 'ssh -D', 'gateway', 'gateway+pty'] as const;
+const root = join(import.meta.dirname, '..');
+
+function fmt(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return '–';
+  if (Math.abs(value) >= 100) return value.toFixed(0);
+  if (Math.abs(value) >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+/** Ratio to `ssh -D` for a subject; for a policy-only row there is no ssh figure. */
+function ratio(row: Row, subject: string): string {
+  const ours = row.values[subject];
+  const theirs = row.values['ssh -D'];
+  if (ours === undefined || theirs === undefined || theirs === 0) return '–';
+  return `${(ours / theirs).toFixed(2)}×`;
+}
+
+export function renderTable(results: BenchResults): string {
+  const lines = [
+    `| cipher | metric | unit | ${SUBJECTS.join(' | ')} | gateway ÷ ssh -D | gateway+pty ÷ ssh -D |`,
+    `|---|---|---|${SUBJECTS.map(() => '---:').join('|')}|---:|---:|`,
+  ];
+  for (const row of results.rows) {
+    const cells = SUBJECTS.map((s) => fmt(row.values[s]));
+    const better = row.better === 'higher' ? '↑' : '↓';
+    lines.push(`| ${row.cipher} | ${row.metric} | ${row.unit} ${better} | ${cells.join(' | ')} | ${ratio(row, 'gateway')} | ${ratio(row, 'gateway+pty')} |`);
+  }
+  return lines.join('\n');
+}
+
+function header(results: BenchResults): string {
+  return [
+    `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' (quick sizes)' : ''} on ${results.machine.cores} cores, ${results.machine.cpuModel}, Node ${results.machine.node};`,
+    `ssh2 native crypto binding: ${results.nativeCrypto ? 'in use' : 'NOT in use'}; run took ${results.durationSeconds.toFixed(0)} s.`,
+    '`gateway` holds a locked-down tunnel account (no pty); `gateway+pty` sets `interactiveNoDelay` (one idle pty per pooled',
+    'connection, so sshd sets TCP_NODELAY). ↑ higher is better, ↓ lower is better; ratios are to `ssh -D` in the same run.',
+  ].join('\n');
+}
+
+export function writeReport(results: BenchResults, options: { docs: boolean }): void {
+  const table = renderTable(results);
+  console.log(`${header(results)}\n\n${table}\n`);
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const base = results.quick ? 'quick-latest' : 'latest';
+  const json = JSON.stringify(results, null, 2);
+  writeFileSync(join(dir, `${base}.json`), json);
+  writeFileSync(join(dir, `${base}.svg`), renderChart(results));
+  if (!options.docs) return;
+  writeFileSync(join(dir, `${results.date.replaceAll(':', '-').slice(0, 19)}.json`), json);
+  const section = `${header(results)}\n\n${table}\n\n![how each cost grows with load](bench/results/latest.svg)\n`;
+  writeFileSync(join(root, 'docs', 'performance-latest.md'), `# Latest benchmark\n\n${section.replace('bench/results/', '../bench/results/')}`);
+  const readmePath = join(root, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = '<!-- performance:start -->';
+  const end = '<!-- performance:end -->';
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from >= 0 && to > from) writeFileSync(readmePath, `${readme.slice(0, from + start.length)}\n${section}${readme.slice(to)}`);
+}

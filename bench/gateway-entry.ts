@@ -18,3 +18,8 @@ process.on('SIGTERM', () => {
   gateway.destroy();
   process.exit(0);
 });
+// SIGINT exits normally so `--cpu-prof` can write its profile.
+process.on('SIGINT', () => {
+  gateway.destroy();
+  process.exit(0);
+});

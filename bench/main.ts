@@ -15,7 +15,7 @@ const cipherArg = process.argv[process.argv.indexOf('--cipher') + 1];
 const ciphers = process.argv.includes('--cipher') && cipherArg ? [cipherArg] : ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'];
 const MIB = 1024 ** 2;
 const sizes = quick
-  ? { single: 32 * MIB, reps: 1, agg8: 4 * MIB, agg32: 1 * MIB, latency: 200, loadMs: 3000, lowLoadMs: 1000, idle: [200, 1000] }
+  ? { single: 64 * MIB, reps: 1, agg8: 4 * MIB, agg32: 1 * MIB, latency: 200, loadMs: 3000, lowLoadMs: 1000, idle: [200, 1000] }
   : { single: 512 * MIB, reps: 3, agg8: 64 * MIB, agg32: 16 * MIB, latency: 2000, loadMs: 20_000, lowLoadMs: 5000, idle: [1000, 10_000] };
 const node = process.execPath;
 const here = import.meta.dirname;
@@ -88,6 +88,11 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
       const cells = Object.entries(values).map(([k, v]) => `${k}=${v.toFixed(2)}`).join('  ');
       console.error(`  ${cipher} ${metric}: ${cells}`);
     };
+    // Warm-up: JIT, SSH windows and pools settle before anything is timed.
+    for (const s of subjects) {
+      await throughput(s, target, 2, 16 * MIB);
+      await sequentialLatency(s, target, 20);
+    }
     // Alternate subjects inside each repetition, so drift on a noisy machine hits all of them alike.
     const single: Record<string, { mib: number[]; cpu: number[] }> = {};
     for (let rep = 0; rep < sizes.reps; rep++) {

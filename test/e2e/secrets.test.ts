@@ -1,0 +1,174 @@
+// Issue 8: a representative workload through the real API and gateway (issued, tampered, wrong-key, expired,
+// revoked and source-bound credentials, admin calls with right and wrong tokens), then every captured log line
+// of both planes is scanned for every secret the run handled: none may appear.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyRepository } from '../../common/policy-repository.js';
+import { FileStore } from '../../common/store/file-store.js';
+import { encodeCredential, type EncodedCredential } from '../../common/token.js';
+import { parseConfig } from '../../gateway/config/index.js';
+import { startGateway, type RunningGateway } from '../../gateway/main.js';
+import { startApiServer, type ApiServer } from '../../lambdas/server.js';
+import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startHttpTarget, type HttpTarget } from '../harness/targets.js';
+import { captureLog, curlViaSocks, waitFor, type CapturedLog } from './gateway-fixture.js';
+
+const ALICE_TOKEN = `alice-${randomBytes(16).toString('hex')}`;
+const ADMIN_TOKEN = `admin-${randomBytes(16).toString('hex')}`;
+const GATEWAY_ADMIN_TOKEN = `gw-admin-${randomBytes(16).toString('hex')}`;
+const PREFIX = '/edge-gateway/secrets';
+
+let dir: string;
+let sshd: Sshd;
+let web: HttpTarget;
+let api: ApiServer;
+let gateway: RunningGateway;
+let apiLog: CapturedLog;
+let gatewayLog: CapturedLog;
+const secrets = new Map<string, string>();
+const cleanup: Array<() => Promise<unknown>> = [];
+
+async function callApi(path: string, token: string, method: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${api.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function issue(body: Record<string, unknown> = {}): Promise<EncodedCredential & { id: string }> {
+  const { status, json } = await callApi('/v1/credentials', ALICE_TOKEN, 'POST', body);
+  expect(status, JSON.stringify(json)).toBe(201);
+  const credential = json as unknown as EncodedCredential & { id: string };
+  secrets.set(`password of ${credential.id}`, credential.password);
+  return credential;
+}
+
+async function curlCode(credential: EncodedCredential): Promise<number | null> {
+  return (await curlViaSocks(gateway.socks.port, credential, `http://127.0.0.1:${web.port}/`).done).code;
+}
+
+/** Every secret-looking fragment of a PEM or OpenSSH key: each base64 body line. */
+function keyFragments(label: string, keyText: string): void {
+  keyText
+    .split('\n')
+    .filter((line) => line.length >= 24 && !line.startsWith('-----'))
+    .forEach((line, i) => secrets.set(`${label} line ${i}`, line.trim()));
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eg-secrets-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  [sshd, web] = await Promise.all([startSshd(), startHttpTarget()]);
+  cleanup.push(() => sshd.close(), () => web.close());
+  const storePath = join(dir, 'store.json');
+  apiLog = captureLog('debug');
+  api = await startApiServer({
+    port: 0,
+    storePath,
+    prefix: PREFIX,
+    config: {
+      tokens: { alice: ALICE_TOKEN, admin: ADMIN_TOKEN },
+      principals: { alice: ['staff'], admin: ['admins'] },
+    },
+    log: apiLog.log,
+  });
+  cleanup.push(() => api.close());
+  const host = {
+    name: 'bastion',
+    address: sshd.host,
+    port: sshd.port,
+    username: sshd.username,
+    hostKeyFingerprints: [sshd.hostKeyFingerprint],
+    auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
+  };
+  expect((await callApi('/v1/hosts/bastion', ADMIN_TOKEN, 'PUT', host)).status).toBe(200);
+  const route = { name: 'web', destinations: [{ host: '127.0.0.1', ports: [web.port] }], via: ['bastion'], groups: ['staff'] };
+  expect((await callApi('/v1/routes/web', ADMIN_TOKEN, 'PUT', route)).status).toBe(200);
+
+  gatewayLog = captureLog('debug');
+  const config = parseConfig(
+    {
+      prefix: PREFIX,
+      store: { type: 'file', path: storePath },
+      listeners: { socks: { port: 0 }, admin: { port: 0, token: GATEWAY_ADMIN_TOKEN } },
+      refreshIntervalMs: 250,
+    },
+    { env: {} },
+  );
+  gateway = await startGateway(config, { log: gatewayLog.log });
+  cleanup.push(() => gateway.close());
+  await gateway.pools.whenReady('bastion', AbortSignal.timeout(60_000));
+
+  secrets.set('alice bearer token', ALICE_TOKEN);
+  secrets.set('admin bearer token', ADMIN_TOKEN);
+  secrets.set('gateway admin token', GATEWAY_ADMIN_TOKEN);
+  keyFragments('tunnel client key', sshd.clientPrivateKey);
+  const repository = new PolicyRepository({ store: new FileStore({ path: storePath }), prefix: PREFIX });
+  keyFragments('credential signing key', (await repository.getCredentialPrivateKey()) ?? '');
+  await repository.close();
+}, 180_000);
+
+afterAll(async () => {
+  for (const step of cleanup.reverse()) await step().catch(() => undefined);
+});
+
+describe('secrets never reach the logs', () => {
+  it('runs the workload: good, tampered, wrong-key, expired, revoked and source-bound credentials', async () => {
+    const good = await issue();
+    expect(await curlCode(good)).toBe(0);
+
+    const flipped = good.password.startsWith('A') ? `B${good.password.slice(1)}` : `A${good.password.slice(1)}`;
+    secrets.set('tampered password', flipped);
+    expect(await curlCode({ username: good.username, password: flipped })).not.toBe(0);
+
+    const stranger = generateKeyPairSync('ed25519');
+    keyFragments('stranger key', stranger.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+    const now = Math.floor(Date.now() / 1000);
+    const wrongKey = encodeCredential({ s: 'alice', g: ['staff'], e: now + 600, t: now, i: randomBytes(9).toString('base64url') }, stranger.privateKey);
+    secrets.set('wrong-key password', wrongKey.password);
+    expect(await curlCode(wrongKey)).not.toBe(0);
+
+    const repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: PREFIX });
+    const { createPrivateKey } = await import('node:crypto');
+    const signing = createPrivateKey((await repository.getCredentialPrivateKey()) ?? '');
+    await repository.close();
+    const expired = encodeCredential({ s: 'alice', g: ['staff'], e: now - 10, t: now - 3600, i: randomBytes(9).toString('base64url') }, signing);
+    secrets.set('expired password', expired.password);
+    expect(await curlCode(expired)).not.toBe(0);
+
+    const bound = await issue({ bindSource: '10.99.99.99/32' });
+    expect(await curlCode(bound)).not.toBe(0);
+
+    const revoked = await issue();
+    expect(await curlCode(revoked)).toBe(0);
+    expect((await callApi('/v1/credentials/revoke', ADMIN_TOKEN, 'POST', { id: revoked.id })).status).toBe(200);
+    await waitFor('the revocation to reach the gateway', async () => (await curlCode(revoked)) !== 0, 30_000);
+
+    const adminOk = await fetch(`${gateway.admin.url}/v1/connections`, { headers: { authorization: `Bearer ${GATEWAY_ADMIN_TOKEN}` } });
+    expect(adminOk.status).toBe(200);
+    const adminBad = await fetch(`${gateway.admin.url}/v1/connections`, { headers: { authorization: `Bearer ${GATEWAY_ADMIN_TOKEN}x` } });
+    expect(adminBad.status).toBe(401);
+    const grab = { name: 'web', destinations: [{ host: '*', ports: ['*'] }], via: ['bastion'], groups: ['staff'] };
+    expect((await callApi('/v1/routes/web', ALICE_TOKEN, 'PUT', grab)).status).toBe(403);
+
+    const reasons = gatewayLog.lines().filter((line) => line.msg === 'audit' && line.outcome === 'auth_failed').map((line) => line.code);
+    expect(reasons).toEqual(
+      expect.arrayContaining(['EG_CREDENTIAL_BAD_SIGNATURE', 'EG_CREDENTIAL_EXPIRED', 'EG_CREDENTIAL_SOURCE_MISMATCH', 'EG_CREDENTIAL_REVOKED']),
+    );
+  }, 120_000);
+
+  it('finds none of the secrets in any log line of the API or the gateway', async () => {
+    const logs = `${apiLog.text()}\n${gatewayLog.text()}`;
+    expect(logs.length).toBeGreaterThan(1000);
+    expect(secrets.size).toBeGreaterThan(8);
+    const leaked = [...secrets].filter(([, value]) => value.length >= 12 && logs.includes(value)).map(([label]) => label);
+    expect(leaked).toEqual([]);
+    expect(logs.toLowerCase()).not.toContain('bearer ');
+    expect(await readFile(join(dir, 'store.json'), 'utf8')).not.toContain(ALICE_TOKEN);
+  });
+});

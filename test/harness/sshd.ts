@@ -39,6 +39,8 @@ export interface SshdOptions {
   clientKey?: KeyPair;
   /** Extra public keys to authorize. */
   authorizedKeys?: readonly string[];
+  /** Default true. False leaves authorized_keys empty (certificate-only logins). */
+  authorizeClientKey?: boolean;
   /** Default "VERBOSE". */
   logLevel?: 'QUIET' | 'FATAL' | 'ERROR' | 'INFO' | 'VERBOSE' | 'DEBUG1' | 'DEBUG2' | 'DEBUG3';
   /** Additional raw sshd_config lines. */
@@ -86,7 +88,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     ? await copyHostKey(options.hostKeyPath, dir)
     : await generateKeyPair(dir, 'ssh_host_ed25519_key');
   const clientKey = options.clientKey ?? (await generateKeyPair(dir, 'client_key'));
-  const authorized = [clientKey.publicKey, ...(options.authorizedKeys ?? [])];
+  const authorized = [...(options.authorizeClientKey === false ? [] : [clientKey.publicKey]), ...(options.authorizedKeys ?? [])];
   await writeFile(join(dir, 'authorized_keys'), authorized.join('\n') + '\n', { mode: 0o600 });
   if (options.trustedUserCaKeys) await writeFile(join(dir, 'trusted_user_ca_keys'), options.trustedUserCaKeys.join('\n') + '\n');
   if (options.authorizedPrincipals) {

@@ -1,0 +1,100 @@
+// Logs in to tunnel hosts with short-lived OpenSSH certificates instead of long-lived keys: one ephemeral
+// Ed25519 key per gateway process, its public half signed by the API's SSH CA, renewed before expiry.
+// Existing SSH connections keep their session; each new connection presents the newest certificate.
+import { generateEd25519 } from '../../common/ssh-certificate.js';
+import type { TunnelHost } from '../../common/schema/index.js';
+import type { Logger } from '../observability/logger.js';
+import { CertificateAgent } from './certificate-agent.js';
+import type { IdentityResolver } from './identity.js';
+
+export interface IssuedCertificate {
+  /** "ssh-ed25519-cert-v01@openssh.com AAAA… keyId" */
+  certificate: string;
+  /** Unix seconds. */
+  validBefore: number;
+}
+
+export type CertificateRequester = (publicKeyLine: string, principals: readonly string[]) => Promise<IssuedCertificate>;
+
+export interface CertificateIdentityOptions {
+  requestCertificate: CertificateRequester;
+  log: Logger;
+  /** Renew when less than this fraction of the validity remains (default 1/3). */
+  renewFraction?: number;
+  now?: () => number;
+}
+
+export interface CertificateIdentity {
+  resolve: IdentityResolver;
+  /** The public key line the API signs (no secret). */
+  publicKeyLine: string;
+  close(): void;
+}
+
+interface Held {
+  issued: IssuedCertificate;
+  obtainedAt: number;
+  agent: CertificateAgent;
+}
+
+export function createCertificateIdentity(options: CertificateIdentityOptions): CertificateIdentity {
+  const now = options.now ?? Date.now;
+  const renewFraction = options.renewFraction ?? 1 / 3;
+  const keys = generateEd25519('edge-gateway');
+  const held = new Map<string, Held>();
+  const pending = new Map<string, Promise<Held>>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const principalsOf = (host: TunnelHost): readonly string[] => (host.auth.type === 'certificate' ? host.auth.principals : [host.username]);
+  const cacheKey = (principals: readonly string[]): string => principals.join('\n');
+
+  const fresh = (entry: Held | undefined): entry is Held => {
+    if (!entry) return false;
+    const validityMs = entry.issued.validBefore * 1000 - entry.obtainedAt;
+    return entry.issued.validBefore * 1000 - now() > validityMs * renewFraction;
+  };
+
+  const obtain = (principals: readonly string[]): Promise<Held> => {
+    const key = cacheKey(principals);
+    const inFlight = pending.get(key);
+    if (inFlight) return inFlight;
+    const request = (async () => {
+      const issued = await options.requestCertificate(keys.publicKeyLine, principals);
+      const entry = { issued, obtainedAt: now(), agent: new CertificateAgent(issued.certificate, keys.privateKey) };
+      held.set(key, entry);
+      options.log.info({ principals, validBefore: new Date(issued.validBefore * 1000).toISOString() }, 'ssh certificate obtained');
+      scheduleRenewal(principals, entry);
+      return entry;
+    })().finally(() => pending.delete(key));
+    pending.set(key, request);
+    return request;
+  };
+
+  // Renew ahead of need so a reconnect never waits on the API; failures are retried by the next resolve().
+  const scheduleRenewal = (principals: readonly string[], entry: Held): void => {
+    if (closed) return;
+    const validityMs = entry.issued.validBefore * 1000 - entry.obtainedAt;
+    const delay = Math.max(1000, entry.issued.validBefore * 1000 - now() - validityMs * renewFraction);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      obtain(principals).catch((err: unknown) => options.log.warn({ err, principals }, 'ssh certificate renewal failed; will retry on next connection'));
+    }, delay);
+    timer.unref();
+    timers.add(timer);
+  };
+
+  return {
+    publicKeyLine: keys.publicKeyLine,
+    resolve: async (host) => {
+      const principals = principalsOf(host);
+      const current = held.get(cacheKey(principals));
+      return { agent: (fresh(current) ? current : await obtain(principals)).agent };
+    },
+    close() {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}

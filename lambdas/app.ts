@@ -13,6 +13,8 @@ import type { IdentityResolver } from './identity.js';
 import type { AppEnv, ApiApp } from './routes/context.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerPolicyRoutes } from './routes/policies.js';
+import { registerSshCertificateRoutes } from './routes/ssh-certificates.js';
+import { SshCertificateService } from './services/ssh-certificates.js';
 import { CredentialService } from './services/credentials.js';
 import { HostService, RouteService } from './services/policies.js';
 import type { SigningKeySource } from './services/signing-key.js';
@@ -26,6 +28,8 @@ export interface AppDeps {
   log: Logger;
   /** Unix seconds; tests inject a clock. */
   nowSec?: () => number;
+  /** Local runs: create the SSH CA key pair in the store on first use (in AWS the key generator does). */
+  generateSshCaIfMissing?: boolean;
 }
 
 const PUBLIC_PATHS = new Set(['/v1/healthz', '/v1/openapi.json', '/healthz']);
@@ -82,6 +86,10 @@ export function createApp(deps: AppDeps): ApiApp {
   };
   registerCredentialRoutes(app, services);
   registerPolicyRoutes(app, services);
+  registerSshCertificateRoutes(
+    app,
+    new SshCertificateService({ repository: deps.repository, config: deps.config, generateIfMissing: deps.generateSshCaIfMissing ?? false, ...(deps.nowSec ? { nowSec: deps.nowSec } : {}) }),
+  );
 
   const health = () => ({ status: 'ok', stage: deps.config.stage });
   app.get('/v1/healthz', (c) => c.json(health()));

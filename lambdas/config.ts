@@ -25,6 +25,14 @@ export const ApiConfigSchema = z.object({
   /** The gateway's SOCKS listener as clients reach it. */
   proxy: z.object({ host: z.string().min(1), port: Port, httpPort: Port.optional() }).default({ host: '127.0.0.1', port: 1080 }),
   pacUrl: z.string().url().optional(),
+  /** SSH user certificates for the gateways' tunnel-host logins (POST /v1/ssh/certificates). */
+  sshCertificates: z
+    .object({
+      /** Only callers in these groups (the gateways' role) may have a key signed. */
+      gatewayGroups: z.array(GroupName).min(1).default(['gateways']),
+      validitySeconds: z.number().int().min(10).max(24 * 3600).default(1800),
+    })
+    .prefault({}),
 });
 
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;

@@ -54,7 +54,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     new PolicyRepository({ store: new FileStore({ path: options.storePath ?? '.state/api/store.json' }), prefix: options.prefix ?? stagePrefix(config.stage) });
   const issuer = createSigningKeySource({ repository, generateIfMissing: true, onGenerated: () => log.info('generated a credential signing key pair') });
   await issuer.load();
-  const app = createApp({ repository, issuer, identity: createIdentityResolver(config), config, log });
+  const app = createApp({ repository, issuer, identity: createIdentityResolver(config), config, log, generateSshCaIfMissing: true });
 
   const host = options.host ?? '127.0.0.1';
   let server: ServerType | undefined;

@@ -241,7 +241,7 @@ describe('OpenAPI and health', () => {
     const doc = jsonOf<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(result);
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/v1/credentials', '/v1/credentials/revoke', '/v1/hosts', '/v1/hosts/{name}', '/v1/routes', '/v1/routes/{name}'].sort(),
+      ['/v1/credentials', '/v1/credentials/revoke', '/v1/hosts', '/v1/hosts/{name}', '/v1/routes', '/v1/routes/{name}', '/v1/ssh/certificates'].sort(),
     );
     expect(Object.keys(doc.paths['/v1/routes/{name}'] ?? {}).sort()).toEqual(['delete', 'get', 'put']);
   });

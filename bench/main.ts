@@ -31,7 +31,7 @@ function gatewayConfig(sshd: { port: number; hostKeyFingerprint: string; clientK
         username: 'root',
         hostKeyFingerprints: [sshd.hostKeyFingerprint],
         auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
-        pool: { min: 2, max: 4 },
+        pool: { min: 2, max: 4, maxChannelsPerConnection: 5000 },
         interactiveNoDelay,
       },
     ],
@@ -150,13 +150,29 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
     }
     curves.latency = Object.entries(latencyCurve).map(([name, points]) => ({ name, points }));
 
+    // Memory on fresh processes: a proxy that has just run the load phases holds a grown heap that new
+    // connections reuse, which would hide their cost.
     const memoryCurve: Record<string, Array<[number, number]>> = {};
     for (const count of sizes.idle) {
       const kib: Record<string, number> = {};
-      for (const s of subjects.filter((x) => x.pid)) {
-        const r = await idleMemory(s, target, count);
-        kib[s.name] = r.kibPerConnection;
-        (memoryCurve[s.name] ??= []).push([count, r.rssMiB]);
+      const freshGw = await startGatewayProcess(gatewayConfig(sshd, false));
+      const freshPty = await startGatewayProcess(gatewayConfig(sshd, true));
+      const freshSshPort = await freePort();
+      const freshSsh = await startSshDynamic({ sshdPort: sshd.port, keyPath: sshd.clientKeyPath, cipher, socksPort: freshSshPort });
+      try {
+        const fresh: Subject[] = [
+          { name: 'ssh -D', socksPort: freshSshPort, pid: freshSsh.pid },
+          { name: 'gateway', socksPort: freshGw.port, pid: freshGw.proc.pid, gc: gcVia(freshGw.proc) },
+          { name: 'gateway+pty', socksPort: freshPty.port, pid: freshPty.proc.pid, gc: gcVia(freshPty.proc) },
+        ];
+        for (const s of fresh) {
+          await sequentialLatency(s, target, 20);
+          const r = await idleMemory(s, target, count);
+          kib[s.name] = r.kibPerConnection;
+          (memoryCurve[s.name] ??= []).push([count, r.rssMiB]);
+        }
+      } finally {
+        await Promise.all([freshGw.proc.close(), freshPty.proc.close(), freshSsh.close()]);
       }
       record(`memory per idle connection, ${count} connections`, 'KiB', 'lower', kib);
     }

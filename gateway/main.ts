@@ -24,6 +24,9 @@ import { sshCryptoInfo } from './ssh/native.js';
 import { compileGatewayPolicy } from './sync/compile.js';
 import { policyFromConfig, policyFromSnapshot, validatePolicy, type GatewayPolicy } from './sync/gateway-policy.js';
 import { storeIdentityResolver } from './sync/identity.js';
+import { apiCertificateRequester } from './sync/certificate-requester.js';
+import { createCertificateIdentity, type CertificateIdentity } from './ssh/certificate-identity.js';
+import type { IdentityResolver } from './ssh/identity.js';
 import { LivePolicy, type PolicyCompiler } from './sync/live-policy.js';
 import { openParameterStore } from './sync/open-store.js';
 import { startPolicySync, type PolicySync } from './sync/policy-sync.js';
@@ -88,11 +91,21 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const metrics = createMetrics();
     const connections = createConnectionTable({ metrics });
     const audit = createAuditSink(log, metrics);
+    const keys = storeIdentityResolver(store, config.prefix);
+    const certificates: CertificateIdentity | undefined = config.certificates
+      ? createCertificateIdentity({
+          requestCertificate: apiCertificateRequester(config.certificates),
+          renewFraction: config.certificates.renewFraction,
+          log: log.child({ component: 'ssh-certificates' }),
+        })
+      : undefined;
+    if (certificates) started.push({ close: async () => certificates.close() });
+    const resolveIdentity: IdentityResolver = (host) => (host.auth.type === 'certificate' && certificates ? certificates.resolve(host) : keys(host));
     const pools = new SshTunnelPools({
       hosts: initial.tunnelHosts,
       log,
       openTimeoutMs: config.timeouts.connectMs,
-      pool: { resolveIdentity: storeIdentityResolver(store, config.prefix) },
+      pool: { resolveIdentity },
     });
     started.push(pools);
     metrics.watchPools(() => pools.status());

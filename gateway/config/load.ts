@@ -72,9 +72,21 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
     if (typeof token === 'string') admin.token = token;
     else issues.push({ path: 'listeners.admin.tokenFile', message: token.error });
   }
+  const certificates = parsed.certificates ? { ...parsed.certificates } : undefined;
+  if (certificates && certificates.token === undefined && certificates.tokenFile !== undefined) {
+    const token = readToken(resolveFrom(baseDir, certificates.tokenFile));
+    if (typeof token === 'string') certificates.token = token;
+    else issues.push({ path: 'certificates.tokenFile', message: token.error });
+  }
+  parsed.tunnelHosts.forEach((host, i) => {
+    if (host.auth.type === 'certificate' && !certificates) {
+      issues.push({ path: `tunnelHosts[${i}].auth`, message: 'certificate auth needs the `certificates` section (the API that signs them)' });
+    }
+  });
   if (issues.length > 0) throw new ConfigInvalidError(source, issues);
 
   return {
+    ...(certificates ? { certificates } : {}),
     ...parsed,
     prefix: parsed.prefix ?? stagePrefix(parsed.stage),
     listeners: { ...parsed.listeners, admin },

@@ -74,6 +74,16 @@ const TimeoutsSchema = z.strictObject({
   drainMs: z.number().int().min(0).default(30_000),
 });
 
+const CertificatesSchema = z.strictObject({
+  /** The control-plane API that signs SSH certificates (POST {apiUrl}/v1/ssh/certificates). */
+  apiUrl: z.url(),
+  /** Bearer token for the API (local runs; in AWS use SigV4 through the task role). Prefer EG_CERT_API_TOKEN or tokenFile. */
+  token: z.string().min(16).optional(),
+  tokenFile: z.string().min(1).optional(),
+  /** Renew when less than this fraction of a certificate's validity remains. */
+  renewFraction: z.number().gt(0).lt(1).default(1 / 3),
+});
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const ConfigSchema = z.strictObject({
@@ -102,6 +112,8 @@ export const ConfigSchema = z.strictObject({
   trustedCidrs: z.array(TrustedNetworkSchema).default([]),
   /** Ed25519 public keys (PEM or raw base64) that verify credentials, for runs without a store. */
   credentialPublicKeys: z.array(z.string().min(1)).default([]),
+  /** Short-lived SSH certificates for tunnel hosts with `auth.type: certificate`. */
+  certificates: CertificatesSchema.optional(),
   limits: LimitsSchema.prefault({}),
   timeouts: TimeoutsSchema.prefault({}),
   /** How often the version parameter is polled (one small read per interval). */

@@ -25,6 +25,7 @@ import { compileGatewayPolicy } from './sync/compile.js';
 import { policyFromConfig, policyFromSnapshot, validatePolicy, type GatewayPolicy } from './sync/gateway-policy.js';
 import { storeIdentityResolver } from './sync/identity.js';
 import { apiCertificateRequester } from './sync/certificate-requester.js';
+import { sigv4Signer } from './sync/sigv4.js';
 import { createCertificateIdentity, type CertificateIdentity } from './ssh/certificate-identity.js';
 import type { IdentityResolver } from './ssh/identity.js';
 import { LivePolicy, type PolicyCompiler } from './sync/live-policy.js';
@@ -94,7 +95,11 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const keys = storeIdentityResolver(store, config.prefix);
     const certificates: CertificateIdentity | undefined = config.certificates
       ? createCertificateIdentity({
-          requestCertificate: apiCertificateRequester(config.certificates),
+          requestCertificate: apiCertificateRequester({
+            apiUrl: config.certificates.apiUrl,
+            ...(config.certificates.token ? { token: config.certificates.token } : {}),
+            ...(config.certificates.sigv4Region ? { sign: sigv4Signer(config.certificates.sigv4Region) } : {}),
+          }),
           renewFraction: config.certificates.renewFraction,
           log: log.child({ component: 'ssh-certificates' }),
         })

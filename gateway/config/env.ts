@@ -19,6 +19,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[
   { name: 'EG_ADMIN_TOKEN_FILE', path: ['listeners', 'admin', 'tokenFile'], kind: 'string' },
   { name: 'EG_CERT_API_URL', path: ['certificates', 'apiUrl'], kind: 'string' },
   { name: 'EG_CERT_API_TOKEN', path: ['certificates', 'token'], kind: 'string' },
+  { name: 'EG_CERT_API_SIGV4_REGION', path: ['certificates', 'sigv4Region'], kind: 'string' },
   { name: 'EG_SSM_REGION', path: ['store', 'region'], kind: 'string' },
   { name: 'EG_SSM_ENDPOINT', path: ['store', 'endpoint'], kind: 'string' },
   { name: 'EG_REFRESH_INTERVAL_MS', path: ['refreshIntervalMs'], kind: 'int' },

@@ -80,6 +80,8 @@ const CertificatesSchema = z.strictObject({
   /** Bearer token for the API (local runs; in AWS use SigV4 through the task role). Prefer EG_CERT_API_TOKEN or tokenFile. */
   token: z.string().min(16).optional(),
   tokenFile: z.string().min(1).optional(),
+  /** Sign requests with SigV4 for this region (the API's IAM authorization in AWS) instead of a token. */
+  sigv4Region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "eu-west-1"').optional(),
   /** Renew when less than this fraction of a certificate's validity remains. */
   renewFraction: z.number().gt(0).lt(1).default(1 / 3),
 });

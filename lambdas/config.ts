@@ -66,9 +66,13 @@ function proxyFrom(text: string | undefined, httpPort: number | undefined): ApiC
 /**
  * The Lambda's environment: STAGE, PROXY_ADDRESS ("host:port"), PROXY_HTTP_PORT, PAC_URL,
  * CREDENTIAL_TTL_DEFAULT_SECONDS, CREDENTIAL_TTL_CAP_SECONDS, ADMIN_GROUPS (comma-separated),
- * PRINCIPAL_GROUPS (JSON object principal → groups).
+ * PRINCIPAL_GROUPS (JSON object principal → groups), GATEWAY_PRINCIPALS (comma-separated IAM ARNs of the
+ * gateways' task roles, added to the "gateways" group so they may have SSH keys signed).
  */
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
+  const gateways = (env.GATEWAY_PRINCIPALS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean);
+  const principals = { ...((jsonFrom(env, 'PRINCIPAL_GROUPS') as Record<string, string[]> | undefined) ?? {}) };
+  for (const arn of gateways) principals[arn] = [...new Set([...(principals[arn] ?? []), 'gateways'])];
   const input: ApiConfigInput = {
     stage: env.STAGE || undefined,
     credentials: {
@@ -76,7 +80,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
       maxTtlSeconds: intFrom(env, 'CREDENTIAL_TTL_CAP_SECONDS'),
     },
     adminGroups: env.ADMIN_GROUPS ? env.ADMIN_GROUPS.split(',').map((g) => g.trim()).filter(Boolean) : undefined,
-    principals: jsonFrom(env, 'PRINCIPAL_GROUPS') as ApiConfigInput['principals'],
+    principals,
     proxy: proxyFrom(env.PROXY_ADDRESS, intFrom(env, 'PROXY_HTTP_PORT')),
     pacUrl: env.PAC_URL || undefined,
   };

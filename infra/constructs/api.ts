@@ -14,6 +14,8 @@ export interface ApiProps {
   parameters: Parameters;
   credentialTtlCapSeconds: number;
   principalGroups: Record<string, string[]>;
+  /** IAM role ARNs of the gateways: put in the "gateways" group (SSH certificate signing). */
+  gatewayPrincipals?: string[];
   adminGroups: readonly string[];
   throttle: { rateLimit: number; burstLimit: number };
   logRetention: logs.RetentionDays;
@@ -43,6 +45,7 @@ export class Api extends Construct {
         SSM_KMS_KEY_ID: props.parameters.key.keyArn,
         CREDENTIAL_TTL_CAP_SECONDS: String(props.credentialTtlCapSeconds),
         PRINCIPAL_GROUPS: JSON.stringify(props.principalGroups),
+        ...(props.gatewayPrincipals?.length ? { GATEWAY_PRINCIPALS: props.gatewayPrincipals.join(',') } : {}),
         ADMIN_GROUPS: props.adminGroups.join(','),
         PROXY_ADDRESS: props.proxyAddress,
         PROXY_HTTP_PORT: String(props.httpProxyPort),
@@ -85,5 +88,10 @@ export class Api extends Construct {
 
   get url(): string {
     return this.stage.url;
+  }
+
+  /** The execute-api ARN of one route on the default stage, for a narrow execute-api:Invoke grant. */
+  routeArn(method: string, path: string): string {
+    return this.httpApi.arnForExecuteApi(method, path, '$default');
   }
 }

@@ -1,6 +1,7 @@
 // The data plane: the gateway container on ECS Fargate in private subnets, behind an internet-facing NLB.
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -41,6 +42,8 @@ export class GatewayService extends Construct {
   readonly loadBalancer: elbv2.NetworkLoadBalancer;
   readonly service: ecs.FargateService;
   readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  readonly taskRole: iam.IRole;
+  readonly container: ecs.ContainerDefinition;
 
   constructor(scope: Construct, id: string, props: GatewayServiceProps) {
     super(scope, id);
@@ -68,6 +71,7 @@ export class GatewayService extends Construct {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     props.parameters.grantRead(taskDefinition.taskRole);
+    props.parameters.grantLeaseWrites(taskDefinition.taskRole);
     props.parameters.acknowledgePrefixWildcard(taskDefinition.taskRole);
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
@@ -105,7 +109,8 @@ export class GatewayService extends Construct {
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
     const readyUrl = `http://127.0.0.1:${GATEWAY_PORTS.publicHttp}${READY_PATH}`;
-    const container = taskDefinition.addContainer(CONTAINER_NAME, {
+    this.taskRole = taskDefinition.taskRole;
+    const container = (this.container = taskDefinition.addContainer(CONTAINER_NAME, {
       image: ecs.ContainerImage.fromAsset(PROJECT_ROOT, { file: 'gateway/Dockerfile', platform: Platform.LINUX_AMD64 }),
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'gateway', logGroup }),
       // EG_* are the gateway's config overrides (gateway/config/env.ts); they win over the image's YAML.
@@ -135,7 +140,7 @@ export class GatewayService extends Construct {
       // SIGTERM drain: the gateway stops accepting and lets live tunnels finish.
       stopTimeout: Duration.seconds(60),
       portMappings: Object.values(GATEWAY_PORTS).map((containerPort) => ({ containerPort, protocol: ecs.Protocol.TCP })),
-    });
+    }));
 
     // Set after addContainer: the execution role and its policy exist only once an image needs pulling.
     Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
@@ -187,5 +192,15 @@ export class GatewayService extends Construct {
 
   get dnsName(): string {
     return this.loadBalancer.loadBalancerDnsName;
+  }
+
+  /**
+   * Tunnel hosts with `auth.type: certificate`: the gateway asks the API to sign its ephemeral key,
+   * SigV4-signed with the task role, which may invoke only that route.
+   */
+  useCertificateApi(api: { url: string; certificateRouteArn: string }): void {
+    this.container.addEnvironment('EG_CERT_API_URL', api.url);
+    this.container.addEnvironment('EG_CERT_API_SIGV4_REGION', Stack.of(this).region);
+    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [api.certificateRouteArn] }));
   }
 }

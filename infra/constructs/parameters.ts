@@ -118,6 +118,23 @@ export class Parameters extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn] }));
   }
 
+  /**
+   * The gateway writes browser leases (String parameters, no KMS) and bumps the version parameter so
+   * other replicas see them; nothing else below the prefix.
+   */
+  grantLeaseWrites(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter'], resources: [this.parameterArn(`${this.prefix}/leases/*`)] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [this.parameterArn(`${this.prefix}/version`)] }));
+    if (grantee instanceof Construct) {
+      Validations.of(grantee).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${this.nagParameterPattern(`${this.prefix}/leases/*`)}]`,
+        reason: 'Lease parameters are named after client addresses at run time; the grant is limited to this stage\'s leases/ subtree.',
+      });
+    }
+  }
+
   /** Read and write below the stage prefix, SecureString writes included. */
   grantReadWrite(grantee: iam.IGrantable): void {
     this.grantRead(grantee);

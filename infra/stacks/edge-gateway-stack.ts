@@ -50,6 +50,7 @@ export class EdgeGatewayStack extends Stack {
       parameters: this.parameters,
       credentialTtlCapSeconds: settings.credentialTtlCapSeconds,
       principalGroups: settings.principalGroups,
+      gatewayPrincipals: [this.gateway.taskRole.roleArn],
       adminGroups: settings.adminGroups,
       throttle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
       logRetention,
@@ -57,6 +58,8 @@ export class EdgeGatewayStack extends Stack {
       httpProxyPort: GATEWAY_PORTS.httpProxy,
       pacUrl,
     });
+
+    this.gateway.useCertificateApi({ url: this.api.url, certificateRouteArn: this.api.routeArn('POST', '/v1/ssh/certificates') });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Control-plane API (SigV4-signed requests), e.g. POST {ApiUrl}v1/credentials' });
     new CfnOutput(this, 'ProxyAddress', { value: proxyAddress, description: 'SOCKS5 proxy for clients: socks5h://USER:PASS@ProxyAddress' });

@@ -70,7 +70,7 @@ describe('the edge-gateway stack with default context', () => {
     }
   });
 
-  it('gives the gateway task read-only access to its stage and decrypt on the stage key', () => {
+  it('gives the gateway task read access to its stage, decrypt on the stage key, and writes only for leases and the version', () => {
     const taskRoles = built.template.findResources('AWS::IAM::Role', {
       Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] } },
     });
@@ -82,7 +82,24 @@ describe('the edge-gateway stack with default context', () => {
     expect(actions.map((a) => a.replaceAll('"', '')).sort()).toEqual(
       expect.arrayContaining(['kms:Decrypt', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']),
     );
-    expect(actions.join()).not.toMatch(/ssm:(Put|Delete)|kms:Encrypt/);
+    expect(actions.join()).not.toMatch(/kms:Encrypt/);
+    const writes = statements(built).filter(
+      (statement) => actionsOf(statement).some((a) => /^ssm:(Put|Delete)/.test(a)) && taskPolicies.some((policy) => JSON.stringify(policy).includes(JSON.stringify(statement))),
+    );
+    expect(writes.length).toBe(2);
+    expect(JSON.stringify(writes.map(resourcesOf))).toMatch(/leases\/\*/);
+    expect(JSON.stringify(writes.map(resourcesOf))).toMatch(/\/version"/);
+    expect(JSON.stringify(writes.map(resourcesOf))).not.toMatch(/\/dev\/\*"/);
+  });
+
+  it('lets the gateway task invoke only the SSH certificate route of the API, SigV4-signed', () => {
+    const invoke = statements(built).filter((statement) => actionsOf(statement).includes('execute-api:Invoke'));
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(resourcesOf(invoke[0]!))).toContain('/POST/v1/ssh/certificates');
+    const container = JSON.stringify(built.template.findResources('AWS::ECS::TaskDefinition'));
+    expect(container).toContain('EG_CERT_API_URL');
+    expect(container).toContain('EG_CERT_API_SIGV4_REGION');
+    expect(JSON.stringify(built.template.findResources('AWS::Lambda::Function'))).toContain('GATEWAY_PRINCIPALS');
   });
 
   it('encrypts private keys with its own rotating KMS key, written by the key generator as SecureString', () => {

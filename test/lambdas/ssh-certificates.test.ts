@@ -11,7 +11,7 @@ import { PolicyRepository } from '../../common/policy-repository.js';
 import { generateEd25519 } from '../../common/ssh-certificate.js';
 import { FileStore } from '../../common/store/file-store.js';
 import { createApp } from '../../lambdas/app.js';
-import { parseApiConfig } from '../../lambdas/config.js';
+import { apiConfigFromEnv, parseApiConfig } from '../../lambdas/config.js';
 import { createIdentityResolver } from '../../lambdas/identity.js';
 import { createSigningKeySource } from '../../lambdas/services/signing-key.js';
 import { apiGatewayV2Event, jsonOf, type ErrorJson, type EventInput, type LambdaResult } from './events.js';
@@ -92,5 +92,10 @@ describe('POST /v1/ssh/certificates', () => {
     const result = await sign(GATEWAY_ROLE, { publicKey: 'ssh-rsa AAAAB3NzaC1yc2E', principals: ['tunnel-gw'] });
     expect(result.statusCode).toBe(400);
     expect(jsonOf<ErrorJson>(result).error.code).toBe('EG_VALIDATION');
+  });
+
+  it('puts the gateways\' task roles from GATEWAY_PRINCIPALS (set by the CDK stack) in the "gateways" group', () => {
+    const config = apiConfigFromEnv({ GATEWAY_PRINCIPALS: GATEWAY_ROLE, PRINCIPAL_GROUPS: JSON.stringify({ [GATEWAY_ROLE]: ['ops'] }) });
+    expect(config.principals[GATEWAY_ROLE]).toEqual(['ops', 'gateways']);
   });
 });

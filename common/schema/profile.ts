@@ -9,8 +9,7 @@ export const ProfileTunnelSchema = z.object({
   kind: z.enum(['local', 'remote', 'ftp']),
   listen: TunnelEndpoint,
   target: TunnelEndpoint,
-  /** Tunnel host names, tried in order. */
-  via: z.array(ResourceName).min(1),
+  via: z.array(ResourceName).min(1).describe('Tunnel host names, tried in order.'),
   /**
    * FTP active mode (kind "ftp"): the address the tunnel host binds for the server's data connection
    * (needs GatewayPorts clientspecified unless loopback) and the address the server is told in PORT/EPRT.

@@ -23,10 +23,8 @@ export const RouteSchema = z.object({
   name: ResourceName,
   description: z.string().max(500).optional(),
   destinations: z.array(DestinationPattern).min(1),
-  /** Tunnel host names, tried in order (failover). */
-  via: z.array(ResourceName).min(1),
-  /** Principals in any of these groups may be granted the route. */
-  groups: z.array(GroupName).default([]),
+  via: z.array(ResourceName).min(1).describe('Tunnel host names, tried in order (failover).'),
+  groups: z.array(GroupName).default([]).describe('Principals in any of these groups may be granted the route.'),
 });
 
 export type Route = z.infer<typeof RouteSchema>;

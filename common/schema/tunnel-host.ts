@@ -9,15 +9,12 @@ export const HostKeyFingerprint = z
 export const TunnelHostAuth = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('key'),
-    /** Store parameter (SecureString) holding the private key, relative to the stage prefix. */
-    privateKeyParameter: z.string().optional(),
-    /** Or a file path (local runs). */
-    privateKeyPath: z.string().optional(),
+    privateKeyParameter: z.string().optional().describe('Store parameter (SecureString) holding the private key, relative to the stage prefix.'),
+    privateKeyPath: z.string().optional().describe('Or a file path (local runs).'),
   }),
   z.object({
     type: z.literal('certificate'),
-    /** Principals requested for the short-lived certificate. */
-    principals: z.array(z.string().min(1)).min(1),
+    principals: z.array(z.string().min(1)).min(1).describe('Principals requested for the short-lived certificate.'),
   }),
 ]);
 

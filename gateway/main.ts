@@ -104,7 +104,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           log: log.child({ component: 'ssh-certificates' }),
         })
       : undefined;
-    if (certificates) started.push({ close: async () => certificates.close() });
+    if (certificates) started.push({ close: async () => certificates.close(), destroy: () => certificates.close() });
     const resolveIdentity: IdentityResolver = (host) => (host.auth.type === 'certificate' && certificates ? certificates.resolve(host) : keys(host));
     const pools = new SshTunnelPools({
       hosts: initial.tunnelHosts,

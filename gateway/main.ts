@@ -156,7 +156,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           auth: live,
           leases: { putLease: (lease) => addLease(lease) },
           routes: () => live.current.routes,
-          proxies: { socks: `${socksAddress.address}:${socksAddress.port}`, ...(http ? { http: `${http.address}:${http.port}` } : {}) },
+          proxies: {
+            socks: config.listeners.socks.advertise ?? `${socksAddress.address}:${socksAddress.port}`,
+            ...(http ? { http: config.listeners.httpProxy?.advertise ?? `${http.address}:${http.port}` } : {}),
+          },
           log: log.child({ component: 'browser' }),
         },
       });

@@ -10,14 +10,23 @@ import { ProfileSchema } from '../../common/schema/profile.js';
 const ListenPort = z.number().int().min(0).max(65535);
 const ListenHost = z.string().min(1).max(253);
 
+/** "host:port" clients use to reach a listener (the load balancer's name), shown in PAC files and lease answers. */
+const Advertise = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'a "host:port" such as "gw.example.com:1080"')
+  .optional()
+  .describe('Address clients use to reach this listener ("host:port"), for PAC files and lease answers; default: the bound address.');
+
 const SocksListener = z.strictObject({
   host: ListenHost.default('127.0.0.1'),
   port: ListenPort.default(1080),
+  advertise: Advertise,
 });
 
 const HttpListener = z.strictObject({
   host: ListenHost.default('127.0.0.1'),
   port: ListenPort,
+  advertise: Advertise,
 });
 
 const AdminListener = z.strictObject({

@@ -124,6 +124,9 @@ export class GatewayService extends Construct {
         EG_SSM_REGION: Stack.of(this).region,
         EG_SOCKS_HOST: '0.0.0.0',
         EG_SOCKS_PORT: String(GATEWAY_PORTS.socks),
+        // PAC files and lease answers name the load balancer, not the task's private address.
+        EG_SOCKS_ADVERTISE: `${this.loadBalancer.loadBalancerDnsName}:${GATEWAY_PORTS.socks}`,
+        EG_HTTP_PROXY_ADVERTISE: `${this.loadBalancer.loadBalancerDnsName}:${GATEWAY_PORTS.httpProxy}`,
         EG_HTTP_PROXY_HOST: '0.0.0.0',
         EG_HTTP_PROXY_PORT: String(GATEWAY_PORTS.httpProxy),
         EG_PUBLIC_HOST: '0.0.0.0',

@@ -4,6 +4,7 @@ import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'no
 import { Writable } from 'node:stream';
 import { encodeCredential, type EncodedCredential } from '../../common/token.js';
 import { createLogger, type Logger } from '../../gateway/observability/logger.js';
+import { appendCapturedLog, registerKey, registerSecret } from '../harness/log-capture.js';
 
 export interface CapturedLog {
   log: Logger;
@@ -17,6 +18,7 @@ export function captureLog(level: 'info' | 'debug' = 'info'): CapturedLog {
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
       text += chunk.toString();
+      appendCapturedLog(chunk.toString()); // for the suite-wide secret scan at teardown
       done();
     },
   });
@@ -35,12 +37,15 @@ export interface CredentialKeys {
 
 export function credentialKeys(): CredentialKeys {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  registerKey('credential signing key', privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
   return {
     publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     privateKey,
     issue(subject, groups, ttlSec = 3600) {
       const now = Math.floor(Date.now() / 1000);
-      return encodeCredential({ s: subject, g: groups, e: now + ttlSec, t: now, i: randomBytes(9).toString('base64url') }, privateKey);
+      const credential = encodeCredential({ s: subject, g: groups, e: now + ttlSec, t: now, i: randomBytes(9).toString('base64url') }, privateKey);
+      registerSecret(`password issued to ${subject}`, credential.password);
+      return credential;
     },
   };
 }

@@ -99,6 +99,9 @@ describe('the edge-gateway stack with default context', () => {
     const container = JSON.stringify(built.template.findResources('AWS::ECS::TaskDefinition'));
     expect(container).toContain('EG_CERT_API_URL');
     expect(container).toContain('EG_CERT_API_SIGV4_REGION');
+    // PAC files and lease answers name the load balancer, not the task's private address.
+    expect(container).toContain('EG_SOCKS_ADVERTISE');
+    expect(container).toContain('EG_HTTP_PROXY_ADVERTISE');
     expect(JSON.stringify(built.template.findResources('AWS::Lambda::Function'))).toContain('GATEWAY_PRINCIPALS');
   });
 

@@ -12,7 +12,8 @@ process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
-  process.stdout.write('GC\n');
+  // The heap/external split says where per-connection memory lives (JS objects vs buffers).
+  process.stdout.write(`GC ${JSON.stringify(process.memoryUsage())}\n`);
 });
 process.on('SIGTERM', () => {
   gateway.destroy();

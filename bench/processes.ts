@@ -4,6 +4,14 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 const CLOCK_TICKS_PER_SECOND = 100;
+/** Each process here may hold at most 20,000 open files; the idle-memory phase needs 10,000 clients + channels. */
+const OPEN_FILES = 20_000;
+
+/** Spawns through sh so the child's soft `ulimit -n` is raised (as far as the hard limit allows) first. */
+function spawnWithFiles(command: string, args: readonly string[], stdio: ['ignore', 'pipe' | 'ignore', 'pipe'], env?: NodeJS.ProcessEnv): ChildProcess {
+  const script = `ulimit -n ${OPEN_FILES} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`;
+  return spawn('sh', ['-c', script, command, ...args], { stdio, env: env ?? process.env });
+}
 
 export interface Proc {
   child: ChildProcess;
@@ -12,9 +20,9 @@ export interface Proc {
 }
 
 /** Spawns a process and waits for a stdout line starting with `READY`; resolves with the rest of that line. */
-export function spawnReady(command: string, args: readonly string[], timeoutMs = 60_000): Promise<{ proc: Proc; ready: string }> {
+export function spawnReady(command: string, args: readonly string[], timeoutMs = 60_000, env?: NodeJS.ProcessEnv): Promise<{ proc: Proc; ready: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnWithFiles(command, args, ['ignore', 'pipe', 'pipe'], env);
     let out = '';
     let err = '';
     const timer = setTimeout(() => fail(new Error(`${command} did not start in ${timeoutMs} ms: ${err.slice(-500)}`)), timeoutMs);
@@ -23,9 +31,9 @@ export function spawnReady(command: string, args: readonly string[], timeoutMs =
       child.kill('SIGKILL');
       reject(e);
     };
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     child.once('exit', (code) => fail(new Error(`${command} exited with ${code}: ${err.slice(-500)}`)));
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const match = /^READY ?(.*)$/m.exec(out);
       if (!match) return;
@@ -52,13 +60,13 @@ function wrap(child: ChildProcess): Proc {
 
 /** `ssh -N -D` against the same sshd, with the same cipher; ready when its SOCKS port accepts. */
 export async function startSshDynamic(opts: { sshdPort: number; keyPath: string; cipher: string; socksPort: number }): Promise<Proc> {
-  const child = spawn('ssh', [
+  const child = spawnWithFiles('ssh', [
     '-N', '-D', `127.0.0.1:${opts.socksPort}`,
     '-o', `Ciphers=${opts.cipher}`,
     '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
     '-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes',
     '-i', opts.keyPath, '-p', String(opts.sshdPort), 'root@127.0.0.1',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  ], ['ignore', 'ignore', 'pipe']);
   const proc = wrap(child);
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`ssh -D exited with ${child.exitCode}`);

@@ -67,24 +67,30 @@ function header(results: BenchResults): string {
   ].join('\n');
 }
 
-export function writeReport(results: BenchResults, options: { docs: boolean }): void {
+/**
+ * Prints the table; writes <outDir>/latest.json + latest.svg (quick-latest.* for --quick) and, for a complete
+ * full run, a timestamped JSON and the latest table in docs/performance.md (between its bench markers) and
+ * docs/performance-latest.md. The README's copy is the lead's to update from there.
+ */
+export function writeReport(results: BenchResults, options: { outDir: string; docs: boolean }): void {
   const table = renderTable(results);
   console.log(`${header(results)}\n\n${table}\n`);
-  const dir = join(root, 'bench', 'results');
+  const dir = options.outDir;
   mkdirSync(dir, { recursive: true });
   const base = results.quick ? 'quick-latest' : 'latest';
   const json = JSON.stringify(results, null, 2);
   writeFileSync(join(dir, `${base}.json`), json);
   writeFileSync(join(dir, `${base}.svg`), renderChart(results));
+  console.log(`results: ${join(dir, `${base}.json`)}, chart: ${join(dir, `${base}.svg`)}`);
   if (!options.docs) return;
   writeFileSync(join(dir, `${results.date.replaceAll(':', '-').slice(0, 19)}.json`), json);
-  const section = `${header(results)}\n\n${table}\n\n![how each cost grows with load](bench/results/latest.svg)\n`;
-  writeFileSync(join(root, 'docs', 'performance-latest.md'), `# Latest benchmark\n\n${section.replace('bench/results/', '../bench/results/')}`);
-  const readmePath = join(root, 'README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  const start = '<!-- performance:start -->';
-  const end = '<!-- performance:end -->';
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from >= 0 && to > from) writeFileSync(readmePath, `${readme.slice(0, from + start.length)}\n${section}${readme.slice(to)}`);
+  const section = `${header(results)}\n\n${table}\n\n![how each cost grows with load](../bench/results/latest.svg)\n`;
+  writeFileSync(join(root, 'docs', 'performance-latest.md'), `# Latest benchmark\n\n${section}`);
+  const docPath = join(root, 'docs', 'performance.md');
+  const doc = readFileSync(docPath, 'utf8');
+  const start = '<!-- bench:latest:start -->';
+  const end = '<!-- bench:latest:end -->';
+  const from = doc.indexOf(start);
+  const to = doc.indexOf(end);
+  if (from >= 0 && to > from) writeFileSync(docPath, `${doc.slice(0, from + start.length)}\n${section}${doc.slice(to)}`);
 }

@@ -1,0 +1,57 @@
+// Command-line flags of `npm run bench`: sizes, which ciphers and metrics to run, where results go.
+import { join } from 'node:path';
+
+export const METRICS = ['throughput', 'latency', 'load', 'memory', 'policy'] as const;
+export type Metric = (typeof METRICS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  ciphers: string[];
+  /** Directory for <time>.json, latest.json and latest.svg. */
+  outDir: string;
+  /** Metric groups to run; a partial run never rewrites docs/performance.md. */
+  only: ReadonlySet<Metric>;
+  /** When set, each gateway child runs with --cpu-prof and writes its profile here on exit. */
+  profileDir: string | undefined;
+  /** True for a default, complete run: the one that updates docs/performance.md. */
+  complete: boolean;
+}
+
+export const USAGE = `npm run bench -- [--quick] [--cipher NAME]... [--out DIR] [--only ${METRICS.join(',')}] [--profile DIR]`;
+
+const ALL_CIPHERS = ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'];
+
+export function parseOptions(argv: readonly string[], root: string): BenchOptions {
+  const value = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
+    return v;
+  };
+  const known = new Set(['--quick', '--cipher', '--out', '--only', '--profile', '--help']);
+  for (const arg of argv) {
+    if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown flag ${arg}\n${USAGE}`);
+  }
+  if (argv.includes('--help')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const ciphers = argv.flatMap((arg, i) => (argv[i - 1] === '--cipher' ? [arg] : []));
+  const onlyArg = value('--only');
+  const only = new Set<Metric>();
+  for (const name of onlyArg ? onlyArg.split(',') : METRICS) {
+    if (!(METRICS as readonly string[]).includes(name)) throw new Error(`--only: unknown metric "${name}"\n${USAGE}`);
+    only.add(name as Metric);
+  }
+  const outArg = value('--out');
+  const profileArg = value('--profile');
+  return {
+    quick: argv.includes('--quick'),
+    ciphers: ciphers.length > 0 ? ciphers : ALL_CIPHERS,
+    outDir: outArg ?? join(root, 'bench', 'results'),
+    only,
+    profileDir: profileArg,
+    complete: !onlyArg && ciphers.length === 0 && !outArg && !profileArg,
+  };
+}

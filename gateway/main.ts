@@ -157,8 +157,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           leases: { putLease: (lease) => addLease(lease) },
           routes: () => live.current.routes,
           proxies: {
-            socks: config.listeners.socks.advertise ?? `${socksAddress.address}:${socksAddress.port}`,
-            ...(http ? { http: config.listeners.httpProxy?.advertise ?? `${http.address}:${http.port}` } : {}),
+            socks: { advertise: config.listeners.socks.advertise, host: socksAddress.address, port: socksAddress.port },
+            ...(http ? { http: { advertise: config.listeners.httpProxy?.advertise, host: http.address, port: http.port } } : {}),
           },
           log: log.child({ component: 'browser' }),
         },

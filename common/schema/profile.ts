@@ -1,28 +1,37 @@
 // A named set of static tunnels (saved session): `-L`/`-R`-style forwards and FTP, optionally started at boot.
 import { z } from 'zod';
-import { Port, ResourceName } from './names.js';
+import { Port, ResourceName, TunnelHostName } from './names.js';
 
-export const TunnelEndpoint = z.object({ host: z.string().min(1).max(253), port: Port });
+export const TunnelEndpoint = z.object({
+  host: z.string().min(1).max(253).describe('Host name or address.'),
+  port: Port.describe('TCP port.'),
+});
 
 export const ProfileTunnelSchema = z.object({
-  name: ResourceName,
-  kind: z.enum(['local', 'remote', 'ftp']),
-  listen: TunnelEndpoint,
-  target: TunnelEndpoint,
-  via: z.array(ResourceName).min(1).describe('Tunnel host names, tried in order.'),
+  name: ResourceName.describe('Tunnel name, unique within its profile.'),
+  kind: z.enum(['local', 'remote', 'ftp']).describe('"local" like ssh -L, "remote" like ssh -R, "ftp" a local forward that also carries FTP data channels.'),
+  listen: TunnelEndpoint.describe('Where to listen: on the gateway (local, ftp) or on the tunnel host (remote).'),
+  target: TunnelEndpoint.describe('Where to connect: from the tunnel host (local, ftp) or from the gateway (remote).'),
+  via: z.array(TunnelHostName).min(1).describe('Tunnel host names, tried in order.'),
   /**
    * FTP active mode (kind "ftp"): the address the tunnel host binds for the server's data connection
    * (needs GatewayPorts clientspecified unless loopback) and the address the server is told in PORT/EPRT.
    */
-  ftpActive: z.object({ bindAddress: z.string().min(1).max(253), announceAddress: z.string().min(1).max(253) }).optional(),
-});
+  ftpActive: z
+    .object({
+      bindAddress: z.string().min(1).max(253).describe('Address the tunnel host binds for the server\'s active-mode data connection.'),
+      announceAddress: z.string().min(1).max(253).describe('Address the FTP server is told in PORT/EPRT.'),
+    })
+    .optional()
+    .describe('FTP active mode (kind "ftp"); passive mode needs nothing.'),
+}).describe('One static forward.');
 
 export const ProfileSchema = z.object({
-  name: ResourceName,
-  description: z.string().max(500).optional(),
-  autostart: z.boolean().default(false),
-  tunnels: z.array(ProfileTunnelSchema).min(1),
-});
+  name: ResourceName.describe('Profile name, used by the CLI and the admin API.'),
+  description: z.string().max(500).optional().describe('Free text for operators.'),
+  autostart: z.boolean().default(false).describe('Open the profile\'s tunnels when the gateway starts.'),
+  tunnels: z.array(ProfileTunnelSchema).min(1).describe('The forwards this profile opens together.'),
+}).describe('A saved session: static forwards opened and closed together.');
 
 export type Profile = z.infer<typeof ProfileSchema>;
 export type ProfileTunnel = z.infer<typeof ProfileTunnelSchema>;

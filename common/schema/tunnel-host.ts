@@ -4,43 +4,49 @@ import { ResourceName } from './names.js';
 
 export const HostKeyFingerprint = z
   .string()
-  .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'an OpenSSH SHA256 fingerprint, e.g. "SHA256:abc…" as printed by ssh-keygen -lf');
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'an OpenSSH SHA256 fingerprint, e.g. "SHA256:abc…" as printed by ssh-keygen -lf')
+  .describe('A pinned host key, as `ssh-keygen -lf` prints it.');
 
-export const TunnelHostAuth = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('key'),
-    privateKeyParameter: z.string().optional().describe('Store parameter (SecureString) holding the private key, relative to the stage prefix.'),
-    privateKeyPath: z.string().optional().describe('Or a file path (local runs).'),
-  }),
-  z.object({
-    type: z.literal('certificate'),
-    principals: z.array(z.string().min(1)).min(1).describe('Principals requested for the short-lived certificate.'),
-  }),
-]);
+const AUTH_TYPE = '"key": a private key from the store or a file; "certificate": a short-lived SSH certificate from the API.';
+
+export const TunnelHostAuth = z
+  .discriminatedUnion('type', [
+    z.object({
+      type: z.literal('key').describe(AUTH_TYPE),
+      privateKeyParameter: z.string().optional().describe('Store parameter (SecureString) holding the private key, relative to the stage prefix.'),
+      privateKeyPath: z.string().optional().describe('Or a file path (local runs).'),
+    }),
+    z.object({
+      type: z.literal('certificate').describe(AUTH_TYPE),
+      principals: z.array(z.string().min(1).describe('A principal (login name) the certificate names.')).min(1).describe('Principals requested for the short-lived certificate.'),
+    }),
+  ])
+  .describe('How the gateway logs in to the tunnel host.');
 
 export const TunnelHostSchema = z.object({
-  name: ResourceName,
-  address: z.string().min(1),
-  port: z.number().int().min(1).max(65535).default(22),
-  username: z.string().min(1).max(64),
-  hostKeyFingerprints: z.array(HostKeyFingerprint).min(1),
+  name: ResourceName.describe('Tunnel host name, referenced by routes\' and forwards\' `via`.'),
+  address: z.string().min(1).describe('SSH server name or IP address, as the gateway reaches it.'),
+  port: z.number().int().min(1).max(65535).default(22).describe('SSH port.'),
+  username: z.string().min(1).max(64).describe('SSH login name.'),
+  hostKeyFingerprints: z.array(HostKeyFingerprint).min(1).describe('Pinned SHA256 host key fingerprints; a host presenting any other key is refused (no trust on first use).'),
   auth: TunnelHostAuth,
   pool: z
     .object({
-      min: z.number().int().min(0).max(64).default(1),
-      max: z.number().int().min(1).max(64).default(4),
-      maxChannelsPerConnection: z.number().int().min(1).max(10_000).default(1000),
+      min: z.number().int().min(0).max(64).default(1).describe('SSH connections kept warm even when idle.'),
+      max: z.number().int().min(1).max(64).default(4).describe('SSH connections the pool may open to this host.'),
+      maxChannelsPerConnection: z.number().int().min(1).max(10_000).default(1000).describe('Channels (client connections) one SSH connection carries before the pool opens another.'),
     })
-    .prefault({}),
-  keepaliveIntervalMs: z.number().int().min(1000).default(10_000),
-  keepaliveCountMax: z.number().int().min(1).default(3),
-  connectTimeoutMs: z.number().int().min(100).default(10_000),
+    .prefault({})
+    .describe('Warm SSH connections shared by all client connections to this host.'),
+  keepaliveIntervalMs: z.number().int().min(1000).default(10_000).describe('SSH keepalive interval.'),
+  keepaliveCountMax: z.number().int().min(1).default(3).describe('Unanswered keepalives before a connection is declared dead.'),
+  connectTimeoutMs: z.number().int().min(100).default(10_000).describe('TCP connect + SSH handshake + login deadline.'),
   /**
    * Hold one idle pty session per pooled connection so OpenSSH's sshd marks the
    * connection interactive and sets TCP_NODELAY on its side (no 40 ms delayed-ACK stall).
    * Needs PermitTTY for the tunnel account.
    */
-  interactiveNoDelay: z.boolean().default(false),
-});
+  interactiveNoDelay: z.boolean().default(false).describe('Hold an idle pty per connection so sshd sets TCP_NODELAY (needs PermitTTY).'),
+}).describe('An SSH server (bastion) the gateway opens direct-tcpip channels through.');
 
 export type TunnelHost = z.infer<typeof TunnelHostSchema>;

@@ -8,6 +8,7 @@ import type { Route } from '../../common/schema/route.js';
 import type { Authenticator, ClientAddress, Principal } from '../contracts.js';
 import { parseBasicAuthorization } from '../http-proxy/basic.js';
 import { renderPac } from './pac.js';
+import { advertisedAddress, type ProxyAddress } from './proxy-address.js';
 
 export interface LeaseWriter {
   putLease(lease: Lease): Promise<unknown>;
@@ -18,8 +19,8 @@ export interface BrowserAppOptions {
   /** Shared through the store so every replica behind the load balancer honours it (PolicyRepository). */
   leases: LeaseWriter;
   routes: () => readonly Route[];
-  /** "host:port" as clients reach them; the PAC names them. At least one. */
-  proxies: { http?: string; socks?: string };
+  /** The proxy listeners; PAC files and lease answers name them as clients reach them (see advertisedAddress). At least one. */
+  proxies: { http?: ProxyAddress; socks?: ProxyAddress };
   log: Logger;
   /** Lease length when the credential has no expiry. Default 1 h. */
   defaultLeaseMs?: number;
@@ -57,6 +58,14 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     return result.principal;
   };
 
+  /** The proxy addresses a leased browser should use, as this request reached the gateway. */
+  const proxiesFor = (c: Context): { http?: string; socks?: string } => {
+    const host = c.req.header('host');
+    const http = options.proxies.http && advertisedAddress(options.proxies.http, host);
+    const socks = options.proxies.socks && advertisedAddress(options.proxies.socks, host);
+    return { ...(http ? { http } : {}), ...(socks ? { socks } : {}) };
+  };
+
   app.post('/v1/lease', async (c) => {
     const client = clientOf(c);
     const credential = await presentedCredential(c);
@@ -74,7 +83,10 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     };
     await options.leases.putLease(lease);
     options.log.info({ subject: lease.subject, address: lease.address, expiresAt: lease.expiresAt }, 'lease activated');
-    return c.json({ address: lease.address, subject: lease.subject, expiresAt: new Date(lease.expiresAt * 1000).toISOString() }, 201);
+    return c.json(
+      { address: lease.address, subject: lease.subject, expiresAt: new Date(lease.expiresAt * 1000).toISOString(), proxies: proxiesFor(c) },
+      201,
+    );
   });
 
   app.get('/proxy.pac', async (c) => {
@@ -91,8 +103,11 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
       principal = result.principal;
     }
     const kind = c.req.query('proxy') ?? (options.proxies.http ? 'http' : 'socks');
-    const proxy = kind === 'socks' ? options.proxies.socks && `SOCKS5 ${options.proxies.socks}` : options.proxies.http && `PROXY ${options.proxies.http}`;
-    if (!proxy) throw new GatewayError('EG_VALIDATION', `no ${kind} proxy is configured`);
+    const listener = kind === 'socks' ? options.proxies.socks : options.proxies.http;
+    if (!listener) throw new GatewayError('EG_VALIDATION', `no ${kind} proxy is configured`);
+    const address = advertisedAddress(listener, c.req.header('host'));
+    if (!address) throw new GatewayError('EG_VALIDATION', `send a Host header (the ${kind} proxy's address is not configured)`);
+    const proxy = kind === 'socks' ? `SOCKS5 ${address}` : `PROXY ${address}`;
     return c.body(renderPac(options.routes(), principal, proxy), 200, { 'content-type': 'application/x-ns-proxy-autoconfig', 'cache-control': 'no-store' });
   });
 

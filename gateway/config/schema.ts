@@ -7,15 +7,17 @@ import { GroupName } from '../../common/schema/names.js';
 import { ProfileSchema } from '../../common/schema/profile.js';
 
 /** 0 asks the OS for a free port (tests); anything else is a fixed port. */
-const ListenPort = z.number().int().min(0).max(65535);
-const ListenHost = z.string().min(1).max(253);
+const ListenPort = z.number().int().min(0).max(65535).describe('TCP port to listen on; 0 picks a free one.');
+const ListenHost = z.string().min(1).max(253).describe('Address to bind; "0.0.0.0" or "::" for all interfaces.');
 
 /** "host:port" clients use to reach a listener (the load balancer's name), shown in PAC files and lease answers. */
 const Advertise = z
   .string()
   .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'a "host:port" such as "gw.example.com:1080"')
   .optional()
-  .describe('Address clients use to reach this listener ("host:port"), for PAC files and lease answers; default: the bound address.');
+  .describe(
+    'Address clients use to reach this listener ("host:port"), for PAC files and lease answers; default: the bound address, or when bound to all interfaces the host name the client reached the public listener by, with this port.',
+  );
 
 const SocksListener = z.strictObject({
   host: ListenHost.default('127.0.0.1'),
@@ -26,8 +28,9 @@ const SocksListener = z.strictObject({
 const HttpListener = z.strictObject({
   host: ListenHost.default('127.0.0.1'),
   port: ListenPort,
-  advertise: Advertise,
 });
+
+const HttpProxyListener = HttpListener.extend({ advertise: Advertise });
 
 const AdminListener = z.strictObject({
   host: ListenHost.default('127.0.0.1').describe('Ops endpoints answer on loopback unless an operator says otherwise.'),
@@ -36,26 +39,28 @@ const AdminListener = z.strictObject({
   tokenFile: z.string().min(1).optional().describe('File holding the bearer token (first line). Relative to the config file.'),
 });
 
+const STORE_TYPE = '"file": a local directory (the embedded default); "ssm": AWS SSM Parameter Store.';
+
 export const StoreConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({
-    type: z.literal('file'),
+    type: z.literal('file').describe(STORE_TYPE),
     path: z.string().min(1).describe('Directory or file of the file-backed store. Relative to the config file.'),
   }),
   z.strictObject({
-    type: z.literal('ssm'),
-    region: z.string().min(1).optional(),
+    type: z.literal('ssm').describe(STORE_TYPE),
+    region: z.string().min(1).optional().describe('AWS region of the parameters; default: the SDK\'s (AWS_REGION).'),
     endpoint: z.url().optional().describe('A non-AWS endpoint (moto_server in tests).'),
   }),
 ]);
 
-const CidrString = z.string().refine(isCidr, 'a CIDR such as "10.0.0.0/8" or "fd00::/8"');
+const CidrString = z.string().refine(isCidr, 'a CIDR such as "10.0.0.0/8" or "fd00::/8"').describe('Source network, e.g. "10.0.0.0/8".');
 
 /** A source network admitted without credentials, as a principal in `groups`. */
 const TrustedNetworkSchema = z.strictObject({
   cidr: CidrString,
-  groups: z.array(GroupName).min(1),
+  groups: z.array(GroupName).min(1).describe('Groups a connection from this network is a member of.'),
   subject: z.string().min(1).max(64).optional().describe('Shown in audit lines; default "trusted:<cidr>".'),
-});
+}).describe('A source network admitted without credentials.');
 
 const LimitsSchema = z.strictObject({
   maxConnectionsPerSource: z.number().int().min(1).default(512).describe('Concurrent client connections one source address may hold.'),
@@ -73,9 +78,13 @@ const TimeoutsSchema = z.strictObject({
 const CertificatesSchema = z.strictObject({
   apiUrl: z.url().describe('The control-plane API that signs SSH certificates (POST {apiUrl}/v1/ssh/certificates).'),
   token: z.string().min(16).optional().describe('Bearer token for the API (local runs; in AWS use SigV4 through the task role). Prefer EG_CERT_API_TOKEN or tokenFile.'),
-  tokenFile: z.string().min(1).optional(),
+  tokenFile: z.string().min(1).optional().describe('File holding the bearer token (first line). Relative to the config file.'),
   /** Sign requests with SigV4 for this region (the API's IAM authorization in AWS) instead of a token. */
-  sigv4Region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "eu-west-1"').optional(),
+  sigv4Region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "eu-west-1"')
+    .optional()
+    .describe('Sign API requests with SigV4 (task role) for this region instead of a bearer token.'),
   renewFraction: z.number().gt(0).lt(1).default(1 / 3).describe('Renew when less than this fraction of a certificate\'s validity remains.'),
 });
 
@@ -86,23 +95,27 @@ export const ConfigSchema = z.strictObject({
   prefix: z.string().regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'an absolute parameter path such as "/edge-gateway/prod"').optional().describe('Store prefix override, e.g. "/edge-gateway/prod".'),
   listeners: z
     .strictObject({
-      socks: SocksListener.prefault({}),
-      httpProxy: HttpListener.optional().describe('HTTP CONNECT proxy; off unless configured.'),
+      socks: SocksListener.prefault({}).describe('SOCKS5 listener (credentials via RFC 1929 username/password).'),
+      httpProxy: HttpProxyListener.optional().describe('HTTP CONNECT proxy; off unless configured.'),
       public: HttpListener.optional().describe('Public HTTP listener for PAC, lease activation and health; off unless configured.'),
-      admin: AdminListener.prefault({}),
+      admin: AdminListener.prefault({}).describe('Ops listener: /healthz, /readyz, /metrics and the /v1 admin API.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Network listeners.'),
   store: StoreConfigSchema.optional().describe('Control-plane store. When set, it is the source of routes, hosts, keys and revocations; inline policy is ignored.'),
   routes: z.array(RouteSchema).default([]).describe('Inline policy for local runs without a store.'),
-  tunnelHosts: z.array(TunnelHostSchema).default([]),
+  tunnelHosts: z.array(TunnelHostSchema).default([]).describe('Inline tunnel hosts for local runs without a store.'),
   profiles: z.array(ProfileSchema).default([]).describe('Named sets of static forwards (saved sessions); `autostart: true` opens them at boot.'),
   trustedCidrs: z.array(TrustedNetworkSchema).default([]).describe('Source networks allowed to use SOCKS without credentials (no-auth method), each as a principal in its groups.'),
-  credentialPublicKeys: z.array(z.string().min(1)).default([]).describe('Ed25519 public keys (PEM or raw base64) that verify credentials, for runs without a store.'),
+  credentialPublicKeys: z.array(z.string().min(1).describe('One public key.')).default([]).describe('Ed25519 public keys (PEM or raw base64) that verify credentials, for runs without a store.'),
   certificates: CertificatesSchema.optional().describe('Short-lived SSH certificates for tunnel hosts with `auth.type: certificate`.'),
-  limits: LimitsSchema.prefault({}),
-  timeouts: TimeoutsSchema.prefault({}),
+  limits: LimitsSchema.prefault({}).describe('Per-source and per-subject limits against abuse.'),
+  timeouts: TimeoutsSchema.prefault({}).describe('Deadlines.'),
   refreshIntervalMs: z.number().int().min(100).default(15_000).describe('How often the version parameter is polled (one small read per interval).'),
-  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  log: z
+    .strictObject({ level: z.enum(LOG_LEVELS).default('info').describe('pino log level.') })
+    .prefault({})
+    .describe('JSON logs on stdout.'),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -1,7 +1,8 @@
 // Issue 8: a representative workload through the real API and gateway (issued, tampered, wrong-key, expired,
 // revoked and source-bound credentials, admin calls with right and wrong tokens), then every captured log line
-// of both planes is scanned for every secret the run handled: none may appear.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+// of both planes, and every admin/metrics/API response, is scanned for every secret the run handled: none may appear.
+// The secrets are also registered for the suite-wide scan (test/harness/secret-scan-setup.ts).
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { encodeCredential, type EncodedCredential } from '../../common/token.js'
 import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
 import { startApiServer, type ApiServer } from '../../lambdas/server.js';
+import { findLeaks, keyFragments, registerSecret } from '../harness/log-capture.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 import { startHttpTarget, type HttpTarget } from '../harness/targets.js';
 import { captureLog, curlViaSocks, waitFor, type CapturedLog } from './gateway-fixture.js';
@@ -29,6 +31,13 @@ let gateway: RunningGateway;
 let apiLog: CapturedLog;
 let gatewayLog: CapturedLog;
 const secrets = new Map<string, string>();
+/** Bodies the API and the gateway's admin endpoints answered: errors must not echo a secret either. */
+const responses: string[] = [];
+
+function remember(label: string, value: string): void {
+  secrets.set(label, value);
+  registerSecret(label, value);
+}
 const cleanup: Array<() => Promise<unknown>> = [];
 
 async function callApi(path: string, token: string, method: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -37,14 +46,16 @@ async function callApi(path: string, token: string, method: string, body?: unkno
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  const text = await response.text();
+  responses.push(text);
+  return { status: response.status, json: JSON.parse(text) as Record<string, unknown> };
 }
 
 async function issue(body: Record<string, unknown> = {}): Promise<EncodedCredential & { id: string }> {
   const { status, json } = await callApi('/v1/credentials', ALICE_TOKEN, 'POST', body);
   expect(status, JSON.stringify(json)).toBe(201);
   const credential = json as unknown as EncodedCredential & { id: string };
-  secrets.set(`password of ${credential.id}`, credential.password);
+  remember(`password of ${credential.id}`, credential.password);
   return credential;
 }
 
@@ -52,12 +63,15 @@ async function curlCode(credential: EncodedCredential): Promise<number | null> {
   return (await curlViaSocks(gateway.socks.port, credential, `http://127.0.0.1:${web.port}/`).done).code;
 }
 
-/** Every secret-looking fragment of a PEM or OpenSSH key: each base64 body line. */
-function keyFragments(label: string, keyText: string): void {
-  keyText
-    .split('\n')
-    .filter((line) => line.length >= 24 && !line.startsWith('-----'))
-    .forEach((line, i) => secrets.set(`${label} line ${i}`, line.trim()));
+/** Every base64 body line of a key, the body as one blob, and for PKCS#8 keys the raw private scalar in base64url, base64 and hex. */
+function rememberKey(label: string, keyText: string): void {
+  for (const [name, value] of keyFragments(label, keyText)) remember(name, value);
+  if (!keyText.includes('BEGIN PRIVATE KEY')) return;
+  const d = createPrivateKey(keyText).export({ format: 'jwk' }).d ?? '';
+  const raw = Buffer.from(d, 'base64url');
+  remember(`${label} raw (base64url)`, d);
+  remember(`${label} raw (base64)`, raw.toString('base64'));
+  remember(`${label} raw (hex)`, raw.toString('hex'));
 }
 
 beforeAll(async () => {
@@ -104,12 +118,15 @@ beforeAll(async () => {
   cleanup.push(() => gateway.close());
   await gateway.pools.whenReady('bastion', AbortSignal.timeout(60_000));
 
-  secrets.set('alice bearer token', ALICE_TOKEN);
-  secrets.set('admin bearer token', ADMIN_TOKEN);
-  secrets.set('gateway admin token', GATEWAY_ADMIN_TOKEN);
-  keyFragments('tunnel client key', sshd.clientPrivateKey);
+  remember('alice bearer token', ALICE_TOKEN);
+  remember('admin bearer token', ADMIN_TOKEN);
+  remember('gateway admin token', GATEWAY_ADMIN_TOKEN);
+  remember('alice Authorization header', `Bearer ${ALICE_TOKEN}`);
+  remember('admin Authorization header', `Bearer ${ADMIN_TOKEN}`);
+  remember('gateway admin Authorization header', `Bearer ${GATEWAY_ADMIN_TOKEN}`);
+  rememberKey('tunnel client key', sshd.clientPrivateKey);
   const repository = new PolicyRepository({ store: new FileStore({ path: storePath }), prefix: PREFIX });
-  keyFragments('credential signing key', (await repository.getCredentialPrivateKey()) ?? '');
+  rememberKey('credential signing key', (await repository.getCredentialPrivateKey()) ?? '');
   await repository.close();
 }, 180_000);
 
@@ -123,22 +140,21 @@ describe('secrets never reach the logs', () => {
     expect(await curlCode(good)).toBe(0);
 
     const flipped = good.password.startsWith('A') ? `B${good.password.slice(1)}` : `A${good.password.slice(1)}`;
-    secrets.set('tampered password', flipped);
+    remember('tampered password', flipped);
     expect(await curlCode({ username: good.username, password: flipped })).not.toBe(0);
 
     const stranger = generateKeyPairSync('ed25519');
-    keyFragments('stranger key', stranger.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+    rememberKey('stranger key', stranger.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
     const now = Math.floor(Date.now() / 1000);
     const wrongKey = encodeCredential({ s: 'alice', g: ['staff'], e: now + 600, t: now, i: randomBytes(9).toString('base64url') }, stranger.privateKey);
-    secrets.set('wrong-key password', wrongKey.password);
+    remember('wrong-key password', wrongKey.password);
     expect(await curlCode(wrongKey)).not.toBe(0);
 
     const repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: PREFIX });
-    const { createPrivateKey } = await import('node:crypto');
     const signing = createPrivateKey((await repository.getCredentialPrivateKey()) ?? '');
     await repository.close();
     const expired = encodeCredential({ s: 'alice', g: ['staff'], e: now - 10, t: now - 3600, i: randomBytes(9).toString('base64url') }, signing);
-    secrets.set('expired password', expired.password);
+    remember('expired password', expired.password);
     expect(await curlCode(expired)).not.toBe(0);
 
     const bound = await issue({ bindSource: '10.99.99.99/32' });
@@ -149,10 +165,15 @@ describe('secrets never reach the logs', () => {
     expect((await callApi('/v1/credentials/revoke', ADMIN_TOKEN, 'POST', { id: revoked.id })).status).toBe(200);
     await waitFor('the revocation to reach the gateway', async () => (await curlCode(revoked)) !== 0, 30_000);
 
-    const adminOk = await fetch(`${gateway.admin.url}/v1/connections`, { headers: { authorization: `Bearer ${GATEWAY_ADMIN_TOKEN}` } });
-    expect(adminOk.status).toBe(200);
+    for (const path of ['/v1/connections', '/v1/pools']) {
+      const adminOk = await fetch(`${gateway.admin.url}${path}`, { headers: { authorization: `Bearer ${GATEWAY_ADMIN_TOKEN}` } });
+      expect(adminOk.status).toBe(200);
+      responses.push(await adminOk.text());
+    }
     const adminBad = await fetch(`${gateway.admin.url}/v1/connections`, { headers: { authorization: `Bearer ${GATEWAY_ADMIN_TOKEN}x` } });
     expect(adminBad.status).toBe(401);
+    responses.push(await adminBad.text());
+    responses.push(await (await fetch(`${gateway.admin.url}/metrics`)).text());
     const grab = { name: 'web', destinations: [{ host: '*', ports: ['*'] }], via: ['bastion'], groups: ['staff'] };
     expect((await callApi('/v1/routes/web', ALICE_TOKEN, 'PUT', grab)).status).toBe(403);
 
@@ -166,9 +187,31 @@ describe('secrets never reach the logs', () => {
     const logs = `${apiLog.text()}\n${gatewayLog.text()}`;
     expect(logs.length).toBeGreaterThan(1000);
     expect(secrets.size).toBeGreaterThan(8);
-    const leaked = [...secrets].filter(([, value]) => value.length >= 12 && logs.includes(value)).map(([label]) => label);
-    expect(leaked).toEqual([]);
+    expect(findLeaks(logs, secrets)).toEqual([]);
+    // A JSON log line escapes a key's newlines: the whole key as one escaped string must not appear either.
+    expect(logs).not.toContain(JSON.stringify(sshd.clientPrivateKey).slice(1, 60));
     expect(logs.toLowerCase()).not.toContain('bearer ');
     expect(await readFile(join(dir, 'store.json'), 'utf8')).not.toContain(ALICE_TOKEN);
+  });
+
+  it('finds none of them in what the API, /metrics and the admin endpoints answered', () => {
+    expect(responses.length).toBeGreaterThan(8);
+    // A credential response carries its own password by design; everything else must not.
+    const issued = new Set([...secrets].filter(([label]) => label.startsWith('password of ')).map(([, value]) => value));
+    const others = [...secrets].filter(([, value]) => !issued.has(value));
+    expect(findLeaks(responses.join('\n'), others)).toEqual([]);
+    expect(responses.filter((body) => [...issued].some((password) => body.includes(password)))).toHaveLength(issued.size);
+    expect(responses.join('\n').toLowerCase()).not.toContain('bearer ');
+  });
+});
+
+describe('the scanner', () => {
+  it('does find a planted password, a key line, a key as one JSON-escaped string, and a foreign private key', () => {
+    const key = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const planted: Array<readonly [string, string]> = [['planted password', 'pw-0123456789abcdef'], ...keyFragments('planted key', key)];
+    expect(findLeaks(JSON.stringify({ msg: 'x', password: 'pw-0123456789abcdef' }), planted)).toEqual(['planted password']);
+    expect(findLeaks(JSON.stringify({ key }), planted)).toEqual(expect.arrayContaining(['planted key line 0', 'private key marker "PRIVATE KEY-…"']));
+    expect(findLeaks(`{"blob":"${key.split('\n')[1]}"}`, [])).toEqual(['private key marker "MC4CAQAwBQYD…"']);
+    expect(findLeaks('{"msg":"nothing here"}', planted)).toEqual([]);
   });
 });

@@ -110,7 +110,12 @@ describe('lease activation and /proxy.pac over HTTP, shared through the store', 
     const response = await fetch(`${endpoint.url}/v1/lease`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credential) });
     expect(response.status).toBe(201);
     const claims = JSON.parse(Buffer.from(credential.username.slice(4), 'base64url').toString()) as { e: number };
-    expect(await response.json()).toEqual({ address: '127.0.0.1', subject: 'alice', expiresAt: new Date(claims.e * 1000).toISOString() });
+    expect(await response.json()).toEqual({
+      address: '127.0.0.1',
+      subject: 'alice',
+      expiresAt: new Date(claims.e * 1000).toISOString(),
+      proxies: { http: 'gw.example:3128', socks: 'gw.example:1080' },
+    });
 
     // A second replica: its own repository over the same store, its own authenticator.
     const replica = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: '/edge-gateway/test' });

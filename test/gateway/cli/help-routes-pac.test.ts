@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderPac } from '../../../gateway/browser/index.js';
+import { loadConfig } from '../../../gateway/config/index.js';
 import { runCli } from './run-cli.js';
 
 const FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
@@ -39,6 +41,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
   await writeFile(join(dir, 'good.yaml'), GOOD);
   await writeFile(join(dir, 'bad.yaml'), BAD);
+  await writeFile(join(dir, 'wildcard.yaml'), GOOD.replace('host: 127.0.0.1, port: 1080', 'host: 0.0.0.0, port: 1080'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -127,7 +130,7 @@ describe('edge-gateway pac', () => {
       },
       (host: string, domain: string) => host.endsWith(domain),
     ) as (url: string, host: string) => string;
-    const proxy = 'SOCKS5 gw.example:1080; SOCKS gw.example:1080';
+    const proxy = 'SOCKS5 gw.example:1080';
     expect(FindProxyForURL('http://intranet.corp/', 'intranet.corp')).toBe(proxy);
     expect(FindProxyForURL('http://a.wiki.corp/', 'a.wiki.corp')).toBe(proxy);
     expect(FindProxyForURL('http://10.1.2.3/', '10.1.2.3')).toBe(proxy);
@@ -143,5 +146,20 @@ describe('edge-gateway pac', () => {
     expect(result.stdout).toContain('"db.corp"');
     expect(result.stdout).not.toContain('intranet.corp');
     expect(result.stdout).toContain('SOCKS5 127.0.0.1:1080');
+  });
+
+  it('prints exactly the PAC the gateway serves at /proxy.pac (one generator)', async () => {
+    const result = await runCli(['pac', '--config', join(dir, 'good.yaml'), '--proxy', 'gw.example:1080']);
+    const config = loadConfig(join(dir, 'good.yaml'), {});
+    expect(result.stdout).toBe(renderPac(config.routes, { subject: 'x', groups: ['staff', 'dba'], source: 'credential' }, 'SOCKS5 gw.example:1080'));
+  });
+
+  it('names the advertised SOCKS address, and asks for --proxy when the listener binds all interfaces', async () => {
+    const advertised = await runCli(['pac', '--config', join(dir, 'wildcard.yaml')], { EG_SOCKS_ADVERTISE: 'gw.example.com:1080' });
+    expect(advertised.code).toBe(0);
+    expect(advertised.stdout).toContain('"SOCKS5 gw.example.com:1080"');
+    const unnamed = await runCli(['pac', '--config', join(dir, 'wildcard.yaml')]);
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toContain('pass --proxy');
   });
 });

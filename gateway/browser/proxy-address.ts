@@ -1,0 +1,42 @@
+// Which "host:port" a PAC file or lease answer names for a proxy listener: what clients can reach, not what is bound.
+import { isIPv6 } from 'node:net';
+
+/** A listener as bound, with the operator's `advertise` override ("host:port", e.g. the load balancer's name). */
+export interface ProxyListenerAddress {
+  advertise?: string;
+  host: string;
+  port: number;
+}
+
+/** A fixed "host:port", or a listener whose advertised address is worked out per request. */
+export type ProxyAddress = string | ProxyListenerAddress;
+
+const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '']);
+
+function hostPort(host: string, port: number): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The host name of an HTTP Host header ("gw.example:8443" → "gw.example", "[::1]:80" → "[::1]"); undefined if it is not one. */
+export function hostnameOf(hostHeader: string | undefined): string | undefined {
+  if (!hostHeader) return undefined;
+  try {
+    const url = new URL(`http://${hostHeader}/`);
+    return url.username || url.password || url.pathname !== '/' ? undefined : url.hostname || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `advertise` when set; the bound address when it is a specific one; when bound to all interfaces (behind a load
+ * balancer), the name the client used to reach this gateway (the request's Host header) with the listener's port.
+ * Undefined when none of these is known.
+ */
+export function advertisedAddress(proxy: ProxyAddress, requestHost: string | undefined): string | undefined {
+  if (typeof proxy === 'string') return proxy;
+  if (proxy.advertise) return proxy.advertise;
+  if (!ALL_INTERFACES.has(proxy.host)) return hostPort(proxy.host, proxy.port);
+  const name = hostnameOf(requestHost);
+  return name === undefined ? undefined : `${name}:${proxy.port}`;
+}

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GatewayError, PolicyDeniedError, isGatewayError } from '../common/errors.js';
 import type { ErrorCode } from '../common/errors.js';
+import { createDeadline } from './deadline.js';
 import type {
   ChannelOpener,
   ClientAddress,
@@ -103,22 +104,23 @@ export function createDialer(options: DialerOptions): Dialer {
       const decision = options.policy.decide(destination, principal);
       if (!decision.allow) throw new PolicyDeniedError(decision.code, decision.reason);
 
-      const timeout = AbortSignal.timeout(options.connectTimeoutMs);
-      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const deadline = createDeadline(options.connectTimeoutMs, signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
       const opening = options.channels
-        .openChannel(destination, decision.via, { origin, signal: combined })
+        .openChannel(destination, decision.via, { origin, signal: deadline.signal })
         .then((channel) => ({ stream: channel.stream, route: decision.route, tunnelHost: channel.host }));
       try {
-        return await raceAbort(opening, combined);
+        return await raceAbort(opening, deadline.signal);
       } catch (err) {
         if (signal?.aborted) {
           // The caller says why it gave up (client left, shutdown); anything else counts as shutdown.
           if (isGatewayError(signal.reason)) throw signal.reason;
           throw new GatewayError('EG_SHUTTING_DOWN', undefined, { cause: err });
         }
-        if (timeout.aborted) throw new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
+        if (deadline.timedOut) throw new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
         if (isGatewayError(err)) throw err;
         throw new GatewayError('EG_INTERNAL', 'opening the channel failed', { cause: err });
+      } finally {
+        deadline.dispose();
       }
     },
   };

@@ -1,6 +1,5 @@
 // Carries bytes both ways between a client and a channel: one pipeline per direction, half-close kept.
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { GatewayError } from '../common/errors.js';
 
 export interface PipeResult {
@@ -29,33 +28,55 @@ export class PipeError extends GatewayError {
 
 /**
  * Resolves when both directions have ended cleanly. A FIN from one side ends the other side's
- * writable half while the opposite direction keeps flowing; an error on either destroys both.
- * Chunks are counted, never copied; `pipeline` keeps backpressure.
+ * writable half while the opposite direction keeps flowing; an error or a premature close on either
+ * side destroys both. Chunks are counted, never copied; `Readable#pipe` keeps backpressure.
+ *
+ * Why not `stream.pipeline()`: two pipelines register about 70 closures and two promises per
+ * connection (end-of-stream watchers on each stream, destroyers); with 10,000 idle connections that
+ * was a third of the gateway's heap. Two `pipe()` calls and one set of listeners do the same job.
  */
-export async function pipeBoth(client: Duplex, channel: Duplex, signal?: AbortSignal): Promise<PipeResult> {
-  const bytes: PipeResult = { bytesUp: 0, bytesDown: 0 };
-  let failed: PipeSide | undefined;
-  const onClientError = () => (failed ??= 'client');
-  const onChannelError = () => (failed ??= 'channel');
-  const onUp = (chunk: Buffer) => (bytes.bytesUp += chunk.length);
-  const onDown = (chunk: Buffer) => (bytes.bytesDown += chunk.length);
-  client.on('error', onClientError);
-  channel.on('error', onChannelError);
+export function pipeBoth(client: Duplex, channel: Duplex, signal?: AbortSignal): Promise<PipeResult> {
+  return new Promise((resolve, reject) => {
+    const bytes: PipeResult = { bytesUp: 0, bytesDown: 0 };
+    let settled = false;
+    const settle = (side?: PipeSide, cause?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      client.off('data', onUp);
+      channel.off('data', onDown);
+      // Both halves are done (or failed): release the descriptors now rather than on GC.
+      // The error listeners stay: a destroyed stream may still emit a late 'error'.
+      client.destroy();
+      channel.destroy();
+      if (side) reject(new PipeError(side, bytes, cause));
+      else resolve(bytes);
+    };
+    const done = (): boolean =>
+      client.readableEnded && channel.writableFinished && channel.readableEnded && client.writableFinished;
+    const onFinish = (): void => {
+      if (done()) settle();
+    };
+    const onUp = (chunk: Buffer): void => void (bytes.bytesUp += chunk.length);
+    const onDown = (chunk: Buffer): void => void (bytes.bytesDown += chunk.length);
+    const onAbort = (): void => settle('aborted', signal?.reason);
 
-  const options = signal ? { signal } : {};
-  const directions = Promise.allSettled([pipeline(client, channel, options), pipeline(channel, client, options)]);
-  client.on('data', onUp);
-  channel.on('data', onDown);
-  const [up, down] = await directions;
-
-  client.off('data', onUp);
-  channel.off('data', onDown);
-  // The error listeners stay: a destroyed stream may still emit a late 'error'.
-  // Both halves are done (or failed): release the descriptors now rather than on GC.
-  client.destroy();
-  channel.destroy();
-  const rejected = [up, down].find((result) => result.status === 'rejected');
-  if (!rejected) return bytes;
-  const side: PipeSide = signal?.aborted ? 'aborted' : (failed ?? (up.status === 'rejected' ? 'client' : 'channel'));
-  throw new PipeError(side, bytes, rejected.reason);
+    client.on('error', (err) => settle('client', err));
+    channel.on('error', (err) => settle('channel', err));
+    // A side that closes with both of its own halves complete is fine: the other may still be flushing.
+    const onClose = (stream: Duplex, side: PipeSide) => (): void => {
+      if (stream.readableEnded && stream.writableFinished) onFinish();
+      else settle(side, new Error(`${side} closed before the transfer ended`));
+    };
+    client.on('close', onClose(client, 'client'));
+    channel.on('close', onClose(channel, 'channel'));
+    client.on('finish', onFinish);
+    channel.on('finish', onFinish);
+    client.on('data', onUp);
+    channel.on('data', onDown);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    client.pipe(channel);
+    channel.pipe(client);
+  });
 }

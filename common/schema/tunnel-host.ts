@@ -47,6 +47,12 @@ export const TunnelHostSchema = z.object({
    * Needs PermitTTY for the tunnel account.
    */
   interactiveNoDelay: z.boolean().default(false).describe('Hold an idle pty per connection so sshd sets TCP_NODELAY (needs PermitTTY).'),
+  quickAck: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Answer each small read from the tunnel host that got no reply with an SSH_MSG_IGNORE, so sshd is not held ~40 ms by our delayed ACK; works on locked-down accounts (no pty). Off when interactiveNoDelay is on.',
+    ),
 }).describe('An SSH server (bastion) the gateway opens direct-tcpip channels through.');
 
 export type TunnelHost = z.infer<typeof TunnelHostSchema>;

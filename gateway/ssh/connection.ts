@@ -8,6 +8,7 @@ import type { TunnelHost } from '../../common/schema/index.js';
 import type { ClientAddress, TunnelConnectionStatus } from '../contracts.js';
 import { channelOpenError, connectionError } from './errors.js';
 import { createHostKeyCheck } from './host-key.js';
+import { enableQuickAck, type QuickAck } from './quick-ack.js';
 import type { TunnelIdentity } from './identity.js';
 
 export type ConnectionState = TunnelConnectionStatus['state'];
@@ -49,6 +50,7 @@ export class TunnelConnection {
   #resolveClosed!: () => void;
   #options: TunnelConnectionOptions;
   #log: Logger;
+  #quickAck: QuickAck | undefined;
 
   constructor(options: TunnelConnectionOptions) {
     this.id = options.id;
@@ -69,6 +71,11 @@ export class TunnelConnection {
 
   get accepting(): boolean {
     return this.#state === 'ready' && !this.#draining && this.load < this.host.pool.maxChannelsPerConnection;
+  }
+
+  /** SSH_MSG_IGNOREs sent to acknowledge small reads at once (see quick-ack.ts). */
+  get quickAcksSent(): number {
+    return this.#quickAck?.sent ?? 0;
   }
 
   status(): TunnelConnectionStatus {
@@ -97,6 +104,7 @@ export class TunnelConnection {
         this.#state = 'ready';
         this.#log.info({ presented: check.presented() }, 'ssh connection ready');
         if (host.interactiveNoDelay) this.#holdInteractiveSession();
+        else if (host.quickAck) this.#quickAck = enableQuickAck(client, sock);
         resolve();
       });
       client.on('tcp connection', (details, accept, rejectIncoming) => {

@@ -12,6 +12,7 @@ import type {
   TunnelHostStatus,
   TunnelPools,
 } from '../contracts.js';
+import { createDeadline } from '../deadline.js';
 import { TunnelPool, type TunnelPoolOptions } from './pool.js';
 
 export interface SshTunnelPoolsOptions {
@@ -43,8 +44,15 @@ export class SshTunnelPools implements TunnelPools {
 
   async openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel> {
     if (this.#closing) throw new GatewayError('EG_SHUTTING_DOWN');
-    const deadline = AbortSignal.timeout(this.#options.openTimeoutMs ?? 10_000);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const deadline = createDeadline(this.#options.openTimeoutMs ?? 10_000, options.signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
+    try {
+      return await this.#open(destination, via, options, deadline.signal);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  async #open(destination: Destination, via: readonly string[], options: ChannelOpenOptions, signal: AbortSignal): Promise<OpenedChannel> {
     const target = { host: destination.host, port: destination.port };
     let lastError: unknown;
     for (let round = 0; round < 2; round++) {

@@ -62,7 +62,7 @@ function header(results: BenchResults): string {
   return [
     `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' (quick sizes)' : ''} on ${results.machine.cores} cores, ${results.machine.cpuModel}, Node ${results.machine.node};`,
     `ssh2 native crypto binding: ${results.nativeCrypto ? 'in use' : 'NOT in use'}; run took ${results.durationSeconds.toFixed(0)} s.`,
-    '`gateway` holds a locked-down tunnel account (no pty); `gateway+pty` sets `interactiveNoDelay` (one idle pty per pooled',
+    '`gateway` holds a locked-down tunnel account (no pty, `quickAck` on: the default); `gateway+pty` sets `interactiveNoDelay` (one idle pty per pooled',
     'connection, so sshd sets TCP_NODELAY). ↑ higher is better, ↓ lower is better; ratios are to `ssh -D` in the same run.',
   ].join('\n');
 }
@@ -70,7 +70,7 @@ function header(results: BenchResults): string {
 /**
  * Prints the table; writes <outDir>/latest.json + latest.svg (quick-latest.* for --quick) and, for a complete
  * full run, a timestamped JSON and the latest table in docs/performance.md (between its bench markers) and
- * docs/performance-latest.md. The README's copy is the lead's to update from there.
+ * docs/performance-latest.md, and the README's performance section (between its markers).
  */
 export function writeReport(results: BenchResults, options: { outDir: string; docs: boolean }): void {
   const table = renderTable(results);
@@ -86,11 +86,15 @@ export function writeReport(results: BenchResults, options: { outDir: string; do
   writeFileSync(join(dir, `${results.date.replaceAll(':', '-').slice(0, 19)}.json`), json);
   const section = `${header(results)}\n\n${table}\n\n![how each cost grows with load](../bench/results/latest.svg)\n`;
   writeFileSync(join(root, 'docs', 'performance-latest.md'), `# Latest benchmark\n\n${section}`);
-  const docPath = join(root, 'docs', 'performance.md');
-  const doc = readFileSync(docPath, 'utf8');
-  const start = '<!-- bench:latest:start -->';
-  const end = '<!-- bench:latest:end -->';
-  const from = doc.indexOf(start);
-  const to = doc.indexOf(end);
-  if (from >= 0 && to > from) writeFileSync(docPath, `${doc.slice(0, from + start.length)}\n${section}${doc.slice(to)}`);
+  spliceSection(join(root, 'docs', 'performance.md'), 'bench:latest', section);
+  spliceSection(join(root, 'README.md'), 'performance', section.replace('../bench/results/', 'bench/results/'));
+}
+
+/** Replaces what sits between `<!-- name:start -->` and `<!-- name:end -->` in a file, if both are there. */
+function spliceSection(path: string, name: string, section: string): void {
+  const text = readFileSync(path, 'utf8');
+  const start = `<!-- ${name}:start -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(`<!-- ${name}:end -->`);
+  if (from >= 0 && to > from) writeFileSync(path, `${text.slice(0, from + start.length)}\n${section}${text.slice(to)}`);
 }

@@ -221,7 +221,7 @@ export class TunnelConnection {
     // The consumer attaches its own handlers; this one only keeps a late error from crashing the process.
     channel.on('error', () => {});
     // ssh2's Channel#destroy() only sends EOF + CHANNEL_CLOSE and ignores the error; its 'close' then waits
-    // for 'end', which never comes if nobody reads (e.g. after pipeline() tore down). Discard what is
+    // for 'end', which never comes if nobody reads (e.g. after pipeBoth() tore down). Discard what is
     // left so the channel really finishes and stops counting against this connection.
     const sendClose = channel.destroy.bind(channel);
     channel.destroy = () => {

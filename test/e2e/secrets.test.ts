@@ -63,11 +63,20 @@ async function curlCode(credential: EncodedCredential): Promise<number | null> {
   return (await curlViaSocks(gateway.socks.port, credential, `http://127.0.0.1:${web.port}/`).done).code;
 }
 
+/** The private scalar (base64url) of a key Node reads as PKCS#8; undefined for OpenSSH-format keys, which it cannot read. */
+function pkcs8Scalar(keyText: string): string | undefined {
+  try {
+    return createPrivateKey(keyText).export({ format: 'jwk' }).d;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every base64 body line of a key, the body as one blob, and for PKCS#8 keys the raw private scalar in base64url, base64 and hex. */
 function rememberKey(label: string, keyText: string): void {
   for (const [name, value] of keyFragments(label, keyText)) remember(name, value);
-  if (!keyText.includes('BEGIN PRIVATE KEY')) return;
-  const d = createPrivateKey(keyText).export({ format: 'jwk' }).d ?? '';
+  const d = pkcs8Scalar(keyText);
+  if (d === undefined) return;
   const raw = Buffer.from(d, 'base64url');
   remember(`${label} raw (base64url)`, d);
   remember(`${label} raw (base64)`, raw.toString('base64'));

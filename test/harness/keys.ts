@@ -12,7 +12,7 @@ export type KeyType = 'ed25519' | 'ecdsa' | 'rsa';
 export interface KeyPair {
   privateKeyPath: string;
   publicKeyPath: string;
-  /** OpenSSH private key text ("-----BEGIN OPENSSH PRIVATE KEY-----"). */
+  /** OpenSSH private key text (the openssh-key-v1 PEM that ssh-keygen writes). */
   privateKey: string;
   /** One authorized_keys line. */
   publicKey: string;

@@ -9,7 +9,7 @@ import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
 import { apiGatewayV2Event, jsonOf, type LambdaResult } from '../lambdas/events.js';
 import { startMoto, type Moto } from '../harness/moto.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startHttpTarget, type HttpTarget } from '../harness/targets.js';
 import { captureLog, curlViaSocks } from './gateway-fixture.js';
 
@@ -30,14 +30,7 @@ beforeAll(async () => {
   // What the deploy-time key generator writes: the private key as a SecureString, the public key as a String.
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   await repository.putCredentialKeyPair(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  await repository.putHost({
-    name: 'bastion',
-    address: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    hostKeyFingerprints: [sshd.hostKeyFingerprint],
-    auth: { type: 'key', privateKeyParameter: 'keys/tunnel/bastion' },
-  });
+  await repository.putHost(tunnelHostInput(sshd, 'bastion', { type: 'key', privateKeyParameter: 'keys/tunnel/bastion' }));
   await repository.store.put(repository.names.tunnelKey('bastion'), sshd.clientPrivateKey, { secure: true });
   await repository.putRoute({ name: 'web', destinations: [{ host: '127.0.0.1', ports: [web.port] }], via: ['bastion'], groups: ['partners'] });
 

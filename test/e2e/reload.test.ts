@@ -10,7 +10,7 @@ import type { EncodedCredential } from '../../common/token.js';
 import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
 import { REPLY } from '../../gateway/socks/replies.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startHttpTarget, type HttpTarget } from '../harness/targets.js';
 import { socksConnect } from '../gateway/socks/socks-client.js';
 import { captureLog, credentialKeys, curlViaSocks, MIB, waitFor, type CapturedLog } from './gateway-fixture.js';
@@ -40,14 +40,7 @@ beforeAll(async () => {
   const keys = credentialKeys();
   alice = keys.issue('alice', ['staff']);
   await repository.putCredentialKeyPair(keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), keys.publicKeyPem);
-  await repository.putHost({
-    name: 'bastion',
-    address: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    hostKeyFingerprints: [sshd.hostKeyFingerprint],
-    auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
-  });
+  await repository.putHost(tunnelHostInput(sshd));
   await repository.putRoute(webRoute());
   captured = captureLog();
   gateway = await startGateway(config, { log: captured.log });

@@ -14,7 +14,7 @@ import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
 import { startApiServer, type ApiServer } from '../../lambdas/server.js';
 import { findLeaks, keyFragments, registerSecret } from '../harness/log-capture.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startHttpTarget, type HttpTarget } from '../harness/targets.js';
 import { captureLog, curlViaSocks, waitFor, type CapturedLog } from './gateway-fixture.js';
 
@@ -101,14 +101,7 @@ beforeAll(async () => {
     log: apiLog.log,
   });
   cleanup.push(() => api.close());
-  const host = {
-    name: 'bastion',
-    address: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    hostKeyFingerprints: [sshd.hostKeyFingerprint],
-    auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
-  };
+  const host = tunnelHostInput(sshd);
   expect((await callApi('/v1/hosts/bastion', ADMIN_TOKEN, 'PUT', host)).status).toBe(200);
   const route = { name: 'web', destinations: [{ host: '127.0.0.1', ports: [web.port] }], via: ['bastion'], groups: ['staff'] };
   expect((await callApi('/v1/routes/web', ADMIN_TOKEN, 'PUT', route)).status).toBe(200);

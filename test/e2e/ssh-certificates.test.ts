@@ -11,7 +11,7 @@ import { FileStore } from '../../common/store/file-store.js';
 import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
 import { startApiServer, type ApiServer } from '../../lambdas/server.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startHttpTarget, type HttpTarget } from '../harness/targets.js';
 import { captureLog, credentialKeys, curlViaSocks, type CapturedLog } from './gateway-fixture.js';
 
@@ -41,14 +41,7 @@ beforeAll(async () => {
     startHttpTarget(),
   ]);
   cleanup.push(() => sshd.close(), () => web.close());
-  await repository.putHost({
-    name: 'bastion',
-    address: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    hostKeyFingerprints: [sshd.hostKeyFingerprint],
-    auth: { type: 'certificate', principals: ['tunnel-gw'] },
-  });
+  await repository.putHost(tunnelHostInput(sshd, 'bastion', { type: 'certificate', principals: ['tunnel-gw'] }));
   await repository.putRoute({ name: 'web', destinations: [{ host: '127.0.0.1', ports: [web.port] }], via: ['bastion'], groups: ['staff'] });
   await repository.close();
 

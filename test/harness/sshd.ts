@@ -247,6 +247,21 @@ function waitListening(proc: ChildProcess, timeoutMs: number, onLog: (text: stri
 }
 
 /** A port the OS just handed out on `host`; sshd may still lose it to a race, so callers retry. */
+/**
+ * The tunnel-host entry (config, store or API input, before defaults) for this sshd, logging in with its
+ * generated client key unless `auth` says otherwise.
+ */
+export function tunnelHostInput(sshd: Sshd, name = 'bastion', auth: Record<string, unknown> = { type: 'key', privateKeyPath: sshd.clientKeyPath }) {
+  return {
+    name,
+    address: sshd.host === '0.0.0.0' ? '127.0.0.1' : sshd.host,
+    port: sshd.port,
+    username: sshd.username,
+    hostKeyFingerprints: [sshd.hostKeyFingerprint],
+    auth,
+  };
+}
+
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

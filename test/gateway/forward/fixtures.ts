@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import { TunnelHostSchema } from '../../../common/schema/index.js';
 import type { AuditRecord } from '../../../gateway/contracts.js';
 import { SshTunnelPools } from '../../../gateway/ssh/index.js';
-import { startSshd, type Sshd } from '../../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../../harness/sshd.js';
 
 export interface Bastion {
   sshd: Sshd;
@@ -17,14 +17,7 @@ export interface Bastion {
 export async function startBastion(options: { gatewayPorts?: 'no' | 'clientspecified' } = {}): Promise<Bastion> {
   const sshd = await startSshd({ gatewayPorts: options.gatewayPorts ?? 'no' });
   const log = pino({ level: 'silent' });
-  const host = TunnelHostSchema.parse({
-    name: 'bastion',
-    address: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    hostKeyFingerprints: [sshd.hostKeyFingerprint],
-    auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
-  });
+  const host = TunnelHostSchema.parse(tunnelHostInput(sshd));
   const pools = new SshTunnelPools({ hosts: [host], log, openTimeoutMs: 30_000 });
   await pools.whenReady('bastion', AbortSignal.timeout(30_000));
   return {

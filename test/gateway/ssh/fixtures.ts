@@ -3,21 +3,13 @@ import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { TunnelHostSchema, type TunnelHost } from '../../../common/schema/index.js';
-import type { Sshd } from '../../harness/sshd.js';
+import { tunnelHostInput, type Sshd } from '../../harness/sshd.js';
 
 export type TunnelHostInput = Parameters<typeof TunnelHostSchema.parse>[0];
 
 /** A validated TunnelHost pointing at a harness sshd, logging in with its generated client key. */
 export function tunnelHostFor(sshd: Sshd, name: string, overrides: Partial<Record<string, unknown>> = {}): TunnelHost {
-  return TunnelHostSchema.parse({
-    name,
-    address: sshd.host === '0.0.0.0' ? '127.0.0.1' : sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    hostKeyFingerprints: [sshd.hostKeyFingerprint],
-    auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
-    ...overrides,
-  });
+  return TunnelHostSchema.parse({ ...tunnelHostInput(sshd, name), ...overrides });
 }
 
 export interface CapturedLog {

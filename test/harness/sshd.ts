@@ -246,7 +246,6 @@ function waitListening(proc: ChildProcess, timeoutMs: number, onLog: (text: stri
   });
 }
 
-/** A port the OS just handed out on `host`; sshd may still lose it to a race, so callers retry. */
 /**
  * The tunnel-host entry (config, store or API input, before defaults) for this sshd, logging in with its
  * generated client key unless `auth` says otherwise.
@@ -262,6 +261,7 @@ export function tunnelHostInput(sshd: Sshd, name = 'bastion', auth: Record<strin
   };
 }
 
+/** A port the OS just handed out on `host`; sshd may still lose it to a race, so callers retry. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

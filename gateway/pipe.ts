@@ -75,6 +75,9 @@ export function pipeBoth(client: Duplex, channel: Duplex, signal?: AbortSignal):
     client.on('data', onUp);
     channel.on('data', onDown);
     if (signal?.aborted) return onAbort();
+    // A side may have gone while the other was being opened (a forward's client during the channel open).
+    if (client.destroyed) return onClose(client, 'client')();
+    if (channel.destroyed) return onClose(channel, 'channel')();
     signal?.addEventListener('abort', onAbort, { once: true });
     client.pipe(channel);
     channel.pipe(client);

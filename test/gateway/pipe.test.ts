@@ -89,6 +89,18 @@ describe('pipeBoth', () => {
     await once(service, 'end'); // the far side sees the channel go away
   });
 
+  it('fails at once when the client left before the pipe started, and closes the channel', async () => {
+    const [user, clientSide] = await socketPair();
+    const [channelSide, service] = await socketPair();
+    user.destroy();
+    clientSide.destroy();
+    await once(clientSide, 'close'); // gone, 'close' already emitted, before pipeBoth is called
+    await expect(pipeBoth(clientSide, channelSide)).rejects.toMatchObject({ side: 'client', code: 'EG_STREAM_RESET' });
+    expect(channelSide.destroyed).toBe(true);
+    service.resume();
+    await once(service, 'end');
+  });
+
   it('ends both sides when the signal aborts', async () => {
     const [, clientSide] = await socketPair();
     const [channelSide] = await socketPair();

@@ -63,9 +63,9 @@ export interface Sshd {
   dir: string;
   /** The current sshd process id (changes across restarts); undefined while stopped. */
   pid(): number | undefined;
-  /** SIGTERM sshd and every per-connection child; resolves once the listener exited. Restartable. */
+  /** Ends sshd and every per-connection child at once, none left behind; resolves once the listener exited. Restartable. */
   stop(): Promise<void>;
-  /** Sends `signal` (default SIGKILL) to sshd and every per-connection child (a host crash). */
+  /** A host crash: SIGKILL/SIGTERM/SIGINT end everything as stop() does; another signal is sent to every sshd process. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Stops if running, then starts again on the same address and port with the same keys. */
   restart(): Promise<void>;
@@ -127,19 +127,16 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const signalAll = (signal: NodeJS.Signals): void => {
     const pid = child?.pid;
     if (pid === undefined) return;
-    for (const p of [pid, ...descendantsOf(pid)]) {
-      try {
-        process.kill(p, signal);
-      } catch {
-        // already gone
-      }
-    }
+    for (const p of [pid, ...descendantsOf(pid)]) signalProcess(p, signal);
   };
 
-  const terminate = async (signal: NodeJS.Signals): Promise<void> => {
-    if (!child) return;
-    signalAll('SIGCONT'); // a paused sshd cannot act on SIGTERM
-    signalAll(signal);
+  // SIGKILL, not SIGTERM, once the tree is frozen: on SIGTERM the listener may still accept and fork a
+  // session before it exits, and a session forked a moment ago still runs the listener's SIGTERM handler,
+  // which only sets a flag; either would outlive the server.
+  const terminate = async (): Promise<void> => {
+    const pid = child?.pid;
+    if (pid === undefined) return;
+    for (const p of await freezeTree(pid)) signalProcess(p, 'SIGKILL');
     await exited;
     child = undefined;
   };
@@ -159,13 +156,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     username: USERNAME,
     dir,
     pid: () => child?.pid,
-    stop: () => terminate('SIGTERM'),
+    stop: () => terminate(),
     kill: async (signal = 'SIGKILL') => {
-      if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') return terminate(signal);
+      if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') return terminate();
       signalAll(signal);
     },
     restart: async () => {
-      await terminate('SIGTERM');
+      await terminate();
       await launch();
     },
     pause: () => signalAll('SIGSTOP'),
@@ -174,7 +171,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     close: async () => {
       if (closed) return;
       closed = true;
-      await terminate('SIGKILL');
+      await terminate();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -301,6 +298,46 @@ export function descendantsOf(pid: number): number[] {
     }
   }
   return out;
+}
+
+/**
+ * Stops sshd and every process it forked, and returns them all. Signalling a tree read once from /proc
+ * races with sshd forking a session for a login that is arriving: that session misses the signal,
+ * outlives a restart and keeps the pool's old connection alive (seen once as a certificate-renewal
+ * test whose rounds all reused the first login). A stopped process forks no more, so the tree is
+ * re-read until every member is stopped and nothing new has appeared.
+ */
+async function freezeTree(root: number): Promise<number[]> {
+  const frozen = new Set<number>();
+  for (;;) {
+    const fresh = [root, ...descendantsOf(root)].filter((p) => !frozen.has(p));
+    if (fresh.length === 0) return [...frozen];
+    for (const p of fresh) {
+      signalProcess(p, 'SIGSTOP');
+      frozen.add(p);
+    }
+    const deadline = Date.now() + 2_000;
+    while ([...frozen].some((p) => processState(p) === 'running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function processState(pid: number): 'running' | 'stopped' | 'gone' {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'T' || state === 't') return 'stopped';
+    return state === 'Z' || state === 'X' ? 'gone' : 'running';
+  } catch {
+    return 'gone';
+  }
 }
 
 function readPpid(pid: number): number | undefined {

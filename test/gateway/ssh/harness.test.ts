@@ -1,6 +1,6 @@
 // The real-sshd harness others build on: lifecycle, restart on the same port, no stray processes.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,13 @@ function isRunning(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+function commOf(pid: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
   }
 }
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -58,6 +65,26 @@ describe('sshd harness', () => {
     await ended;
     expect(children.filter(isRunning)).toEqual([]);
   });
+
+  it('restarts without leaving a session behind, even one that was logging in at that moment', async () => {
+    const sshd = await startSshd();
+    cleanup.push(() => sshd.close());
+    const sshdProcesses = () =>
+      readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && commOf(entry) === 'sshd').map(Number).filter(isRunning);
+    const before = new Set(sshdProcesses());
+    const leftBehind: number[] = [];
+    // Logins land at every phase of the restart (accept, fork, key exchange); a session that escaped
+    // the signal would keep its connection, and the pool's old login, alive (issue 10's renewal test).
+    for (let i = 0; i < 40; i++) {
+      const client = execFile('ssh', ['-N', ...sshArgs(sshd.port, sshd.clientKeyPath)]);
+      await new Promise((resolve) => setTimeout(resolve, i % 20));
+      await sshd.restart();
+      const current = new Set([sshd.pid()!, ...descendantsOf(sshd.pid()!)]);
+      leftBehind.push(...sshdProcesses().filter((pid) => !before.has(pid) && !current.has(pid)));
+      client.kill('SIGKILL');
+    }
+    expect(leftBehind).toEqual([]);
+  }, 120_000);
 
   it('serves deterministic bodies with their sha256', async () => {
     const http = await startHttpTarget({ bodyBytes: 1000 });

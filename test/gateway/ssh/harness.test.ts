@@ -1,6 +1,6 @@
 // The real-sshd harness others build on: lifecycle, restart on the same port, no stray processes.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,13 +16,6 @@ function isRunning(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
-  }
-}
-function commOf(pid: string): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return undefined;
   }
 }
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -69,18 +62,27 @@ describe('sshd harness', () => {
   it('restarts without leaving a session behind, even one that was logging in at that moment', async () => {
     const sshd = await startSshd();
     cleanup.push(() => sshd.close());
-    const sshdProcesses = () =>
-      readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && commOf(entry) === 'sshd').map(Number).filter(isRunning);
-    const before = new Set(sshdProcesses());
-    const leftBehind: number[] = [];
+    // Every process of one sshd run (listener and sessions) holds that run's stderr (a socket pair from
+    // Node) as fd 2; other tests' sshds, running in parallel, hold others.
+    const stderrPipe = (pid: number | string) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/2`);
+      } catch {
+        return undefined;
+      }
+    };
+    const holdersOf = (pipe: string) =>
+      readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid && stderrPipe(entry) === pipe);
+    const leftBehind: string[] = [];
     // Logins land at every phase of the restart (accept, fork, key exchange); a session that escaped
     // the signal would keep its connection, and the pool's old login, alive (issue 10's renewal test).
     for (let i = 0; i < 40; i++) {
       const client = execFile('ssh', ['-N', ...sshArgs(sshd.port, sshd.clientKeyPath)]);
       await new Promise((resolve) => setTimeout(resolve, i % 20));
+      const pipe = stderrPipe(sshd.pid()!)!;
+      expect(pipe).toMatch(/^(pipe|socket):/);
       await sshd.restart();
-      const current = new Set([sshd.pid()!, ...descendantsOf(sshd.pid()!)]);
-      leftBehind.push(...sshdProcesses().filter((pid) => !before.has(pid) && !current.has(pid)));
+      leftBehind.push(...holdersOf(pipe));
       client.kill('SIGKILL');
     }
     expect(leftBehind).toEqual([]);

@@ -8,6 +8,7 @@ import type { TunnelHost } from '../../common/schema/index.js';
 import type { ClientAddress, TunnelConnectionStatus } from '../contracts.js';
 import { channelOpenError, connectionError } from './errors.js';
 import { createHostKeyCheck } from './host-key.js';
+import { batchWritesPerTurn } from './turn-batched-writes.js';
 import { enableQuickAck, type QuickAck } from './quick-ack.js';
 import type { TunnelIdentity } from './identity.js';
 
@@ -88,6 +89,7 @@ export class TunnelConnection {
     const check = createHostKeyCheck(host.hostKeyFingerprints);
     // ssh2 never sets TCP_NODELAY on its transport: without it every short exchange waits ~40 ms.
     const sock = netConnect({ host: host.address, port: host.port, noDelay: true });
+    batchWritesPerTurn(sock);
     const client = this.#client;
     return new Promise<void>((resolve, reject) => {
       let ready = false;

@@ -4,6 +4,8 @@
 // runs only) the latest table in docs/performance.md.
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compile } from '../scripts/compile.mjs';
 import { startSshd, freePort } from '../test/harness/sshd.js';
 import { benchPolicy } from '../gateway/policy/index.js';
 import { sshCryptoInfo } from '../gateway/ssh/native.js';
@@ -46,8 +48,9 @@ function gatewayConfig(sshd: { port: number; hostKeyFingerprint: string; clientK
 
 async function startGatewayProcess(config: object): Promise<{ proc: Proc; port: number }> {
   const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
-  const entry = join(here, 'gateway-entry.ts');
-  const { proc, ready } = await spawnReady(node, ['--expose-gc', ...profile, '--import', 'tsx', entry, JSON.stringify(config)]);
+  // Compiled as `edge-gateway` runs it (scripts/compile.mjs), not through tsx.
+  const entry = fileURLToPath(await compile('bench/gateway-entry.ts'));
+  const { proc, ready } = await spawnReady(node, ['--expose-gc', ...profile, entry, JSON.stringify(config)]);
   return { proc, port: Number(ready) };
 }
 

@@ -1,11 +1,26 @@
 // Runs the credential API (lambdas/server.ts) as a child process: gateway/ never imports lambdas/.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../../common/errors.js';
 
-/** Repository root: the API entry and the tsx loader are found from here. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * Repository root: the API entry and the tsx loader are found from here. Found by walking up to our
+ * package.json, since this module also runs compiled into node_modules/.cache (scripts/compile.mjs).
+ */
+export const REPO_ROOT = findRepoRoot(fileURLToPath(new URL('.', import.meta.url)));
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'edge-gateway') return dir;
+    } catch {
+      // no package.json here
+    }
+    if (dirname(dir) === dir) throw new GatewayError('EG_INTERNAL', `no edge-gateway package.json above ${from}`);
+  }
+}
 
 export interface ApiProcessOptions {
   host: string;

@@ -1,0 +1,26 @@
+// scripts/compile.mjs: how `edge-gateway` and the benchmark run the gateway (compiled, not through tsx).
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../scripts/compile.mjs';
+
+describe('compile', () => {
+  it('bundles the CLI into one module in node_modules/.cache, without tsx/esbuild keepNames helpers', async () => {
+    const file = fileURLToPath(await compile('gateway/cli/main.ts'));
+    expect(file).toMatch(/node_modules\/\.cache\/edge-gateway\/gateway-cli-main-[0-9a-f]{16}\.mjs$/);
+    const code = readFileSync(file, 'utf8');
+    expect(code).toMatch(/SocksListener\d* = class/); // the data plane is in it
+    // keepNames wraps every named closure in __name(fn, "name"): a property per closure per connection.
+    expect(code).not.toContain('__name(');
+    // Packages stay imports, so native bindings and patched packages load from node_modules.
+    expect(code).toMatch(/from "ssh2"/);
+  });
+
+  it('reuses the cached file while the sources are unchanged', async () => {
+    const first = fileURLToPath(await compile('gateway/cli/main.ts'));
+    const written = statSync(first).mtimeMs;
+    const second = fileURLToPath(await compile('gateway/cli/main.ts'));
+    expect(second).toBe(first);
+    expect(statSync(second).mtimeMs).toBe(written);
+  });
+});

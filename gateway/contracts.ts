@@ -59,6 +59,8 @@ export interface OpenedChannel {
 export interface ChannelOpenOptions {
   origin: ClientAddress;
   signal?: AbortSignal;
+  /** The signal already aborts at the caller's own deadline: the opener sets no second timer. */
+  bounded?: boolean;
 }
 
 /** The SSH side: opens a direct-tcpip channel on the least-loaded live connection of the first usable `via` host. */

@@ -106,7 +106,7 @@ export function createDialer(options: DialerOptions): Dialer {
 
       const deadline = createDeadline(options.connectTimeoutMs, signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
       const opening = options.channels
-        .openChannel(destination, decision.via, { origin, signal: deadline.signal })
+        .openChannel(destination, decision.via, { origin, signal: deadline.signal, bounded: true })
         .then((channel) => ({ stream: channel.stream, route: decision.route, tunnelHost: channel.host }));
       try {
         return await raceAbort(opening, deadline.signal);

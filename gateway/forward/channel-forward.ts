@@ -77,7 +77,7 @@ export abstract class ChannelForward<Options extends ChannelForwardOptions = Cha
     const deadline = createDeadline(timeoutMs, this.shutdown.signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
     try {
       const origin = { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 };
-      const channel = await pools.openChannel(this.destination, this.options.via, { origin, signal: deadline.signal }).finally(() => deadline.dispose());
+      const channel = await pools.openChannel(this.destination, this.options.via, { origin, signal: deadline.signal, bounded: true }).finally(() => deadline.dispose());
       tunnelHost = channel.host;
       await this.carry({ conn, client, channel, bytes, shutdown: this.shutdown.signal });
       record('ok');

@@ -44,6 +44,8 @@ export class SshTunnelPools implements TunnelPools {
 
   async openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel> {
     if (this.#closing) throw new GatewayError('EG_SHUTTING_DOWN');
+    // One timer per connection: a timer and an AbortController each were ~1.5% of CPU at 100 clients.
+    if (options.bounded && options.signal) return this.#open(destination, via, options, options.signal);
     const deadline = createDeadline(this.#options.openTimeoutMs ?? 10_000, options.signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
     try {
       return await this.#open(destination, via, options, deadline.signal);

@@ -1,5 +1,6 @@
 // Live updates of the tunnel-host set, login failures, growth and the native crypto report.
 import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../common/errors.js';
 import { SshTunnelPools, sshCryptoInfo } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { tempKeyPair } from '../../harness/keys.js';
@@ -40,6 +41,22 @@ describe('tunnel pools', () => {
     pools.update([tunnelHostFor(b, 'b')]);
     expect(pools.status().map((s) => s.host)).toEqual(['b']);
     await expect(pools.openChannel(dest, ['a'], { origin: ORIGIN })).rejects.toMatchObject({ code: 'EG_TUNNEL_UNAVAILABLE' });
+  });
+
+  it("sets no timer of its own when the caller's signal is bounded by the caller's deadline", async () => {
+    const host = await sshd();
+    await host.stop(); // never ready: an open waits until something gives up
+    const pools = new SshTunnelPools({ hosts: [tunnelHostFor(host, 'a')], log: captureLog().log, openTimeoutMs: 100 });
+    cleanup.push(() => pools.destroy());
+    const dest = { host: '127.0.0.1', port: 9, kind: 'ipv4' as const };
+    // Its own 100 ms budget, spent waiting for a connection:
+    await expect(pools.openChannel(dest, ['a'], { origin: ORIGIN })).rejects.toMatchObject({ code: 'EG_TUNNEL_UNAVAILABLE' });
+    const callerDeadline = new AbortController();
+    const reason = new GatewayError('EG_CHANNEL_TIMEOUT', "the caller's own deadline");
+    const timer = setTimeout(() => callerDeadline.abort(reason), 1_000);
+    cleanup.push(() => clearTimeout(timer));
+    // Had pools set its 100 ms timer too, that EG_TUNNEL_UNAVAILABLE would have come first.
+    await expect(pools.openChannel(dest, ['a'], { origin: ORIGIN, signal: callerDeadline.signal, bounded: true })).rejects.toBe(reason);
   });
 
   it('reports a refused login as EG_TUNNEL_AUTH_FAILED without logging the key', async () => {

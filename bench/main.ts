@@ -5,7 +5,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compile } from '../scripts/compile.mjs';
+import { NODE_FLAGS, compile } from '../scripts/compile.mjs';
 import { startSshd, freePort } from '../test/harness/sshd.js';
 import { benchPolicy } from '../gateway/policy/index.js';
 import { sshCryptoInfo } from '../gateway/ssh/native.js';
@@ -50,7 +50,7 @@ async function startGatewayProcess(config: object): Promise<{ proc: Proc; port: 
   const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
   // Compiled as `edge-gateway` runs it (scripts/compile.mjs), not through tsx.
   const entry = fileURLToPath(await compile('bench/gateway-entry.ts'));
-  const { proc, ready } = await spawnReady(node, ['--expose-gc', ...profile, entry, JSON.stringify(config)]);
+  const { proc, ready } = await spawnReady(node, ['--expose-gc', ...NODE_FLAGS, ...profile, entry, JSON.stringify(config)]);
   return { proc, port: Number(ready) };
 }
 

@@ -3,7 +3,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compile } from '../scripts/compile.mjs';
+import { NODE_FLAGS, compile } from '../scripts/compile.mjs';
 import { freePort, startSshd } from '../test/harness/sshd.js';
 import { rssBytes, spawnReady } from './processes.js';
 import { exchange, openStream } from './socks-client.js';
@@ -26,7 +26,7 @@ const config = {
   limits: { maxConnectionsPerSource: 100_000, maxConnectionsPerSubject: 100_000 },
   log: { level: 'error' },
 };
-const gateway = await spawnReady(process.execPath, ['--expose-gc', fileURLToPath(await compile('bench/gateway-entry.ts')), JSON.stringify(config)]);
+const gateway = await spawnReady(process.execPath, ['--expose-gc', ...NODE_FLAGS, fileURLToPath(await compile('bench/gateway-entry.ts')), JSON.stringify(config)]);
 const pid = gateway.proc.pid;
 const fds = (): number => readdirSync(`/proc/${pid}/fd`).length;
 

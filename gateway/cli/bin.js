@@ -1,6 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-heap-size=96
 // The `edge-gateway` command: runs main.ts compiled to one ES module (scripts/compile.mjs says why not
-// tsx). Where the compile cache cannot be written (a read-only install that was not pre-compiled),
+// tsx, and why the shebang passes NODE_FLAGS). Where the compile cache cannot be written (a read-only install that was not pre-compiled),
 // it falls back to running the sources through tsx.
 import { compile } from '../../scripts/compile.mjs';
 

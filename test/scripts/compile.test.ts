@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../scripts/compile.mjs';
+import { NODE_FLAGS, compile } from '../../scripts/compile.mjs';
 
 describe('compile', () => {
   it('bundles the CLI into one module in node_modules/.cache, without tsx/esbuild keepNames helpers', async () => {
@@ -22,5 +22,19 @@ describe('compile', () => {
     const second = fileURLToPath(await compile('gateway/cli/main.ts'));
     expect(second).toBe(first);
     expect(statSync(second).mtimeMs).toBe(written);
+  });
+});
+
+describe('NODE_FLAGS', () => {
+  it('every launcher passes them: npm start, the bin shebang, the container entrypoint', () => {
+    const read = (path: string) => readFileSync(fileURLToPath(new URL(`../../${path}`, import.meta.url)), 'utf8');
+    const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start;
+    const shebang = read('gateway/cli/bin.js').split('\n')[0];
+    const entrypoint = /^ENTRYPOINT (.*)$/m.exec(read('gateway/Dockerfile'))?.[1] ?? '';
+    for (const flag of NODE_FLAGS) {
+      expect(start).toContain(`node ${flag} `);
+      expect(shebang).toContain(`node ${flag}`);
+      expect(entrypoint).toContain(`"${flag}"`);
+    }
   });
 });

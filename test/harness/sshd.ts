@@ -201,6 +201,10 @@ function renderConfig(options: SshdOptions, dir: string, hostKeyPath: string): s
     `MaxSessions 1000`,
     `MaxStartups 200`,
     `ClientAliveInterval 0`,
+    // Debian's bash sources ~/.bashrc for every `ssh host command` unless SHLVL says it is nested. Root's
+    // rc here runs `pyenv rehash`, which waits up to 60 s on a lock file that a session killed by a
+    // test (restart, crash) leaves behind; commands must not depend on the machine's login scripts.
+    `SetEnv SHLVL=1`,
   ];
   if (options.ciphers) lines.push(`Ciphers ${options.ciphers.join(',')}`);
   if (options.trustedUserCaKeys) lines.push(`TrustedUserCAKeys ${join(dir, 'trusted_user_ca_keys')}`);

@@ -33,8 +33,9 @@ describe('sshd harness', () => {
   it('starts a real sshd that the OpenSSH client logs in to, and restarts on the same port with the same key', async () => {
     const sshd = await startSshd();
     cleanup.push(() => sshd.close());
-    const { stdout } = await run('ssh', [...sshArgs(sshd.port, sshd.clientKeyPath), 'echo logged-in']);
-    expect(stdout.trim()).toBe('logged-in');
+    const { stdout } = await run('ssh', [...sshArgs(sshd.port, sshd.clientKeyPath), 'echo logged-in $SHLVL']);
+    // SHLVL from sshd's SetEnv: bash then skips root's ~/.bashrc (a stale pyenv lock there cost 60 s a login).
+    expect(stdout.trim()).toBe('logged-in 2');
     const { stdout: scan } = await run('ssh-keyscan', ['-t', 'ed25519', '-p', String(sshd.port), '127.0.0.1']);
     expect(scan).toContain('ssh-ed25519');
     const [port, pid] = [sshd.port, sshd.pid()];

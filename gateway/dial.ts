@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { GatewayError, PolicyDeniedError, isGatewayError } from '../common/errors.js';
 import type { ErrorCode } from '../common/errors.js';
 import { createDeadline } from './deadline.js';
+import type { PipeResult } from './pipe.js';
 import type {
   ChannelOpener,
   ClientAddress,
@@ -67,6 +68,8 @@ export interface DialResult {
   stream: Duplex;
   route: string;
   tunnelHost: string;
+  /** Live byte counts for whoever carries the stream to add to (the connection table's entry). */
+  counters?: PipeResult;
 }
 
 export interface Dialer {

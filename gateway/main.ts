@@ -116,13 +116,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     metrics.watchPools(() => pools.status());
     const dialer = createDialer({ policy: live, channels: pools, connectTimeoutMs: config.timeouts.connectMs });
 
+    const socksLog = log.child({ component: 'socks' });
     const socks = new SocksListener({
       host: config.listeners.socks.host,
       port: config.listeners.socks.port,
       authenticator: live,
-      onConnect: createSocksConnect({ dialer: trackDialer(dialer, connections, metrics, 'socks5'), audit }),
+      onConnect: createSocksConnect({ dialer: trackDialer(dialer, connections, metrics, 'socks5'), audit, log: socksLog }),
       audit,
-      log: log.child({ component: 'socks' }),
+      log: socksLog,
       handshakeTimeoutMs: config.timeouts.handshakeMs,
       drainTimeoutMs: config.timeouts.drainMs,
       limits: {

@@ -17,9 +17,18 @@ export function endToEndHeaders(headers: IncomingHttpHeaders): Record<string, st
   return out;
 }
 
-/** Sends `req` to the origin over `stream` and the answer back to `res`; resolves with the bytes each way. */
-export async function forwardRequest(req: IncomingMessage, res: ServerResponse, url: URL, stream: Duplex): Promise<PipeResult> {
-  const bytes: PipeResult = { bytesUp: 0, bytesDown: 0 };
+/**
+ * Sends `req` to the origin over `stream` and the answer back to `res`; resolves with the bytes each way,
+ * counted as they pass into `counters` (a live connection-table entry) when given.
+ */
+export async function forwardRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  stream: Duplex,
+  counters?: PipeResult,
+): Promise<PipeResult> {
+  const bytes: PipeResult = counters ?? { bytesUp: 0, bytesDown: 0 };
   const upstream = httpRequest({
     createConnection: () => stream,
     method: req.method,
@@ -33,5 +42,5 @@ export async function forwardRequest(req: IncomingMessage, res: ServerResponse, 
   answer.on('data', (chunk: Buffer) => (bytes.bytesDown += chunk.length));
   res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEndHeaders(answer.headers));
   await Promise.all([sent, pipeline(answer, res)]);
-  return bytes;
+  return { bytesUp: bytes.bytesUp, bytesDown: bytes.bytesDown };
 }

@@ -33,6 +33,7 @@ interface Attempt {
   destination?: string;
   route?: string;
   tunnelHost?: string;
+  counters?: PipeResult;
 }
 
 export class HttpProxyListener {
@@ -105,6 +106,7 @@ export class HttpProxyListener {
     const dialled = await this.options.dialer.dial({ destination, principal: attempt.principal, origin: attempt.client, signal: this.shutdown.signal });
     attempt.route = dialled.route;
     attempt.tunnelHost = dialled.tunnelHost;
+    attempt.counters = dialled.counters;
     return dialled.stream;
   }
 
@@ -124,7 +126,7 @@ export class HttpProxyListener {
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) socket.unshift(head);
     try {
-      this.finish(attempt, await pipeBoth(socket, stream, this.shutdown.signal));
+      this.finish(attempt, await pipeBoth(socket, stream, { signal: this.shutdown.signal, counters: attempt.counters }));
     } catch (err) {
       this.finish(attempt, err instanceof PipeError ? err : { bytesUp: 0, bytesDown: 0 }, err);
     }
@@ -137,7 +139,7 @@ export class HttpProxyListener {
       if (!/^http:\/\//i.test(req.url ?? '')) throw new GatewayError('EG_PROTOCOL', 'a proxy request needs an absolute http:// URI');
       const url = new URL(req.url as string);
       const stream = await this.open(attempt, req, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80));
-      bytes = await forwardRequest(req, res, url, stream);
+      bytes = await forwardRequest(req, res, url, stream, attempt.counters);
       this.finish(attempt, bytes);
     } catch (err) {
       const code = err instanceof TypeError ? 'EG_PROTOCOL' : errorCodeOf(err);

@@ -39,7 +39,19 @@ export function createConnectionTable(options: { metrics: GatewayMetrics; now?: 
   const live = new Set<LiveConnection>();
   return {
     track(init) {
-      const entry: LiveConnection = { ...init, bytesUp: 0, bytesDown: 0, startedAt: now() };
+      // Every field named, in one order: a spread gave each entry a hidden class of its own (≈340 bytes).
+      const entry: LiveConnection = {
+        id: init.id,
+        protocol: init.protocol,
+        source: init.source,
+        subject: init.subject,
+        destination: init.destination,
+        route: init.route,
+        tunnelHost: init.tunnelHost,
+        bytesUp: 0,
+        bytesDown: 0,
+        startedAt: now(),
+      };
       live.add(entry);
       options.metrics.activeConnections.inc({ protocol: entry.protocol });
       return {

@@ -1,6 +1,5 @@
 // Wraps a Dialer so every carried connection shows in the live table until its channel closes,
 // and the time to answer a CONNECT (policy decision + SSH channel open) lands in the handshake histogram.
-import type { Duplex } from 'node:stream';
 import { errorCodeOf } from '../../common/errors.js';
 import { formatDestination, outcomeFor, type Dialer, type DialResult } from '../dial.js';
 import type { ConnectionTable, LiveConnection } from './connections.js';
@@ -29,30 +28,16 @@ export function trackDialer(dialer: Dialer, table: ConnectionTable, metrics: Gat
         route: result.route,
         tunnelHost: result.tunnelHost,
       });
-      countBytes(result.stream, tracked.entry);
       if (result.stream.destroyed) {
         tracked.end();
       } else {
-        // The pipe and the SSH layer already hold ~10 'close' listeners; this one is known, not a leak.
+        // The pipe and the SSH layer hold several 'close' listeners; this one is known, not a leak.
+        // ('close' comes once: `on` spares the bound wrapper `once` would build per connection.)
         result.stream.setMaxListeners(result.stream.getMaxListeners() + 1);
-        result.stream.once('close', () => tracked.end());
+        result.stream.on('close', () => tracked.end());
       }
-      return result;
+      // The pipe counts into the table's entry as bytes pass, so the live view and the metrics see them.
+      return { ...result, counters: tracked.entry };
     },
   };
-}
-
-/**
- * Counts bytes without touching the flow: a 'data' listener is added only once the stream is piped
- * (adding one earlier would switch the channel to flowing mode and lose bytes before the pipe exists).
- * `pipe()` emits 'pipe' on its destination: the channel learns its source (the client), and the client
- * learns when the channel is piped into it.
- */
-function countBytes(channel: Duplex, entry: LiveConnection): void {
-  channel.once('pipe', (client: Duplex) => {
-    client.on('data', (chunk: Buffer) => (entry.bytesUp += chunk.length));
-    client.on('pipe', (source: unknown) => {
-      if (source === channel) channel.on('data', (chunk: Buffer) => (entry.bytesDown += chunk.length));
-    });
-  });
 }

@@ -7,11 +7,12 @@ import type { Logger } from 'pino';
 import socksv5 from 'socksv5';
 import { GatewayError } from '../../common/errors.js';
 import type { ErrorCode } from '../../common/errors.js';
-import type { Authenticator, ClientAddress, Principal } from '../contracts.js';
+import type { Authenticator } from '../contracts.js';
 import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
-import type { AuditSink, SocksConnectHandler } from './connect.js';
+import type { AuditSink, SocksConnectHandler, SocksConnectRequest } from './connect.js';
 import { HANDSHAKE_ABANDONED, failure, handshakeAuditRecord } from './handshake-failure.js';
 import type { Failure } from './handshake-failure.js';
+import { LiveConnection } from './live-connection.js';
 import { AUTH_METHOD, REPLY, replyFor } from './replies.js';
 
 export interface SocksListenerLimits {
@@ -34,25 +35,6 @@ export interface SocksListenerOptions {
   limits?: SocksListenerLimits;
 }
 
-interface LiveConnection {
-  conn: string;
-  client: ClientAddress;
-  log: Logger;
-  started: number;
-  timer: NodeJS.Timeout;
-  abort: AbortController;
-  principal?: Principal;
-  /** Set once the request went to onConnect, which then writes the audit line. */
-  handedOff: boolean;
-  /** Set once the success reply went out; before that our FIN means a refusal. */
-  accepted: boolean;
-  failure?: Failure;
-  /** Why no-auth was not offered; the audit reason if the client then could not log in at all. */
-  anonymousRefusal?: Failure;
-  /** Resolves when the socket closed and onConnect (if any) settled. */
-  done: Promise<void>;
-}
-
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 export class SocksListener {
@@ -64,6 +46,8 @@ export class SocksListener {
   #sequence = 0;
   #closing: Promise<void> | undefined;
   #destroyed = false;
+  /** Set while close() waits for the last connection to go. */
+  #whenIdle: (() => void) | undefined;
 
   constructor(options: SocksListenerOptions) {
     this.#options = options;
@@ -105,20 +89,17 @@ export class SocksListener {
       return;
     }
     socket.setNoDelay?.(true);
-    const conn = `${this.#idPrefix}-${(++this.#sequence).toString(36)}`;
-    const client = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-    const log = this.#options.log.child({ conn });
-    let markClosed!: () => void;
-    const closed = new Promise<void>((resolve) => (markClosed = resolve));
-    const timer = setTimeout(() => {
+    const live = new LiveConnection(
+      `${this.#idPrefix}-${(++this.#sequence).toString(36)}`,
+      { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+      this.#options.log,
+    );
+    live.timer = setTimeout(() => {
       live.failure ??= failure('client_error', 'EG_HANDSHAKE_TIMEOUT');
       socket.destroy();
     }, this.#options.handshakeTimeoutMs);
-    const live: LiveConnection = {
-      conn, client, log, timer, started: performance.now(), abort: new AbortController(), handedOff: false, accepted: false, done: closed,
-    };
     this.#live.set(socket, live);
-    socket.on('error', (err) => log.debug({ err }, 'client socket error'));
+    socket.on('error', (err) => live.log.debug({ err }, 'client socket error'));
     socket.on('end', () => {
       if (live.handedOff) return;
       live.failure ??= failure('client_error', 'EG_PROTOCOL', 'client closed during the handshake');
@@ -128,17 +109,24 @@ export class SocksListener {
     socket.on('finish', () => {
       if (!live.accepted) socket.destroy();
     });
-    socket.once('close', () => {
-      clearTimeout(timer);
+    // 'close' comes once; `on` spares the bound wrapper that `once` builds.
+    socket.on('close', () => {
+      clearTimeout(live.timer);
       // Gone while we were still dialing: stop opening a channel nobody will read.
       if (live.handedOff && !live.accepted) {
-        live.abort.abort(new GatewayError('EG_STREAM_RESET', 'client left before the reply'));
+        live.abort?.abort(new GatewayError('EG_STREAM_RESET', 'client left before the reply'));
       }
-      markClosed();
       if (!live.handedOff) this.#auditHandshake(live);
-      void live.done.then(() => this.#live.delete(socket));
+      this.#release(socket, live);
     });
     this.#socks.handleConnection(socket);
+  }
+
+  /** One part of a connection (its socket, its onConnect) is over; the last one removes it. */
+  #release(socket: Socket, live: LiveConnection): void {
+    if (--live.pending > 0) return;
+    this.#live.delete(socket);
+    if (this.#live.size === 0) this.#whenIdle?.();
   }
 
   #authsFor(socket: Socket): socksv5.AuthHandler[] {
@@ -181,6 +169,7 @@ export class SocksListener {
     const live = this.#live.get(socket);
     if (!live || !live.principal) return deny(REPLY.GENERAL_FAILURE);
     clearTimeout(live.timer);
+    live.timer = undefined;
     live.failure = undefined;
     const refuse = (fail: Failure) => {
       live.failure = fail;
@@ -193,29 +182,42 @@ export class SocksListener {
       return refuse(failure('limit', 'EG_LIMIT_EXCEEDED', grant.reason));
     }
     live.handedOff = true;
-    const handling = this.#options
-      .onConnect({
-        conn: live.conn,
-        client: live.client,
-        principal: live.principal,
-        host: info.dstAddr,
-        port: info.dstPort,
-        log: live.log,
-        signal: live.abort.signal,
-        accept: () => {
-          live.accepted = true;
-          return accept(true);
-        },
-        refuse: (reply) => deny(reply),
-      })
-      .catch((err: unknown) => {
-        live.log.error({ err }, 'connect handler failed');
-        socket.destroy();
-      })
-      .finally(() => {
-        if (grant?.ok) grant.release();
-      });
-    live.done = Promise.all([live.done, handling]).then(() => undefined);
+    live.pending++;
+    live.abort = new AbortController();
+    const request: SocksConnectRequest = {
+      conn: live.conn,
+      client: live.client,
+      principal: live.principal,
+      host: info.dstAddr,
+      port: info.dstPort,
+      signal: live.abort.signal,
+      accept: () => {
+        live.accepted = true;
+        live.abort = undefined;
+        return accept(true);
+      },
+      refuse: (reply) => deny(reply),
+    };
+    this.#handOff(socket, live, request, grant?.ok ? grant : undefined);
+  }
+
+  /** Its own scope: what waits for the handler must not keep the handshake's closures (and socksv5's) alive. */
+  #handOff(socket: Socket, live: LiveConnection, request: SocksConnectRequest, grant: { release(): void } | undefined): void {
+    const settled = (): void => {
+      grant?.release();
+      this.#release(socket, live);
+    };
+    let handling: Promise<void>;
+    try {
+      handling = this.#options.onConnect(request);
+    } catch (err) {
+      handling = Promise.reject(err); // a handler that throws before its first await is still contained
+    }
+    handling.then(settled, (err: unknown) => {
+      live.log.error({ err }, 'connect handler failed');
+      socket.destroy();
+      settled();
+    });
   }
 
   #auditHandshake(live: LiveConnection): void {
@@ -228,7 +230,8 @@ export class SocksListener {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#server.close();
-      const drained = Promise.all([...this.#live.values()].map((live) => live.done));
+      if (this.#live.size === 0) return;
+      const drained = new Promise<void>((resolve) => (this.#whenIdle = resolve));
       const drainMs = this.#options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), drainMs)));
@@ -240,7 +243,7 @@ export class SocksListener {
     return this.#closing;
   }
 
-  /** Closes the port and every client connection now. */
+  /** Closes the port and every client connection now; transfers end as shutdowns. */
   destroy(err?: Error): void {
     if (!this.#destroyed) {
       this.#destroyed = true;
@@ -248,8 +251,9 @@ export class SocksListener {
     }
     const reason = err ?? new GatewayError('EG_SHUTTING_DOWN');
     for (const [socket, live] of this.#live) {
-      live.abort.abort(reason);
-      socket.destroy();
+      live.abort?.abort(reason);
+      // A piped socket has no signal any more: the pipe reads this error as the shutdown it is.
+      socket.destroy(live.accepted ? reason : undefined);
     }
   }
 }

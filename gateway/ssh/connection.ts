@@ -233,7 +233,8 @@ export class TunnelConnection {
       channel.resume();
       return channel;
     };
-    channel.once('close', () => {
+    // 'close' comes once; `on` spares the bound wrapper `once` builds for each channel.
+    channel.on('close', () => {
       this.#channels.delete(channel);
       this.#endIfIdle();
     });

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../common/errors.js';
 import { PipeError, pipeBoth } from '../../gateway/pipe.js';
 
 const cleanups: Array<() => void> = [];
@@ -58,9 +59,11 @@ describe('pipeBoth', () => {
     const payload = randomBytes(32 * 1024 * 1024);
     const received = createHash('sha256');
     let total = 0;
+    let mostQueued = 0;
     service.on('data', (chunk: Buffer) => {
       received.update(chunk);
       total += chunk.length;
+      mostQueued = Math.max(mostQueued, channelSide.writableLength);
       service.pause();
       setImmediate(() => service.resume());
     });
@@ -70,6 +73,8 @@ describe('pipeBoth', () => {
     expect(total).toBe(payload.length);
     expect(received.digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
     expect(clientSide.writableLength).toBe(0);
+    // The sender was paused while the slow side's buffer was full: without that, most of 32 MiB queues in memory.
+    expect(mostQueued).toBeLessThan(1024 * 1024);
     service.end();
     await expect(piping).resolves.toMatchObject({ bytesUp: payload.length });
   });
@@ -101,11 +106,33 @@ describe('pipeBoth', () => {
     await once(service, 'end');
   });
 
+  it('passes on a FIN the client sent before the pipe started', async () => {
+    const [user, clientSide] = await socketPair();
+    const [channelSide, service] = await socketPair();
+    user.end();
+    clientSide.resume();
+    await once(clientSide, 'end'); // already half-closed when pipeBoth is called
+    const piping = pipeBoth(clientSide, channelSide);
+    expect((await readAll(service)).length).toBe(0);
+    service.end('bye');
+    expect((await readAll(user)).toString()).toBe('bye');
+    await expect(piping).resolves.toEqual({ bytesUp: 0, bytesDown: 3 });
+  });
+
+  it('counts a side destroyed with a shutdown error as aborted, not as a client failure', async () => {
+    const [, clientSide] = await socketPair();
+    const [channelSide] = await socketPair();
+    const piping = pipeBoth(clientSide, channelSide);
+    clientSide.destroy(new GatewayError('EG_SHUTTING_DOWN'));
+    await expect(piping).rejects.toMatchObject({ side: 'aborted', code: 'EG_SHUTTING_DOWN' });
+    expect(channelSide.destroyed).toBe(true);
+  });
+
   it('ends both sides when the signal aborts', async () => {
     const [, clientSide] = await socketPair();
     const [channelSide] = await socketPair();
     const controller = new AbortController();
-    const piping = pipeBoth(clientSide, channelSide, controller.signal);
+    const piping = pipeBoth(clientSide, channelSide, { signal: controller.signal });
     controller.abort();
     await expect(piping).rejects.toMatchObject({ side: 'aborted', code: 'EG_SHUTTING_DOWN' });
     expect(clientSide.destroyed && channelSide.destroyed).toBe(true);

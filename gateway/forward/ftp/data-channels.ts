@@ -39,7 +39,7 @@ export async function openPassiveListener(deps: DataChannelDeps, localHost: stri
     const origin = { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 };
     deps.pools
       .openChannel(destination, [deps.tunnelHost], { origin, signal: deps.signal })
-      .then((channel) => pipeBoth(client, channel.stream, deps.signal))
+      .then((channel) => pipeBoth(client, channel.stream, { signal: deps.signal }))
       .catch((err: unknown) => {
         client.destroy();
         deps.log.warn({ err: { code: (err as { code?: string }).code }, dst: `${server.host}:${server.port}` }, 'ftp passive data connection failed');
@@ -63,7 +63,7 @@ export async function openActiveBind(deps: DataChannelDeps, bindAddress: string,
     const local = connect({ host: deps.clientAddress, port: clientPort, noDelay: true, allowHalfOpen: true });
     local.on('error', noop);
     local.once('connect', () => {
-      pipeBoth(local, stream, deps.signal).catch(() => undefined);
+      pipeBoth(local, stream, { signal: deps.signal }).catch(() => undefined);
     });
     local.once('error', () => stream.destroy());
   };

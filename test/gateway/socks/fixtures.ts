@@ -159,7 +159,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     host: '127.0.0.1',
     port: 0,
     authenticator,
-    onConnect: createSocksConnect({ dialer, audit }),
+    onConnect: createSocksConnect({ dialer, audit, log }),
     audit,
     log,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,

@@ -55,13 +55,14 @@ function createListener(handshakeTimeoutMs: number) {
   const audits: AuditRecord[] = [];
   const audit = (record: AuditRecord) => audits.push(record);
   const dialer = createDialer({ policy: new TestPolicy(), channels: echoChannels, connectTimeoutMs: 10_000 });
+  const log = pino({ level: 'silent' });
   const listener = new SocksListener({
     host: '127.0.0.1',
     port: 0,
     authenticator: new TestAuthenticator((client) => client.address.endsWith('0')),
-    onConnect: createSocksConnect({ dialer, audit }),
+    onConnect: createSocksConnect({ dialer, audit, log }),
     audit,
-    log: pino({ level: 'silent' }),
+    log,
     handshakeTimeoutMs,
     limits: {
       connections: new ConnectionLimits({ maxPerSource: 4, maxPerSubject: 10_000 }),

@@ -224,6 +224,8 @@ describe('SOCKS listener', () => {
     await client.closed;
     await gw.listener.close();
     await expect.poll(() => gw.audits[0]?.outcome).toBeDefined();
+    // A shutdown, not blamed on the client: the audit says the gateway ended it.
+    expect(gw.audits[0]).toMatchObject({ outcome: 'shutdown', code: 'EG_SHUTTING_DOWN' });
     expect(gw.listener.connections).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 // OpenSSH user certificates for Ed25519 keys (PROTOCOL.certkeys), signed by an Ed25519 CA with node:crypto.
 // Written by hand: no maintained JS library signs OpenSSH certificates, and the format is a few length-prefixed fields.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { generateEd25519KeyObjects } from './ed25519.js';
 import { GatewayError } from './errors.js';
 
 export const ED25519 = 'ssh-ed25519';
@@ -107,7 +108,7 @@ export interface Ed25519KeyPair {
 }
 
 export function generateEd25519(comment = ''): Ed25519KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } = generateEd25519KeyObjects();
   return {
     privateKey,
     publicKey,

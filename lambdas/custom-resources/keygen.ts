@@ -5,9 +5,10 @@
 // the response Data carries parameter names and public-key fingerprints only.
 // CloudFormation calls this function directly (no provider framework), so it answers on the
 // pre-signed ResponseURL itself, always, also on failure.
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
+import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { layout } from '../../common/layout.js';
 
 const KeygenProperties = z.object({
@@ -85,8 +86,8 @@ async function putResponse(url: string, response: KeygenResponse): Promise<void>
 
 async function writeKeys(ssm: KeygenDeps['ssm'], props: KeygenProperties): Promise<Record<string, string>> {
   const names = layout(props.Prefix);
-  const credential = generateKeyPairSync('ed25519');
-  const sshCa = generateKeyPairSync('ed25519');
+  const credential = generateEd25519KeyObjects();
+  const sshCa = generateEd25519KeyObjects();
   const credentialPublic = credential.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const sshCaPublic = openSshPublicKey(sshCa.publicKey, props.CaComment);
   const secure = (Name: string, key: KeyObject) =>

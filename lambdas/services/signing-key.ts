@@ -1,5 +1,6 @@
 // The Ed25519 key that signs credentials: read once per container from the store (SecureString).
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { GatewayError } from '../../common/errors.js';
 import type { PolicyRepository } from '../../common/policy-repository.js';
 
@@ -35,7 +36,7 @@ async function loadOrGenerate(options: SigningKeySourceOptions): Promise<Signing
   if (!options.generateIfMissing) {
     throw new GatewayError('EG_CONFIG_INVALID', `no signing key at ${options.repository.names.credentialPrivateKey}; deploy the key generator or run the local API once`);
   }
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } = generateEd25519KeyObjects();
   await options.repository.putCredentialKeyPair(
     privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKey.export({ type: 'spki', format: 'pem' }).toString(),

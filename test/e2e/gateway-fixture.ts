@@ -1,6 +1,7 @@
 // Shared pieces of the gateway end-to-end suites: captured logs, credentials, curl through SOCKS, waiting on state.
 import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { Writable } from 'node:stream';
 import { encodeCredential, type EncodedCredential } from '../../common/token.js';
 import { createLogger, type Logger } from '../../gateway/observability/logger.js';
@@ -36,7 +37,7 @@ export interface CredentialKeys {
 }
 
 export function credentialKeys(): CredentialKeys {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const { publicKey, privateKey } = generateEd25519KeyObjects();
   registerKey('credential signing key', privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
   return {
     publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),

@@ -1,7 +1,8 @@
 // Issue 4's acceptance end to end: the exported Lambda handler, invoked with a real API Gateway v2 event,
 // issues a credential from SSM (moto_server, the real SDK on both planes); a gateway reading the same SSM
 // tree carries curl with that credential through a real sshd to the page.
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyRepository } from '../../common/policy-repository.js';
 import { SsmStore } from '../../common/store/ssm-store.js';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   cleanup.push(() => moto.close(), () => sshd.close(), () => web.close());
   repository = new PolicyRepository({ store: new SsmStore({ client: moto.ssmClient() }), prefix: PREFIX });
   // What the deploy-time key generator writes: the private key as a SecureString, the public key as a String.
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } = generateEd25519KeyObjects();
   await repository.putCredentialKeyPair(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey.export({ type: 'spki', format: 'pem' }).toString());
   await repository.putHost(tunnelHostInput(sshd, 'bastion', { type: 'key', privateKeyParameter: 'keys/tunnel/bastion' }));
   await repository.store.put(repository.names.tunnelKey('bastion'), sshd.clientPrivateKey, { secure: true });

@@ -2,7 +2,8 @@
 // revoked and source-bound credentials, admin calls with right and wrong tokens), then every captured log line
 // of both planes, and every admin/metrics/API response, is scanned for every secret the run handled: none may appear.
 // The secrets are also registered for the suite-wide scan (test/harness/secret-scan-setup.ts).
-import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,7 +146,7 @@ describe('secrets never reach the logs', () => {
     remember('tampered password', flipped);
     expect(await curlCode({ username: good.username, password: flipped })).not.toBe(0);
 
-    const stranger = generateKeyPairSync('ed25519');
+    const stranger = generateEd25519KeyObjects();
     rememberKey('stranger key', stranger.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
     const now = Math.floor(Date.now() / 1000);
     const wrongKey = encodeCredential({ s: 'alice', g: ['staff'], e: now + 600, t: now, i: randomBytes(9).toString('base64url') }, stranger.privateKey);
@@ -209,7 +210,7 @@ describe('secrets never reach the logs', () => {
 
 describe('the scanner', () => {
   it('does find a planted password, a key line, a key as one JSON-escaped string, and a foreign private key', () => {
-    const key = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const key = generateEd25519KeyObjects().privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const planted: Array<readonly [string, string]> = [['planted password', 'pw-0123456789abcdef'], ...keyFragments('planted key', key)];
     expect(findLeaks(JSON.stringify({ msg: 'x', password: 'pw-0123456789abcdef' }), planted)).toEqual(['planted password']);
     expect(findLeaks(JSON.stringify({ key }), planted)).toEqual(expect.arrayContaining(['planted key line 0', 'private key marker "PRIVATE KEY-…"']));

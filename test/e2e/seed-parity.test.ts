@@ -1,6 +1,7 @@
 // Seed parity, end to end: the classic SSH-tunnelling use cases with real clients, a real OpenSSH sshd as the
 // tunnel host and real servers, in three network namespaces: gw ↔ bastion ↔ intranet.
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ describe('seed parity through the gateway, a real sshd and real servers in netwo
   let mail: MailServices;
   let gateway: GatewayProcess;
   let dir: string;
-  const credentialKeys = generateKeyPairSync('ed25519');
+  const credentialKeys = generateEd25519KeyObjects();
   const now = Math.floor(Date.now() / 1000);
   const credential = encodeCredential({ s: 'alice', g: ['staff'], e: now + 3600, t: now, i: 'e2e-alice-1' }, credentialKeys.privateKey);
   const cleanup: Array<() => Promise<unknown> | unknown> = [];

@@ -1,5 +1,5 @@
 // The exported Lambda handler, built from its environment, against SSM emulated by moto_server.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyRepository } from '../../common/policy-repository.js';
 import { SsmStore } from '../../common/store/ssm-store.js';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   moto = await startMoto();
   repository = new PolicyRepository({ store: new SsmStore({ client: moto.ssmClient() }), prefix: '/edge-gateway/test' });
   // What the deploy-time key generator does in AWS: private key as SecureString, public key as String.
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } = generateEd25519KeyObjects();
   await repository.putCredentialKeyPair(
     privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKey.export({ type: 'spki', format: 'pem' }).toString(),

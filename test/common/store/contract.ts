@@ -1,5 +1,6 @@
 // The ParameterStore contract: every backend (file, SSM via moto_server) must pass these same specs.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../../common/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../common/errors.js';
 import { PolicyRepository } from '../../../common/policy-repository.js';
@@ -72,7 +73,7 @@ export function defineStoreContract(backend: string, open: () => Promise<StoreUn
 
     it('round-trips a SecureString, decrypted, and marks it secure', async () => {
       const name = `${prefix()}/keys/credential-private`;
-      const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      const pem = generateEd25519KeyObjects().privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
       await store.put(name, pem, { secure: true });
       expect(await store.get(name)).toMatchObject({ value: pem, secure: true });
       const [listed] = await store.getByPath(name.slice(0, name.lastIndexOf('/')));

@@ -1,12 +1,13 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../../common/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import type { CredentialClaims } from '../../../common/schema/credential.js';
 import { encodeCredential, RFC1929_MAX_FIELD_BYTES } from '../../../common/token.js';
 import type { Principal } from '../../../gateway/contracts.js';
 import { createAuthenticator, type AuthenticatorOptions } from '../../../gateway/auth/authenticator.js';
 
-const issuer = generateKeyPairSync('ed25519');
-const stranger = generateKeyPairSync('ed25519');
+const issuer = generateEd25519KeyObjects();
+const stranger = generateEd25519KeyObjects();
 const NOW_MS = Date.UTC(2030, 0, 1);
 const nowS = NOW_MS / 1000;
 const client = { address: '127.0.0.1', port: 40_000 };

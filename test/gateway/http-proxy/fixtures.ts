@@ -1,6 +1,7 @@
 // Real signed credentials (common/token.ts) and a small authenticator/decider pair for the HTTP-proxy and browser
 // tests, standing in for the policy engine's compiled ones with the same contracts.
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../../common/ed25519.js';
 import { GatewayError, errorCodeOf } from '../../../common/errors.js';
 import type { Lease } from '../../../common/schema/lease.js';
 import type { Route } from '../../../common/schema/route.js';
@@ -14,7 +15,7 @@ export interface CredentialAuthority {
 }
 
 export function credentialAuthority(): CredentialAuthority {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } = generateEd25519KeyObjects();
   let seq = 0;
   return {
     publicKey,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../../common/ed25519.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ const config = parseConfig({});
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'eg-sync-'));
   repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: '/edge-gateway/test' });
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const { publicKey, privateKey } = generateEd25519KeyObjects();
   await repository.putCredentialKeyPair(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), publicKey.export({ format: 'pem', type: 'spki' }).toString());
   await repository.putHost(bastion);
   await repository.putRoute(route('web', 'intranet.corp'));

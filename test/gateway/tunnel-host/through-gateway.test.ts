@@ -1,6 +1,6 @@
 // The gateway in front of the built-in tunnel host: the host's allow list is enforced even where a route is wider.
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateEd25519KeyObjects } from '../../../common/ed25519.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -59,7 +59,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'eg-th-gw-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'client_key'), clientKey.private, { mode: 0o600 });
-  const signing = generateKeyPairSync('ed25519');
+  const signing = generateEd25519KeyObjects();
   const now = Math.floor(Date.now() / 1000);
   const credential = encodeCredential({ s: 'tester', g: ['testers'], e: now + 3600, t: now, i: 'thgwtest01' }, signing.privateKey);
   proxyUser = `${credential.username}:${credential.password}`;

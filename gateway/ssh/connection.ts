@@ -79,6 +79,11 @@ export class TunnelConnection {
     return this.#quickAck?.sent ?? 0;
   }
 
+  /** Reads from the tunnel host short enough for a quick ACK (see quick-ack.ts). */
+  get quickAckSmallReads(): number {
+    return this.#quickAck?.smallReads ?? 0;
+  }
+
   status(): TunnelConnectionStatus {
     return { id: this.id, state: this.#state, channels: this.#channels.size };
   }

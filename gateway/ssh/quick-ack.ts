@@ -41,6 +41,8 @@ export function sendIgnore(client: Client): boolean {
 export interface QuickAck {
   /** IGNORE packets sent so far. */
   readonly sent: number;
+  /** Reads short enough to be answered with one (each turn sends at most one, and none if we wrote). */
+  readonly smallReads: number;
   stop(): void;
 }
 
@@ -51,8 +53,11 @@ export interface QuickAck {
 export function enableQuickAck(client: Client, sock: Socket): QuickAck {
   let pending = false;
   let sent = 0;
+  let smallReads = 0;
   const onData = (chunk: Buffer): void => {
-    if (pending || chunk.length >= BULK_READ) return;
+    if (chunk.length >= BULK_READ) return;
+    smallReads++;
+    if (pending) return;
     pending = true;
     const written = sock.bytesWritten;
     setImmediate(() => {
@@ -64,6 +69,9 @@ export function enableQuickAck(client: Client, sock: Socket): QuickAck {
   return {
     get sent() {
       return sent;
+    },
+    get smallReads() {
+      return smallReads;
     },
     stop: () => void sock.off('data', onData),
   };

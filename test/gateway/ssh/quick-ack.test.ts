@@ -70,10 +70,14 @@ describe('quick ACK (SSH_MSG_IGNORE after small reads)', () => {
 
   it('sends none for bulk reads beyond the last small one', async () => {
     const connection = await connected(true);
-    const before = connection.quickAcksSent;
+    const [sentBefore, smallBefore] = [connection.quickAcksSent, connection.quickAckSmallReads];
     expect((await exchange(connection, target.port, 'BULK\n')).length).toBe(4 * 1024 * 1024);
-    // 4 MiB arrive in well over a hundred reads; only the tail (EOF, CLOSE, a short last read) is small.
-    expect(connection.quickAcksSent - before).toBeLessThanOrEqual(4);
+    // 4 MiB take at least 64 reads (Node reads at most 64 KiB at a time). Only short ones count: the tail
+    // (EOF, CLOSE) and, under CPU contention, a few that come back short. Counting IGNOREs alone could
+    // not tell: most bulk reads share a turn with a window adjust, which carries the ACK anyway.
+    const small = connection.quickAckSmallReads - smallBefore;
+    expect(small).toBeLessThan(16);
+    expect(connection.quickAcksSent - sentBefore).toBeLessThanOrEqual(small);
   });
 
   it('is off with quickAck: false', async () => {

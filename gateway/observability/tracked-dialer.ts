@@ -31,13 +31,12 @@ export function trackDialer(dialer: Dialer, table: ConnectionTable, metrics: Gat
       if (result.stream.destroyed) {
         tracked.end();
       } else {
-        // The pipe and the SSH layer hold several 'close' listeners; this one is known, not a leak.
-        // ('close' comes once: `on` spares the bound wrapper `once` would build per connection.)
-        result.stream.setMaxListeners(result.stream.getMaxListeners() + 1);
+        // 'close' comes once: `on` spares the bound wrapper `once` would build per connection.
         result.stream.on('close', () => tracked.end());
       }
-      // The pipe counts into the table's entry as bytes pass, so the live view and the metrics see them.
-      return { ...result, counters: tracked.entry };
+      // The pipe counts into the table's entry as bytes pass, so the live view sees them.
+      result.counters = tracked.entry;
+      return result;
     },
   };
 }

@@ -12,7 +12,7 @@ import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
 import type { AuditSink, SocksConnectHandler, SocksConnectRequest } from './connect.js';
 import { HANDSHAKE_ABANDONED, failure, handshakeAuditRecord } from './handshake-failure.js';
 import type { Failure } from './handshake-failure.js';
-import { LiveConnection } from './live-connection.js';
+import { SocksConnectionState } from './connection-state.js';
 import { AUTH_METHOD, REPLY, replyFor } from './replies.js';
 
 export interface SocksListenerLimits {
@@ -41,7 +41,7 @@ export class SocksListener {
   readonly #options: SocksListenerOptions;
   readonly #server: Server;
   readonly #socks: socksv5.Server;
-  readonly #live = new Map<Socket, LiveConnection>();
+  readonly #live = new Map<Socket, SocksConnectionState>();
   readonly #idPrefix = randomBytes(3).toString('hex');
   #sequence = 0;
   #closing: Promise<void> | undefined;
@@ -89,7 +89,7 @@ export class SocksListener {
       return;
     }
     socket.setNoDelay?.(true);
-    const live = new LiveConnection(
+    const live = new SocksConnectionState(
       `${this.#idPrefix}-${(++this.#sequence).toString(36)}`,
       { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
       this.#options.log,
@@ -123,7 +123,7 @@ export class SocksListener {
   }
 
   /** One part of a connection (its socket, its onConnect) is over; the last one removes it. */
-  #release(socket: Socket, live: LiveConnection): void {
+  #release(socket: Socket, live: SocksConnectionState): void {
     if (--live.pending > 0) return;
     this.#live.delete(socket);
     if (this.#live.size === 0) this.#whenIdle?.();
@@ -202,7 +202,7 @@ export class SocksListener {
   }
 
   /** Its own scope: what waits for the handler must not keep the handshake's closures (and socksv5's) alive. */
-  #handOff(socket: Socket, live: LiveConnection, request: SocksConnectRequest, grant: { release(): void } | undefined): void {
+  #handOff(socket: Socket, live: SocksConnectionState, request: SocksConnectRequest, grant: { release(): void } | undefined): void {
     const settled = (): void => {
       grant?.release();
       this.#release(socket, live);
@@ -220,7 +220,7 @@ export class SocksListener {
     });
   }
 
-  #auditHandshake(live: LiveConnection): void {
+  #auditHandshake(live: SocksConnectionState): void {
     const fail = live.failure ?? (live.principal ? undefined : live.anonymousRefusal) ?? HANDSHAKE_ABANDONED;
     live.log.info({ outcome: fail.outcome, code: fail.code, reason: fail.reason }, 'handshake failed');
     this.#options.audit(handshakeAuditRecord(live, fail));

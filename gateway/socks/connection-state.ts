@@ -1,4 +1,4 @@
-// One client connection as the SOCKS listener tracks it, from TCP accept to close.
+// One SOCKS client connection as the listener tracks it, from TCP accept to close.
 //
 // Sized for 10,000 idle connections: what is only needed for a moment (the handshake timer, the dial's
 // AbortController, a child logger) is made late or dropped early, not held for the connection's life.
@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ClientAddress, Principal } from '../contracts.js';
 import type { Failure } from './handshake-failure.js';
 
-export class LiveConnection {
+export class SocksConnectionState {
   readonly started = performance.now();
   principal: Principal | undefined;
   /** Set once the request went to onConnect, which then writes the audit line. */

@@ -1,5 +1,5 @@
 // One ssh2 Client to one tunnel host, wrapped: promises out, AbortSignal in, ssh2 errors turned into ours.
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { Client, type ClientChannel, type ConnectConfig, type TcpConnectionDetails } from 'ssh2';
@@ -10,6 +10,7 @@ import { channelOpenError, connectionError } from './errors.js';
 import { createHostKeyCheck } from './host-key.js';
 import { batchWritesPerTurn } from './turn-batched-writes.js';
 import { enableQuickAck, type QuickAck } from './quick-ack.js';
+import { largeReads, type LargeReads } from './large-reads.js';
 import type { TunnelIdentity } from './identity.js';
 
 export type ConnectionState = TunnelConnectionStatus['state'];
@@ -52,6 +53,7 @@ export class TunnelConnection {
   #options: TunnelConnectionOptions;
   #log: Logger;
   #quickAck: QuickAck | undefined;
+  #reads: LargeReads | undefined;
 
   constructor(options: TunnelConnectionOptions) {
     this.id = options.id;
@@ -84,6 +86,11 @@ export class TunnelConnection {
     return this.#quickAck?.smallReads ?? 0;
   }
 
+  /** Reads from the tunnel host long enough to be handed on without a copy (see large-reads.ts). */
+  get readsHandedOver(): number {
+    return this.#reads?.handedOver ?? 0;
+  }
+
   status(): TunnelConnectionStatus {
     return { id: this.id, state: this.#state, channels: this.#channels.size };
   }
@@ -93,7 +100,8 @@ export class TunnelConnection {
     const { host } = this;
     const check = createHostKeyCheck(host.hostKeyFingerprints);
     // ssh2 never sets TCP_NODELAY on its transport: without it every short exchange waits ~40 ms.
-    const sock = netConnect({ host: host.address, port: host.port, noDelay: true });
+    this.#reads = largeReads(() => sock);
+    const sock: Socket = netConnect({ host: host.address, port: host.port, noDelay: true, onread: this.#reads.onread });
     batchWritesPerTurn(sock);
     const client = this.#client;
     return new Promise<void>((resolve, reject) => {

@@ -10,11 +10,13 @@ import { resolveIdentityFromFile } from '../../../gateway/ssh/identity.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { captureLog, ORIGIN, tunnelHostFor } from './fixtures.js';
 
-/** "PING" → a small header, 5 ms later a small body and FIN (two writes, as real servers answer); "BULK" → 4 MiB. */
+const BULK_BYTES = 16 * 1024 * 1024;
+
+/** "PING" → a small header, 5 ms later a small body and FIN (two writes, as real servers answer); "BULK" → 16 MiB. */
 async function startTarget(): Promise<{ server: Server; port: number }> {
   const server = createServer((socket: Socket) => {
     socket.once('data', (line: Buffer) => {
-      if (line.toString().startsWith('BULK')) return void socket.end(Buffer.alloc(4 * 1024 * 1024, 0x61));
+      if (line.toString().startsWith('BULK')) return void socket.end(Buffer.alloc(BULK_BYTES, 0x61));
       socket.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n');
       setTimeout(() => socket.end('pong\n'), 5);
     });
@@ -71,12 +73,13 @@ describe('quick ACK (SSH_MSG_IGNORE after small reads)', () => {
   it('sends none for bulk reads beyond the last small one', async () => {
     const connection = await connected(true);
     const [sentBefore, smallBefore] = [connection.quickAcksSent, connection.quickAckSmallReads];
-    expect((await exchange(connection, target.port, 'BULK\n')).length).toBe(4 * 1024 * 1024);
-    // 4 MiB take at least 64 reads (Node reads at most 64 KiB at a time). Only short ones count: the tail
-    // (EOF, CLOSE) and, under CPU contention, a few that come back short. Counting IGNOREs alone could
-    // not tell: most bulk reads share a turn with a window adjust, which carries the ACK anyway.
+    expect((await exchange(connection, target.port, 'BULK\n')).length).toBe(BULK_BYTES);
+    // 16 MiB take at least 64 reads (the connection reads at most 256 KiB at a time). Only short ones
+    // count: the tail (EOF, CLOSE) and, under CPU contention, some that come back short: 5-13 here, and
+    // 86-98 with the size check removed. Counting IGNOREs alone could not tell: most bulk reads share a
+    // turn with a window adjust, which carries the ACK anyway.
     const small = connection.quickAckSmallReads - smallBefore;
-    expect(small).toBeLessThan(16);
+    expect(small).toBeLessThan(40);
     expect(connection.quickAcksSent - sentBefore).toBeLessThanOrEqual(small);
   });
 

@@ -63,7 +63,7 @@ export interface ChannelOpenOptions {
   bounded?: boolean;
 }
 
-/** The SSH side: opens a direct-tcpip channel on the least-loaded live connection of the first usable `via` host. */
+/** The SSH side: opens a direct-tcpip channel on a live connection (fill-first) of the first usable `via` host. */
 export interface ChannelOpener {
   openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel>;
 }

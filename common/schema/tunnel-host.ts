@@ -34,7 +34,16 @@ export const TunnelHostSchema = z.object({
     .object({
       min: z.number().int().min(0).max(64).default(1).describe('SSH connections kept warm even when idle.'),
       max: z.number().int().min(1).max(64).default(4).describe('SSH connections the pool may open to this host.'),
-      maxChannelsPerConnection: z.number().int().min(1).max(10_000).default(1000).describe('Channels (client connections) one SSH connection carries before the pool opens another.'),
+      maxChannelsPerConnection: z.number().int().min(1).max(10_000).default(1000).describe('Most channels (client connections) one SSH connection carries.'),
+      spreadAtChannels: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(128)
+        .describe(
+          'New channels go to the oldest connection carrying fewer than this many; when every connection carries this many the pool opens another (up to max), and past that picks the least-loaded. Few busy connections cost less CPU, here and in sshd, than many half-idle ones.',
+        ),
     })
     .prefault({})
     .describe('Warm SSH connections shared by all client connections to this host.'),

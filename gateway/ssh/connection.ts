@@ -67,7 +67,7 @@ export class TunnelConnection {
     return this.#state;
   }
 
-  /** Channels open or being opened: what least-loaded placement compares. */
+  /** Channels open or being opened: what the pool's placement compares. */
   get load(): number {
     return this.#channels.size + this.#pending;
   }

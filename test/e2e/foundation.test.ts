@@ -52,7 +52,8 @@ beforeAll(async () => {
     username: target.username,
     hostKeyFingerprints: [fingerprint],
     auth: { type: 'key', privateKeyPath: target.clientKeyPath },
-    pool: { min: 4, max: 4 },
+    // 50 per connection before the next: the 200 clients below then fill all four.
+    pool: { min: 4, max: 4, spreadAtChannels: 50 },
     keepaliveIntervalMs: 1000,
     connectTimeoutMs: 5000,
   });

@@ -28,7 +28,7 @@ describe('channels through a real sshd', () => {
     cleanup.push(() => sshd.close());
     captured = captureLog();
     pools = new SshTunnelPools({
-      hosts: [tunnelHostFor(sshd, 'bastion', { pool: { min: 4, max: 4 } })],
+      hosts: [tunnelHostFor(sshd, 'bastion', { pool: { min: 4, max: 4, spreadAtChannels: 50 } })],
       log: captured.log,
       openTimeoutMs: 30_000,
     });
@@ -66,15 +66,19 @@ describe('channels through a real sshd', () => {
     expect(response.body.toString()).toBe(http.smallBody);
   });
 
-  it('spreads 200 concurrent channels over the 4 pooled connections', async () => {
+  it('fills the oldest connection first: 30 concurrent channels share one', async () => {
+    const opened = await Promise.all(Array.from({ length: 30 }, () => pools.openChannel(dest(echo.port), ['bastion'], { origin: ORIGIN })));
+    expect(pools.status()[0]!.connections.map((c) => c.channels)).toEqual([30, 0, 0, 0]);
+    const replies = await Promise.all(opened.map(({ stream }, i) => echoRoundTrip(stream, Buffer.from(`client ${i}`))));
+    replies.forEach((reply, i) => expect(reply.toString()).toBe(`client ${i}`));
+    await waitFor('channels released', () => pools.status()[0]!.connections.every((c) => c.channels === 0));
+  });
+
+  it('spreads 200 concurrent channels over the 4 pooled connections, 50 (spreadAtChannels) each', async () => {
     const opened = await Promise.all(
       Array.from({ length: 200 }, () => pools.openChannel(dest(echo.port), ['bastion'], { origin: ORIGIN })),
     );
-    const spread = pools.status()[0]!.connections.map((c) => c.channels);
-    console.log(`channels per pooled connection with 200 open: ${spread.join(', ')}`);
-    expect(spread).toHaveLength(4);
-    expect(spread.reduce((a, b) => a + b, 0)).toBe(200);
-    for (const channels of spread) expect(channels).toBeGreaterThan(0);
+    expect(pools.status()[0]!.connections.map((c) => c.channels)).toEqual([50, 50, 50, 50]);
     const replies = await Promise.all(opened.map(({ stream }, i) => echoRoundTrip(stream, Buffer.from(`client ${i}`))));
     replies.forEach((reply, i) => expect(reply.toString()).toBe(`client ${i}`));
     await waitFor('channels released', () => pools.status()[0]!.connections.every((c) => c.channels === 0));

@@ -100,9 +100,8 @@ describe('tunnel pools', () => {
     cleanup.push(() => echo.close());
     const host = await sshd();
     const pools = new SshTunnelPools({
-      hosts: [tunnelHostFor(host, 'a', { pool: { min: 1, max: 3 } })],
+      hosts: [tunnelHostFor(host, 'a', { pool: { min: 1, max: 3, spreadAtChannels: 4 } })],
       log: captureLog().log,
-      pool: { growAtChannels: 4 },
     });
     cleanup.push(() => pools.destroy());
     const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };

@@ -136,8 +136,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const terminate = async (): Promise<void> => {
     const pid = child?.pid;
     if (pid === undefined) return;
-    for (const p of await freezeTree(pid)) signalProcess(p, 'SIGKILL');
+    const tree = await freezeTree(pid);
+    for (const p of tree) signalProcess(p, 'SIGKILL');
     await exited;
+    // A killed session still holds its descriptors (its TCP connection among them) until it has run its
+    // exit, which under load can come after the listener's: wait for the whole tree (seen in the full suite).
+    const deadline = Date.now() + 10_000;
+    while (tree.some((p) => processState(p) !== 'gone') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     child = undefined;
   };
 

@@ -44,6 +44,12 @@ export const TunnelHostSchema = z.object({
         .describe(
           'New channels go to the oldest connection carrying fewer than this many; when every connection carries this many the pool opens another (up to max), and past that picks the least-loaded. Few busy connections cost less CPU, here and in sshd, than many half-idle ones.',
         ),
+      idleCloseMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(300_000)
+        .describe('A connection beyond pool.min that has carried no channel (and holds no remote forward) for this long is closed; the pool shrinks back toward min.'),
     })
     .prefault({})
     .describe('Warm SSH connections shared by all client connections to this host.'),

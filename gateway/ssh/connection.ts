@@ -54,6 +54,8 @@ export class TunnelConnection {
   #log: Logger;
   #quickAck: QuickAck | undefined;
   #reads: LargeReads | undefined;
+  /** When the last channel was opened or closed (or the connection became ready), performance.now(). */
+  #lastActiveAt = 0;
 
   constructor(options: TunnelConnectionOptions) {
     this.id = options.id;
@@ -70,6 +72,11 @@ export class TunnelConnection {
   /** Channels open or being opened: what the pool's placement compares. */
   get load(): number {
     return this.#channels.size + this.#pending;
+  }
+
+  /** How long the connection has carried no channel, in ms; 0 while it carries one. */
+  idleForMs(now = performance.now()): number {
+    return this.load === 0 && this.#state === 'ready' ? now - this.#lastActiveAt : 0;
   }
 
   get accepting(): boolean {
@@ -117,6 +124,7 @@ export class TunnelConnection {
       client.on('ready', () => {
         ready = true;
         this.#state = 'ready';
+        this.#lastActiveAt = performance.now();
         this.#log.info({ presented: check.presented() }, 'ssh connection ready');
         if (host.interactiveNoDelay) this.#holdInteractiveSession();
         else if (host.quickAck) this.#quickAck = enableQuickAck(client, sock);
@@ -249,6 +257,7 @@ export class TunnelConnection {
     // 'close' comes once; `on` spares the bound wrapper `once` builds for each channel.
     channel.on('close', () => {
       this.#channels.delete(channel);
+      this.#lastActiveAt = performance.now();
       this.#endIfIdle();
     });
     return channel;

@@ -1,4 +1,5 @@
-// Warm SSH connections to one tunnel host: fill-first placement, growth up to max, reconnect with backoff and jitter.
+// Warm SSH connections to one tunnel host: fill-first placement, growth up to max and back to min when idle,
+// reconnect with backoff and jitter.
 import type { Logger } from 'pino';
 import type { ClientChannel } from 'ssh2';
 import { GatewayError, errorCodeOf, isGatewayError, type ErrorCode } from '../../common/errors.js';
@@ -33,11 +34,14 @@ export class TunnelPool {
   #options: TunnelPoolOptions;
   #backoff: BackoffOptions;
   #connections = new Set<TunnelConnection>();
+  /** Idle connections being closed by #closeIdle: no longer placed on, still awaited by close(). */
+  #retiring = new Set<TunnelConnection>();
   /** Connections that reached ready: only their loss triggers a reconnect from #onClosed (failed connects retry in #spawn). */
   #established = new WeakSet<TunnelConnection>();
   #wanted: number;
   #failures = 0;
   #retryTimer: NodeJS.Timeout | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
   #seq = 0;
   /** Spawns still resolving their identity (not yet in #connections). */
   #resolving = 0;
@@ -69,6 +73,9 @@ export class TunnelPool {
   start(): void {
     if (this.#started || this.#closing) return;
     this.#started = true;
+    const every = Math.min(60_000, Math.max(250, this.host.pool.idleCloseMs / 4));
+    this.#idleTimer = setInterval(() => this.#closeIdle(), every);
+    this.#idleTimer.unref();
     this.#ensure();
   }
 
@@ -155,20 +162,22 @@ export class TunnelPool {
   async close(): Promise<void> {
     this.#shutdown(new GatewayError('EG_SHUTTING_DOWN', `tunnel host "${this.name}" is closing`));
     await this.#remote.close();
-    await Promise.all([...this.#connections].map((c) => c.close()));
+    await Promise.all([...this.#connections, ...this.#retiring].map((c) => c.close()));
   }
 
   /** Now: fails every open channel and drops every connection. */
   destroy(err?: Error): void {
     this.#shutdown(new GatewayError('EG_SHUTTING_DOWN', `tunnel host "${this.name}" is closing`, { cause: err }));
     this.#remote.destroy();
-    for (const connection of this.#connections) connection.destroy(err);
+    for (const connection of [...this.#connections, ...this.#retiring]) connection.destroy(err);
   }
 
   #shutdown(err: GatewayError): void {
     this.#closing = true;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    clearInterval(this.#idleTimer);
+    this.#idleTimer = undefined;
     for (const waiter of [...this.#waiters]) waiter.reject(err);
   }
 
@@ -182,6 +191,26 @@ export class TunnelPool {
     this.#wanted++;
     this.#log.info({ wanted: this.#wanted, load: picked.load }, 'ssh pool growing');
     this.#ensure();
+  }
+
+  /**
+   * Closes connections beyond pool.min that carried no channel for pool.idleCloseMs, newest first (fill-first
+   * placement keeps the oldest busy), sparing any that holds a remote forward.
+   */
+  #closeIdle(): void {
+    const { min, idleCloseMs } = this.host.pool;
+    const now = performance.now();
+    const newestFirst = [...this.#connections].reverse();
+    for (const connection of newestFirst) {
+      if (this.#wanted <= min || this.#connections.size <= min) return;
+      if (connection.idleForMs(now) < idleCloseMs || this.#remote.holds(connection)) continue;
+      // Lower the target first: #onClosed would otherwise replace the connection.
+      this.#wanted--;
+      this.#connections.delete(connection);
+      this.#retiring.add(connection);
+      this.#log.info({ sshConn: connection.id, wanted: this.#wanted }, 'ssh pool shrinking: idle connection closed');
+      void connection.close().then(() => this.#retiring.delete(connection));
+    }
   }
 
   /** Brings the pool up to #wanted: all at once while healthy, one probe at a time with backoff after failures. */

@@ -59,6 +59,12 @@ export class RemoteForwards {
     incoming.reject();
   }
 
+  /** Whether a live binding sits on `connection` (closing it would move the listening port). */
+  holds(connection: TunnelConnection): boolean {
+    for (const binding of this.#bindings) if (binding.connection === connection && !binding.closed) return true;
+    return false;
+  }
+
   connectionLost(connection: TunnelConnection): void {
     for (const binding of this.#bindings) if (binding.connection === connection) binding.connection = undefined;
   }

@@ -1,4 +1,6 @@
 // Live updates of the tunnel-host set, login failures, growth and the native crypto report.
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../common/errors.js';
 import { SshTunnelPools, sshCryptoInfo } from '../../../gateway/ssh/index.js';
@@ -111,6 +113,71 @@ describe('tunnel pools', () => {
     expect(pools.status()[0]!.connections.length).toBeLessThanOrEqual(3);
     await Promise.all(opened.map(({ stream }) => echoRoundTrip(stream, Buffer.from('x'))));
     await waitFor('channels released', () => pools.status()[0]!.connections.every((c) => c.channels === 0));
+  });
+
+  it('shrinks back to min once the extra connections have carried nothing for idleCloseMs, keeping the oldest', async () => {
+    const echo = await startEchoTarget();
+    cleanup.push(() => echo.close());
+    const host = await sshd();
+    const captured = captureLog();
+    const pools = new SshTunnelPools({
+      hosts: [tunnelHostFor(host, 'a', { pool: { min: 1, max: 3, spreadAtChannels: 2, idleCloseMs: 1000 } })],
+      log: captured.log,
+    });
+    cleanup.push(() => pools.destroy());
+    const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
+    const ready = () => pools.status()[0]!.connections.filter((c) => c.state === 'ready');
+    await waitFor('the first connection', () => ready().length === 1);
+    const oldest = ready()[0]!.id;
+    const opened = [];
+    // Two channels fill a connection and make the pool open the next one.
+    for (let connections = 1; connections <= 3; connections++) {
+      await waitFor(`${connections} ready connections`, () => ready().length === connections);
+      for (let i = 0; i < 2; i++) opened.push(await pools.openChannel(dest, ['a'], { origin: ORIGIN }));
+    }
+    expect(ready().map((c) => c.channels)).toEqual([2, 2, 2]);
+    // Busy connections are never closed, however long the test waits.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(ready()).toHaveLength(3);
+    await Promise.all(opened.map(({ stream }) => echoRoundTrip(stream, Buffer.from('x'))));
+    await waitFor('channels released', () => ready().every((c) => c.channels === 0));
+    await waitFor('the pool back at min', () => pools.status()[0]!.connections.length === 1, 10_000);
+    expect(pools.status()[0]!.connections.map((c) => c.id)).toEqual([oldest]);
+    expect(captured.text()).toContain('ssh pool shrinking');
+    // No replacement opens behind it; the survivor carries channels, and the pool grows again when it fills.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(pools.status()[0]!.connections).toHaveLength(1);
+    const again = [await pools.openChannel(dest, ['a'], { origin: ORIGIN }), await pools.openChannel(dest, ['a'], { origin: ORIGIN })];
+    await waitFor('the pool growing again', () => ready().length === 2);
+    for (const { stream } of again) expect((await echoRoundTrip(stream, Buffer.from('after'))).toString()).toBe('after');
+  });
+
+  it('never closes an idle connection that holds a remote forward', async () => {
+    const echo = await startEchoTarget();
+    cleanup.push(() => echo.close());
+    const host = await sshd();
+    const pools = new SshTunnelPools({
+      hosts: [tunnelHostFor(host, 'a', { pool: { min: 1, max: 2, spreadAtChannels: 1, idleCloseMs: 1000 } })],
+      log: captureLog().log,
+    });
+    cleanup.push(() => pools.destroy());
+    const ready = () => pools.status()[0]!.connections.filter((c) => c.state === 'ready');
+    await waitFor('the first connection', () => ready().length === 1);
+    // The first connection is full (1 channel): the pool opens a second, and the forward lands there.
+    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['a'], { origin: ORIGIN });
+    await waitFor('a second connection', () => ready().length === 2);
+    const binding = await pools.forwardIn('a', '127.0.0.1', 0, (incoming) => incoming.end('via the forward'));
+    const holder = ready().find((c) => c.channels === 0)!.id;
+    await echoRoundTrip(stream, Buffer.from('x'));
+    await waitFor('the channel released', () => ready().every((c) => c.channels === 0));
+    await waitFor('the pool back at min', () => pools.status()[0]!.connections.length === 1, 10_000);
+    expect(pools.status()[0]!.connections.map((c) => c.id)).toEqual([holder]);
+    const socket = connect({ host: '127.0.0.1', port: binding.port });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await once(socket, 'end');
+    expect(Buffer.concat(chunks).toString()).toBe('via the forward');
+    await binding.close();
   });
 
   it('holds one idle pty session per connection with interactiveNoDelay, and still works without PermitTTY', async () => {

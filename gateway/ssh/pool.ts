@@ -129,8 +129,8 @@ export class TunnelPool {
    *
    * Why fill-first rather than least-loaded: spreading channels thin gives each sshd process and each of our
    * sockets less to do per wakeup, so more wakeups, syscalls and context switches for the same work. With
-   * 100 clients opening short connections through a pool of 4, least-loaded cost 0.32 ms of gateway CPU and
-   * 0.55 ms of sshd CPU per connection; filling one connection first, 0.24 and 0.38 (docs/performance.md).
+   * 100 clients opening short connections through a pool of up to 4, least-loaded cost 0.31 ms of gateway CPU
+   * and 0.22 ms of sshd CPU per connection; filling one connection first, 0.23 and 0.14 (docs/performance.md).
    */
   pickConnection(exclude?: ReadonlySet<TunnelConnection>): TunnelConnection | undefined {
     const spreadAt = this.host.pool.spreadAtChannels;

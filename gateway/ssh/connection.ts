@@ -54,7 +54,7 @@ export class TunnelConnection {
   #log: Logger;
   #quickAck: QuickAck | undefined;
   #reads: LargeReads | undefined;
-  /** When the last channel was opened or closed (or the connection became ready), performance.now(). */
+  /** When the last channel closed (or the connection became ready), performance.now(); idle time counts from it. */
   #lastActiveAt = 0;
 
   constructor(options: TunnelConnectionOptions) {

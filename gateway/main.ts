@@ -142,7 +142,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       http = { address: bound.host, port: bound.port };
     }
 
-    const forwards = new TunnelRegistry({ pools, log: log.child({ component: 'forward' }), audit, connectTimeoutMs: config.timeouts.connectMs }, initial.profiles);
+    const forwards = new TunnelRegistry({ pools, log: log.child({ component: 'forward' }), audit, connections, connectTimeoutMs: config.timeouts.connectMs }, initial.profiles);
     started.push(forwards);
 
     let draining = false;

@@ -62,16 +62,20 @@ export abstract class ChannelForward<Options extends ChannelForwardOptions = Cha
   }
 
   private async handle(client: Socket): Promise<void> {
-    const { pools, log, audit } = this.options;
+    const { pools, log, audit, connections } = this.options;
     const started = Date.now();
     const conn = randomUUID();
     const source = `${client.remoteAddress}:${client.remotePort}`;
     const destination = `${this.destination.host}:${this.destination.port}`;
     client.on('error', () => undefined); // reported through the carrier or the open failure
     let tunnelHost: string | undefined;
-    const bytes: PipeResult = { bytesUp: 0, bytesDown: 0 };
-    const record = (outcome: 'ok' | ReturnType<typeof outcomeFor>, code?: ReturnType<typeof errorCodeOf>) =>
-      audit?.({ conn, protocol: 'forward', source, destination, route: this.name, tunnelHost, ...bytes, durationMs: Date.now() - started, outcome, ...(code ? { code } : {}) });
+    const tracked = connections?.track({ id: conn, protocol: 'forward', source, destination, route: this.name, tunnelHost });
+    // The carrier counts into the live entry, so /v1/connections sees bytes as they pass.
+    const bytes: PipeResult = tracked?.entry ?? { bytesUp: 0, bytesDown: 0 };
+    const record = (outcome: 'ok' | ReturnType<typeof outcomeFor>, code?: ReturnType<typeof errorCodeOf>) => {
+      tracked?.end();
+      audit?.({ conn, protocol: 'forward', source, destination, route: this.name, tunnelHost, bytesUp: bytes.bytesUp, bytesDown: bytes.bytesDown, durationMs: Date.now() - started, outcome, ...(code ? { code } : {}) });
+    };
     this.prepare(client, bytes);
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const deadline = createDeadline(timeoutMs, this.shutdown.signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
@@ -79,6 +83,7 @@ export abstract class ChannelForward<Options extends ChannelForwardOptions = Cha
       const origin = { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 };
       const channel = await pools.openChannel(this.destination, this.options.via, { origin, signal: deadline.signal, bounded: true }).finally(() => deadline.dispose());
       tunnelHost = channel.host;
+      if (tracked) tracked.entry.tunnelHost = tunnelHost;
       await this.carry({ conn, client, channel, bytes, shutdown: this.shutdown.signal });
       record('ok');
     } catch (err) {

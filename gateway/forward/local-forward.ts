@@ -6,6 +6,6 @@ export type LocalForwardOptions = ChannelForwardOptions;
 
 export class LocalForward extends ChannelForward {
   protected async carry({ client, channel, bytes, shutdown }: ForwardedConnection): Promise<void> {
-    Object.assign(bytes, await pipeBoth(client, channel.stream, { signal: shutdown }));
+    await pipeBoth(client, channel.stream, { signal: shutdown, counters: bytes });
   }
 }

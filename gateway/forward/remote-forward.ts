@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorCodeOf } from '../../common/errors.js';
+import { errorCodeOf, type ErrorCode } from '../../common/errors.js';
 import { outcomeFor } from '../dial.js';
-import { PipeError, pipeBoth } from '../pipe.js';
+import { PipeError, pipeBoth, type PipeResult } from '../pipe.js';
 import type { ClientAddress, RemoteBinding } from '../contracts.js';
 import type { Endpoint, ForwardDeps } from './types.js';
 
@@ -43,26 +43,33 @@ export class RemoteForward {
   }
 
   private async handle(stream: Duplex, peer: ClientAddress): Promise<void> {
-    const { target, log, audit } = this.options;
+    const { target, log, audit, connections } = this.options;
     const started = Date.now();
     const conn = randomUUID();
+    const source = `${this.options.host}:${peer.address}:${peer.port}`;
     const destination = `${target.host}:${target.port}`;
     this.streams.add(stream);
     stream.on('error', () => undefined);
-    let totals = { bytesUp: 0, bytesDown: 0 };
+    const tracked = connections?.track({ id: conn, protocol: 'forward', source, destination, route: this.name, tunnelHost: this.options.host });
+    // The pipe counts into the live entry, so /v1/connections sees bytes as they pass.
+    const totals: PipeResult = tracked?.entry ?? { bytesUp: 0, bytesDown: 0 };
+    const record = (outcome: ReturnType<typeof outcomeFor>, code?: ErrorCode): void =>
+      audit?.({ conn, protocol: 'forward', source, destination, route: this.name, tunnelHost: this.options.host, bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, durationMs: Date.now() - started, outcome, ...(code ? { code } : {}) });
     try {
       const local = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
       await new Promise<void>((resolve, reject) => {
         local.once('connect', resolve).once('error', reject);
       });
-      totals = await pipeBoth(stream, local);
-      audit?.({ conn, protocol: 'forward', source: `${this.options.host}:${peer.address}:${peer.port}`, destination, route: this.name, tunnelHost: this.options.host, ...totals, durationMs: Date.now() - started, outcome: 'ok' });
+      await pipeBoth(stream, local, { counters: totals });
+      tracked?.end();
+      record('ok');
     } catch (err) {
+      tracked?.end();
       stream.destroy();
-      if (err instanceof PipeError) totals = { bytesUp: err.bytesUp, bytesDown: err.bytesDown };
+      if (err instanceof PipeError) Object.assign(totals, { bytesUp: err.bytesUp, bytesDown: err.bytesDown });
       const code = err instanceof PipeError ? err.code : 'EG_CHANNEL_REFUSED';
       log.warn({ conn, forward: this.name, dst: destination, code: errorCodeOf(err) }, 'remote forward connection failed');
-      audit?.({ conn, protocol: 'forward', source: `${this.options.host}:${peer.address}:${peer.port}`, destination, route: this.name, tunnelHost: this.options.host, ...totals, durationMs: Date.now() - started, outcome: outcomeFor(code), code });
+      record(outcomeFor(code), code);
     } finally {
       this.streams.delete(stream);
     }

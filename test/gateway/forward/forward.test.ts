@@ -1,6 +1,9 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../../gateway/contracts.js';
 import { LocalForward, RemoteForward, TunnelRegistry } from '../../../gateway/forward/index.js';
+import { createConnectionTable } from '../../../gateway/observability/connections.js';
+import { createMetrics } from '../../../gateway/observability/metrics.js';
 import { connectOutcome, exchange, startBastion, startTcpServer, type Bastion } from './fixtures.js';
 
 describe('static forwards through a real sshd', () => {
@@ -42,6 +45,34 @@ describe('static forwards through a real sshd', () => {
     expect(await exchange(port, 'a1 NOOP\r\n')).toBe('* OK imap\r\necho:a1 NOOP\r\n');
     await forward.close();
     await expect.poll(() => connectOutcome(port)).toBe('ECONNREFUSED');
+  });
+
+  it('shows each live forwarded connection in the connection table, bytes as they pass, until it ends', async () => {
+    const table = createConnectionTable({ metrics: createMetrics() });
+    const local = new LocalForward({ ...deps(), connections: table, name: 'pop3-live', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: pop3.port }, via: ['bastion'] });
+    const remote = new RemoteForward({ ...deps(), connections: table, name: 'back-live', host: 'bastion', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: imap.port } });
+    cleanup.push(() => local.destroy(), () => remote.destroy());
+    const ports = [(await local.start()).port, (await remote.start()).port];
+    // Two open connections, each having sent one line and read the greeting and its echo.
+    const clients = await Promise.all(
+      ports.map(
+        (port) =>
+          new Promise<import('node:net').Socket>((resolve) => {
+            const socket = connect({ host: '127.0.0.1', port }, () => socket.write('LIVE\r\n'));
+            let seen = '';
+            socket.on('data', (chunk: Buffer) => {
+              seen += chunk.toString();
+              if (seen.includes('echo:LIVE')) resolve(socket);
+            });
+          }),
+      ),
+    );
+    await expect.poll(() => table.list().filter((c) => c.bytesDown > 0).length).toBe(2);
+    const rows = table.list();
+    expect(rows.find((c) => c.route === 'pop3-live')).toMatchObject({ protocol: 'forward', tunnelHost: 'bastion', destination: `127.0.0.1:${pop3.port}`, bytesUp: 6, bytesDown: 21 });
+    expect(rows.find((c) => c.route === 'back-live')).toMatchObject({ protocol: 'forward', tunnelHost: 'bastion', destination: `127.0.0.1:${imap.port}`, bytesUp: 6, bytesDown: 22 });
+    for (const client of clients) client.end();
+    await expect.poll(() => table.size()).toBe(0);
   });
 
   it('opens a profile with several forwards at once, lists them and closes them again', async () => {

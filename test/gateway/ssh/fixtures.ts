@@ -1,8 +1,11 @@
 // Shared pieces of the SSH tests: a TunnelHost for a harness sshd, a captured logger, byte helpers.
 import { createHash } from 'node:crypto';
+import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { TunnelHostSchema, type TunnelHost } from '../../../common/schema/index.js';
+import { TunnelConnection } from '../../../gateway/ssh/connection.js';
+import { resolveIdentityFromFile } from '../../../gateway/ssh/identity.js';
 import { tunnelHostInput, type Sshd } from '../../harness/sshd.js';
 
 export type TunnelHostInput = Parameters<typeof TunnelHostSchema.parse>[0];
@@ -82,6 +85,20 @@ export function echoRoundTrip(stream: Duplex, data: Buffer): Promise<Buffer> {
 }
 
 export const ORIGIN = { address: '127.0.0.1', port: 40000 };
+
+/** One TunnelConnection to a harness sshd, connected (the caller destroys it). */
+export async function connectTunnel(sshd: Sshd, name: string, overrides: Partial<Record<string, unknown>> = {}): Promise<TunnelConnection> {
+  const host = tunnelHostFor(sshd, name, overrides);
+  const connection = new TunnelConnection({ id: host.name, host, identity: await resolveIdentityFromFile(host), log: captureLog().log });
+  await connection.connect();
+  return connection;
+}
+
+/** Listens on 127.0.0.1 (any port) and resolves the port. */
+export async function listenLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
+}
 
 /** Polls `check` until it returns true (or a value), failing with `what` after `timeoutMs`. Not a sleep: it ends as soon as the condition holds. */
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {

@@ -5,11 +5,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TunnelConnection } from '../../../gateway/ssh/connection.js';
-import { resolveIdentityFromFile } from '../../../gateway/ssh/identity.js';
+import type { TunnelConnection } from '../../../gateway/ssh/connection.js';
 import { HAND_OVER_MIN_BYTES, largeReads, READ_BUFFER_BYTES, type LargeReads } from '../../../gateway/ssh/large-reads.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
-import { captureLog, ORIGIN, tunnelHostFor, waitFor } from './fixtures.js';
+import { connectTunnel, listenLoopback, ORIGIN, waitFor } from './fixtures.js';
 
 const MIB = 1024 * 1024;
 /** Blocks this thread, so the peer's data piles up in the socket and the next read is a long one. */
@@ -99,12 +98,9 @@ describe('large reads on a tunnel connection through a real sshd', () => {
 
   beforeAll(async () => {
     target = createServer((socket) => socket.once('data', () => socket.end(BODY)));
-    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-    targetPort = (target.address() as { port: number }).port;
+    targetPort = await listenLoopback(target);
     sshd = await startSshd({ permitOpen: [`127.0.0.1:${targetPort}`] });
-    const host = tunnelHostFor(sshd, 'large-reads');
-    connection = new TunnelConnection({ id: host.name, host, identity: await resolveIdentityFromFile(host), log: captureLog().log });
-    await connection.connect();
+    connection = await connectTunnel(sshd, 'large-reads');
   });
   afterAll(async () => {
     connection.destroy();

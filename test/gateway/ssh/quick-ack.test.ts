@@ -5,10 +5,9 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TunnelConnection } from '../../../gateway/ssh/connection.js';
-import { resolveIdentityFromFile } from '../../../gateway/ssh/identity.js';
+import type { TunnelConnection } from '../../../gateway/ssh/connection.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
-import { captureLog, ORIGIN, tunnelHostFor } from './fixtures.js';
+import { connectTunnel, ORIGIN } from './fixtures.js';
 
 const BULK_BYTES = 16 * 1024 * 1024;
 
@@ -54,10 +53,8 @@ describe('quick ACK (SSH_MSG_IGNORE after small reads)', () => {
   });
 
   async function connected(quickAck: boolean): Promise<TunnelConnection> {
-    const host = tunnelHostFor(sshd, quickAck ? 'quick' : 'plain', { quickAck });
-    const connection = new TunnelConnection({ id: host.name, host, identity: await resolveIdentityFromFile(host), log: captureLog().log });
+    const connection = await connectTunnel(sshd, quickAck ? 'quick' : 'plain', { quickAck });
     connections.push(connection);
-    await connection.connect();
     return connection;
   }
 

@@ -6,10 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TunnelConnection } from '../../../gateway/ssh/connection.js';
-import { resolveIdentityFromFile } from '../../../gateway/ssh/identity.js';
+import type { TunnelConnection } from '../../../gateway/ssh/connection.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
-import { captureLog, ORIGIN, tunnelHostFor } from './fixtures.js';
+import { connectTunnel, listenLoopback, ORIGIN } from './fixtures.js';
 
 const MIB = 1024 * 1024;
 const BODY = randomBytes(24 * MIB);
@@ -33,12 +32,9 @@ describe.each(['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'])('re-k
         if (!socket.writableEnded) socket.end(sha256(Buffer.concat(chunks)));
       });
     });
-    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-    targetPort = (target.address() as { port: number }).port;
+    targetPort = await listenLoopback(target);
     sshd = await startSshd({ ciphers: [cipher], logLevel: 'DEBUG1', permitOpen: [`127.0.0.1:${targetPort}`], extraConfig: ['RekeyLimit 1M'] });
-    const host = tunnelHostFor(sshd, 'rekey');
-    connection = new TunnelConnection({ id: host.name, host, identity: await resolveIdentityFromFile(host), log: captureLog().log });
-    await connection.connect();
+    connection = await connectTunnel(sshd, 'rekey');
   });
   afterAll(async () => {
     connection.destroy();

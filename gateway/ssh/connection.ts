@@ -2,12 +2,12 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { Client, type ClientChannel, type ConnectConfig, type TcpConnectionDetails } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm, type TcpConnectionDetails } from 'ssh2';
 import { GatewayError } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type { ClientAddress, TunnelConnectionStatus } from '../contracts.js';
 import { channelOpenError, connectionError } from './errors.js';
-import { createHostKeyCheck } from './host-key.js';
+import { createHostKeyCheck, HOST_KEY_ALGORITHMS } from './host-key.js';
 import { batchWritesPerTurn } from './turn-batched-writes.js';
 import { enableQuickAck, type QuickAck } from './quick-ack.js';
 import { largeReads, type LargeReads } from './large-reads.js';
@@ -31,6 +31,8 @@ export interface TunnelConnectionOptions {
   onClosed?: (connection: TunnelConnection, err: GatewayError | undefined) => void;
   /** Called for each forwarded-tcpip channel; unclaimed ones are rejected. */
   onIncoming?: (connection: TunnelConnection, incoming: IncomingForward) => void;
+  /** Host key algorithms to ask for, in order; default ssh2's own list (the pool narrows it, see pool.ts). */
+  hostKeyAlgorithms?: readonly string[];
 }
 
 export interface ChannelTarget {
@@ -54,6 +56,7 @@ export class TunnelConnection {
   #log: Logger;
   #quickAck: QuickAck | undefined;
   #reads: LargeReads | undefined;
+  #presentedHostKeyType: string | undefined;
   /** When the last channel closed (or the connection became ready), performance.now(); idle time counts from it. */
   #lastActiveAt = 0;
 
@@ -93,6 +96,16 @@ export class TunnelConnection {
     return this.#quickAck?.smallReads ?? 0;
   }
 
+  /** The host key algorithms this connection asks for, in order. */
+  get hostKeyAlgorithms(): readonly string[] {
+    return this.#options.hostKeyAlgorithms ?? HOST_KEY_ALGORITHMS;
+  }
+
+  /** The type of host key the tunnel host presented ("ssh-ed25519", …), once key exchange reached it. */
+  get presentedHostKeyType(): string | undefined {
+    return this.#presentedHostKeyType;
+  }
+
   /** Reads from the tunnel host long enough to be handed on without a copy (see large-reads.ts). */
   get readsHandedOver(): number {
     return this.#reads?.handedOver ?? 0;
@@ -118,7 +131,8 @@ export class TunnelConnection {
           ? new GatewayError('EG_TUNNEL_HOSTKEY_MISMATCH', `tunnel host "${host.name}" presented ${check.presented()}, not a pinned key`, { cause: err })
           : connectionError(err, `tunnel host "${host.name}"`);
         this.#lastError ??= mapped;
-        if (mapped.code === 'EG_TUNNEL_HOSTKEY_MISMATCH') this.#log.error({ err: mapped, presented: check.presented() }, 'host key mismatch: connection refused');
+        // The pool may ask again for another key type (pool.ts): it logs the mismatch that is final.
+        if (mapped.code === 'EG_TUNNEL_HOSTKEY_MISMATCH') this.#log.warn({ err: mapped, presented: check.presented() }, 'host key not pinned: connection refused');
         else this.#log.warn({ err: mapped }, ready ? 'ssh connection error' : 'ssh connect failed');
       });
       client.on('ready', () => {
@@ -149,7 +163,12 @@ export class TunnelConnection {
       const config: ConnectConfig = {
         sock,
         username: host.username,
-        hostVerifier: (key: Buffer) => check.verify(key),
+        hostVerifier: (key: Buffer) => {
+          const pinned = check.verify(key);
+          this.#presentedHostKeyType = check.presentedType();
+          return pinned;
+        },
+        algorithms: { serverHostKey: [...this.hostKeyAlgorithms] as ServerHostKeyAlgorithm[] },
         keepaliveInterval: host.keepaliveIntervalMs,
         keepaliveCountMax: host.keepaliveCountMax,
         readyTimeout: host.connectTimeoutMs,

@@ -61,7 +61,8 @@ export function connectionCode(err: unknown): ErrorCode {
     case 'protocol':
       return 'EG_TUNNEL_UNAVAILABLE';
     case 'handshake':
-      return /verification failed/i.test(message) ? 'EG_TUNNEL_HOSTKEY_MISMATCH' : 'EG_TUNNEL_UNAVAILABLE';
+      // "no matching host key format": the host offers no key of a type we ask for (see pool.ts).
+      return /verification failed|no matching host key/i.test(message) ? 'EG_TUNNEL_HOSTKEY_MISMATCH' : 'EG_TUNNEL_UNAVAILABLE';
     default:
       return 'EG_TUNNEL_UNAVAILABLE';
   }

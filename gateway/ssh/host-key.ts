@@ -11,11 +11,37 @@ export function normaliseFingerprint(fingerprint: string): string {
   return fingerprint.trim().replace(/=+$/, '');
 }
 
+/** ssh2's own preference order of host key algorithms (lib/protocol/constants.js, Ed25519 available). */
+export const HOST_KEY_ALGORITHMS: readonly string[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+/** The key type a host key blob names (its first SSH string), e.g. "ssh-ed25519"; undefined if unreadable. */
+export function keyTypeOfHostKey(keyBlob: Buffer): string | undefined {
+  if (keyBlob.length < 4) return undefined;
+  const length = keyBlob.readUInt32BE(0);
+  if (length === 0 || length > 64 || 4 + length > keyBlob.length) return undefined;
+  return keyBlob.toString('latin1', 4, 4 + length);
+}
+
+/** The host key algorithms that use a key of `keyType` (an RSA key serves three). */
+export function algorithmsForKeyType(keyType: string): string[] {
+  return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
+}
+
 export interface HostKeyCheck {
   /** Give to ssh2 as `hostVerifier` (no `hostHash`, so it receives the raw key blob). */
   verify(keyBlob: Buffer): boolean;
   /** The fingerprint the peer presented, once key exchange reached it. */
   presented(): string | undefined;
+  /** The type of the key the peer presented ("ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa", …). */
+  presentedType(): string | undefined;
   /** True when the peer presented a key that matches no pin. */
   mismatched(): boolean;
 }
@@ -23,14 +49,17 @@ export interface HostKeyCheck {
 export function createHostKeyCheck(pins: readonly string[]): HostKeyCheck {
   const allowed = new Set(pins.map(normaliseFingerprint));
   let seen: string | undefined;
+  let seenType: string | undefined;
   let mismatch = false;
   return {
     verify(keyBlob) {
       seen = fingerprintOfHostKey(keyBlob);
+      seenType = keyTypeOfHostKey(keyBlob);
       mismatch = !allowed.has(seen);
       return !mismatch;
     },
     presented: () => seen,
+    presentedType: () => seenType,
     mismatched: () => mismatch,
   };
 }

@@ -6,6 +6,7 @@ import { GatewayError, errorCodeOf, isGatewayError, type ErrorCode } from '../..
 import type { TunnelHost } from '../../common/schema/index.js';
 import type { ClientAddress, RemoteBinding, TunnelHostStatus } from '../contracts.js';
 import { TunnelConnection, type ChannelTarget, type IncomingForward } from './connection.js';
+import { algorithmsForKeyType } from './host-key.js';
 import { resolveIdentityFromFile, type IdentityResolver, type TunnelIdentity } from './identity.js';
 import { RemoteForwards, type OnRemoteConnection } from './remote-forward.js';
 
@@ -49,6 +50,8 @@ export class TunnelPool {
   #lastError: { code: ErrorCode; at: number } | undefined;
   #closing = false;
   #started = false;
+  /** Host key algorithms to ask for; undefined: ssh2's default order (see #narrowHostKeyTypes). */
+  #hostKeyAlgorithms: readonly string[] | undefined;
   #remote: RemoteForwards;
 
   constructor(options: TunnelPoolOptions) {
@@ -251,6 +254,7 @@ export class TunnelPool {
         host: this.host,
         identity,
         log: this.#options.log,
+        ...(this.#hostKeyAlgorithms ? { hostKeyAlgorithms: this.#hostKeyAlgorithms } : {}),
         onClosed: (c, err) => this.#onClosed(c, err),
         onIncoming: (c, incoming: IncomingForward) => this.#remote.incoming(c, incoming),
       });
@@ -264,11 +268,39 @@ export class TunnelPool {
       else this.#ensure();
     } catch (err) {
       if (connection) this.#connections.delete(connection);
+      if (connection && errorCodeOf(err) === 'EG_TUNNEL_HOSTKEY_MISMATCH' && this.#narrowHostKeyTypes(connection)) {
+        this.#ensure(); // at once, asking for another key type: not a failure of the host
+        return;
+      }
+      if (errorCodeOf(err) === 'EG_TUNNEL_HOSTKEY_MISMATCH') this.#log.error({ err }, 'host key mismatch: no pinned key among the types this host offers');
       this.#failures++;
       this.#lastError = { code: errorCodeOf(err), at: Date.now() };
       if (!connection) this.#log.warn({ err: isGatewayError(err) ? err : undefined }, 'ssh identity unavailable');
       this.#ensure();
     }
+  }
+
+  /**
+   * A tunnel host usually holds several host keys (Debian makes Ed25519, ECDSA and RSA ones) and presents
+   * the one of the first type we ask for, while the operator may have pinned another (the RSA key from an
+   * old inventory, say). When the key presented is not pinned, ask again without its type, as OpenSSH
+   * orders host key types by what known_hosts holds. True when there is a type left to ask for; once none
+   * is (the host answers "no matching host key" or has shown every type), the list starts over and the
+   * mismatch counts as a failure. Pinning is unchanged: only a pinned fingerprint is ever accepted.
+   */
+  #narrowHostKeyTypes(refused: TunnelConnection): boolean {
+    const presentedType = refused.presentedHostKeyType;
+    const served = presentedType ? algorithmsForKeyType(presentedType) : [];
+    // From what the refused attempt asked for, less what parallel attempts have dropped meanwhile.
+    const current = this.#hostKeyAlgorithms;
+    const rest = refused.hostKeyAlgorithms.filter((a) => !served.includes(a) && (!current || current.includes(a)));
+    if (served.length === 0 || rest.length === 0) {
+      this.#hostKeyAlgorithms = undefined;
+      return false;
+    }
+    this.#hostKeyAlgorithms = rest;
+    this.#log.info({ presentedType, asking: rest }, 'host key type not pinned: asking for another type');
+    return true;
   }
 
   #onClosed(connection: TunnelConnection, err: GatewayError | undefined): void {

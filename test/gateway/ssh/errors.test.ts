@@ -30,6 +30,8 @@ describe('connection failures', () => {
     [tagged('client-socket', 'connect ECONNREFUSED'), 'EG_TUNNEL_UNAVAILABLE'],
     [tagged('protocol', 'Connection lost before handshake'), 'EG_TUNNEL_UNAVAILABLE'],
     [tagged('handshake', 'Host denied (verification failed)'), 'EG_TUNNEL_HOSTKEY_MISMATCH'],
+    [tagged('handshake', 'Handshake failed: no matching host key format'), 'EG_TUNNEL_HOSTKEY_MISMATCH'],
+    [tagged('handshake', 'Handshake failed: no matching C->S cipher'), 'EG_TUNNEL_UNAVAILABLE'],
     [new Error('plain'), 'EG_TUNNEL_UNAVAILABLE'],
   ])('%s → %s', (err, code) => expect(connectionCode(err)).toBe(code));
 });

@@ -1,5 +1,8 @@
 // Host keys are pinned: a tunnel host with another key is refused right after key exchange.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SshTunnelPools, fingerprintOfHostKey } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
@@ -45,6 +48,38 @@ describe('host key pinning', () => {
     const refusal = captured.lines().find((l) => (l.err as { code?: string } | undefined)?.code === 'EG_TUNNEL_HOSTKEY_MISMATCH');
     expect(refusal?.presented).toBe(other.hostKeyFingerprint);
     expect(other.logs()).not.toMatch(AUTH_TRAFFIC);
+  });
+
+  it('asks for another host key type when the host presents an unpinned one, and accepts only the pinned key', async () => {
+    // The host holds an Ed25519 key (what ssh2 asks for first) and an ECDSA one; only the ECDSA one is pinned.
+    const dir = mkdtempSync(join(tmpdir(), 'eg-hostkeys-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ecdsa = join(dir, 'ssh_host_ecdsa_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', ecdsa]);
+    const ecdsaFingerprint = execFileSync('ssh-keygen', ['-lf', `${ecdsa}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+    const host = await sshd({ extraConfig: [`HostKey ${ecdsa}`] });
+    const captured = captureLog();
+    // Three warm connections start at once: each may be refused once, none is counted as a failure.
+    const pools = new SshTunnelPools({
+      hosts: [tunnelHostFor(host, 'bastion', { hostKeyFingerprints: [ecdsaFingerprint], pool: { min: 3, max: 4, spreadAtChannels: 1 } })],
+      log: captured.log,
+    });
+    cleanup.push(() => pools.destroy());
+    const ready = () => pools.status()[0]!.connections.filter((c) => c.state === 'ready').length;
+    await waitFor('three ready connections', () => ready() === 3, 20_000);
+    expect(pools.status()[0]!.lastError).toBeUndefined();
+    const asked = captured.lines().find((l) => l.msg === 'host key type not pinned: asking for another type');
+    expect(asked).toMatchObject({ presentedType: 'ssh-ed25519' });
+    expect(asked?.asking).not.toContain('ssh-ed25519');
+    expect(host.logs()).toMatch(AUTH_TRAFFIC);
+    // Later connections ask for the pinned type first: growing the pool meets no refusal.
+    const refusals = () => captured.lines().filter((l) => l.msg === 'host key not pinned: connection refused').length;
+    const before = refusals();
+    expect(before).toBeGreaterThanOrEqual(1);
+    expect(before).toBeLessThanOrEqual(3);
+    await Promise.all([1, 2, 3].map(() => pools.openChannel({ host: '127.0.0.1', port: 9, kind: 'ipv4' }, ['bastion'], { origin: ORIGIN }).catch(() => undefined)));
+    await waitFor('a fourth connection', () => ready() === 4, 20_000);
+    expect(refusals()).toBe(before);
   });
 
   it('refuses a second sshd that takes over the pinned address (MITM)', async () => {

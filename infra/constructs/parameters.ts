@@ -37,7 +37,7 @@ export class Parameters extends Construct {
     this.key.addAlias(`alias/edge-gateway/${props.stage}`);
 
     // Gateways poll only this; every write through the API bumps it.
-    new ssm.StringParameter(this, 'Version', {
+    const version = new ssm.StringParameter(this, 'Version', {
       parameterName: this.names.version,
       stringValue: '0',
       description: 'edge-gateway policy version: bumped by every write, polled by gateways',
@@ -62,11 +62,13 @@ export class Parameters extends Construct {
         resources: [this.parameterArn(`${this.prefix}/keys/*`)],
       }),
     );
+    // After writing keys it bumps the version, so running gateways load the new public key at once.
+    this.keygen.role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [this.parameterArn(this.names.version)] }));
     // SSM encrypts a standard SecureString with kms:Encrypt as the caller.
     this.keygen.role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt'], resources: [this.key.keyArn] }));
     Validations.of(this.keygen.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${this.nagParameterPattern(`${this.prefix}/keys/*`)}]`,
-      reason: 'The key generator writes and deletes only the four key parameters below the stage prefix /keys/; the wildcard is that subtree.',
+      reason: 'The key generator writes and deletes only the four key parameters below the stage prefix /keys/ (and bumps the version parameter); the wildcard is that subtree.',
     });
 
     // CloudFormation invokes the function directly; it answers on the pre-signed URL itself.
@@ -82,6 +84,8 @@ export class Parameters extends Construct {
     });
     // Deleting the stack must still find the function and its permissions to remove the keys.
     keys.node.addDependency(this.keygen.role);
+    // The generator overwrites the version parameter: CloudFormation must have created it first.
+    keys.node.addDependency(version);
   }
 
   /** `arn:…:ssm:REGION:ACCOUNT:parameter/edge-gateway/STAGE/...` for a parameter name or pattern. */

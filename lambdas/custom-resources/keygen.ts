@@ -106,6 +106,10 @@ async function writeKeys(ssm: KeygenDeps['ssm'], props: KeygenProperties): Promi
   await ssm.send(secure(names.sshCaPrivateKey, sshCa.privateKey));
   await ssm.send(plain(names.credentialPublicKey, credentialPublic));
   await ssm.send(plain(names.sshCaPublicKey, sshCaPublic));
+  // Gateways re-read the store only when the version parameter moves: without this they would keep the
+  // replaced public key, and refuse every credential the new key signs, until the next policy change.
+  const bump = JSON.stringify({ at: new Date().toISOString(), change: 'keys/credential-public' });
+  await ssm.send(new PutParameterCommand({ Name: names.version, Value: bump, Type: 'String', Overwrite: true }));
   return {
     CredentialPublicKeyParameter: names.credentialPublicKey,
     SshCaPublicKeyParameter: names.sshCaPublicKey,

@@ -1,4 +1,5 @@
-// The Ed25519 key that signs credentials: read once per container from the store (SecureString).
+// The Ed25519 key that signs credentials, read from the store (SecureString) and kept in memory; re-read
+// once it is a minute old, so a container that outlives a key rotation signs with the new key soon after.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { GatewayError } from '../../common/errors.js';
@@ -10,7 +11,11 @@ export interface SigningKeys {
 }
 
 export interface SigningKeySource {
-  /** Loads on first use, then answers from memory; a failed load is retried on the next call. */
+  /**
+   * Loads on first use, then answers from memory; a failed first load is retried on the next call. Once the
+   * keys are `maxAgeMs` old it still answers with them and re-reads the store behind (a failed re-read keeps
+   * them): a store hiccup never stops issuing.
+   */
   load(): Promise<SigningKeys>;
 }
 
@@ -20,6 +25,9 @@ export interface SigningKeySourceOptions {
   generateIfMissing?: boolean;
   /** Called once when a key pair was generated (never with key material). */
   onGenerated?: () => void;
+  /** How long keys are used before the store is read again. Default 60 s. */
+  maxAgeMs?: number;
+  now?: () => number;
 }
 
 async function loadOrGenerate(options: SigningKeySourceOptions): Promise<SigningKeys> {
@@ -46,14 +54,26 @@ async function loadOrGenerate(options: SigningKeySourceOptions): Promise<Signing
 }
 
 export function createSigningKeySource(options: SigningKeySourceOptions): SigningKeySource {
-  let loading: Promise<SigningKeys> | undefined;
+  const maxAgeMs = options.maxAgeMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  let current: SigningKeys | undefined;
+  let loadedAt = 0;
+  let reading: Promise<SigningKeys> | undefined;
+  const read = (): Promise<SigningKeys> =>
+    (reading ??= loadOrGenerate(options)
+      .then((keys) => {
+        current = keys;
+        loadedAt = now();
+        return keys;
+      })
+      .finally(() => {
+        reading = undefined;
+      }));
   return {
     load() {
-      loading ??= loadOrGenerate(options).catch((err: unknown) => {
-        loading = undefined;
-        throw err;
-      });
-      return loading;
+      if (!current) return read();
+      if (now() - loadedAt >= maxAgeMs) void read().catch(() => undefined);
+      return Promise.resolve(current);
     },
   };
 }

@@ -95,6 +95,12 @@ describe('keygen custom resource', () => {
     expect(ssm.calls.slice(0, 2).every((call) => call.includes('-private'))).toBe(true);
   });
 
+  it('bumps the version parameter last, so running gateways load the new public key at once', async () => {
+    await createKeygenHandler({ ssm })(event('Create'));
+    expect(ssm.calls.at(-1)).toBe(`put ${PREFIX}/version`);
+    expect(JSON.parse(ssm.params.get(`${PREFIX}/version`)?.Value ?? '{}')).toMatchObject({ change: 'keys/credential-public' });
+  });
+
   it('publishes public keys that verify the private halves: PEM for credentials, an OpenSSH line for the CA', async () => {
     await createKeygenHandler({ ssm })(event('Create'));
     const message = Buffer.from('eg1.claims');
@@ -167,7 +173,8 @@ describe('keygen custom resource', () => {
     ssm.params.delete(`${PREFIX}/keys/ssh-ca-public`);
     received.length = 0;
     await handler(event('Delete', { PhysicalResourceId: physicalIdFor(PREFIX) }));
-    expect(ssm.params.size).toBe(0);
+    // The version parameter belongs to the stack (CloudFormation deletes it), not to this resource.
+    expect([...ssm.params.keys()]).toEqual([`${PREFIX}/version`]);
     expect(lastResponse().Status).toBe('SUCCESS');
   });
 

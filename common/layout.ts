@@ -22,6 +22,8 @@ export function layout(prefix: string) {
     leases: `${prefix}/leases`,
     lease: (key: string) => `${prefix}/leases/${key}`,
     credentialPublicKey: `${prefix}/keys/credential-public`,
+    /** The key a rotation replaced: JSON `{ publicKey, validUntil }` (see RetiredKeySchema). */
+    credentialPublicKeyPrevious: `${prefix}/keys/credential-public-previous`,
     credentialPrivateKey: `${prefix}/keys/credential-private`,
     sshCaPublicKey: `${prefix}/keys/ssh-ca-public`,
     sshCaPrivateKey: `${prefix}/keys/ssh-ca-private`,

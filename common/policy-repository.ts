@@ -4,6 +4,7 @@
 // tree when it moves (SSM allows ~40 reads/s per account and region). Values over 4 KB are split
 // by ChunkedStore, transparently to callers.
 import { isIP } from 'node:net';
+import { z } from 'zod';
 import { GatewayError } from './errors.js';
 import { layout, type StoreLayout } from './layout.js';
 import { LeaseSchema, RevocationSchema, type Lease, type Revocation } from './schema/lease.js';
@@ -16,6 +17,15 @@ import type { ParameterStore } from './store.js';
 
 export type { LoadIssue } from './store/record-collection.js';
 
+/** A credential public key replaced by a rotation, kept so credentials it signed verify until they expire. */
+export const RetiredKeySchema = z.object({
+  /** PEM (SPKI). */
+  publicKey: z.string().min(1),
+  /** Unix seconds: the rotation time plus the longest credential lifetime. */
+  validUntil: z.number().int(),
+});
+export type RetiredKey = z.infer<typeof RetiredKeySchema>;
+
 export interface PolicySnapshot {
   /** The version read *before* the records: a write racing the read shows up as a newer version next poll. */
   version: number;
@@ -26,6 +36,8 @@ export interface PolicySnapshot {
   leases: Lease[];
   /** PEM (SPKI) Ed25519 public keys that verify credentials. */
   publicKeys: string[];
+  /** The key the last rotation replaced, still verifying credentials it signed until `validUntil`. */
+  retiredKey: RetiredKey | undefined;
   /** Items that failed validation and were left out; the caller decides whether to keep its last good policy. */
   issues: LoadIssue[];
 }
@@ -150,6 +162,18 @@ export class PolicyRepository {
     return this.#deleteAndBump(this.#leases, leaseKey(address), `leases/${leaseKey(address)}`);
   }
 
+  /** The replaced key while its grace lasts; an unreadable record counts as none (it only ever widens access). */
+  async getRetiredCredentialKey(): Promise<RetiredKey | undefined> {
+    const parameter = await this.store.get(this.names.credentialPublicKeyPrevious);
+    if (!parameter) return undefined;
+    try {
+      const retired = RetiredKeySchema.parse(JSON.parse(parameter.value));
+      return retired.validUntil > this.#nowSec() ? retired : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async getCredentialPublicKeys(): Promise<string[]> {
     const parameter = await this.store.get(this.names.credentialPublicKey);
     return parameter ? [parameter.value] : [];
@@ -171,13 +195,14 @@ export class PolicyRepository {
   async loadSnapshot(): Promise<PolicySnapshot> {
     const version = await this.getVersion();
     const now = this.#nowSec();
-    const [routes, hosts, profiles, revocations, leases, publicKeys] = await Promise.all([
+    const [routes, hosts, profiles, revocations, leases, publicKeys, retiredKey] = await Promise.all([
       this.#routes.load(),
       this.#hosts.load(),
       this.#profiles.load(),
       this.#revocations.load(),
       this.#leases.load(),
       this.getCredentialPublicKeys(),
+      this.getRetiredCredentialKey(),
     ]);
     return {
       version,
@@ -187,6 +212,7 @@ export class PolicyRepository {
       revocations: revocations.items.filter((r) => r.expiresAt > now),
       leases: leases.items.filter((l) => l.expiresAt > now),
       publicKeys,
+      retiredKey,
       issues: [routes, hosts, profiles, revocations, leases].flatMap((loaded) => loaded.issues),
     };
   }

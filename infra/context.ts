@@ -89,6 +89,14 @@ export const InfraContextSchema = z
       .default(30),
     /** Change (any new string) to generate new credential and SSH CA key pairs on the next deploy. */
     keyRotation: z.coerce.string().min(1).max(64).default('1'),
+    /**
+     * After a rotation, credentials signed by the replaced key keep working until they expire
+     * (credentialTtlCapSeconds). "false" cuts them at once: rotate that way when the key leaked.
+     */
+    keepPreviousCredentialKey: z
+      .union([z.boolean(), z.enum(['true', 'false'])])
+      .transform((value) => value === true || value === 'true')
+      .default(true),
   })
   .superRefine((ctx, issues) => {
     const memory = FARGATE_MEMORY_MIB[ctx.gatewayCpu];

@@ -21,7 +21,12 @@ export const compileGatewayPolicy: PolicyCompiler = (policy: GatewayPolicy, now:
   return {
     decider: compilePolicy(policy.routes),
     authenticator: createAuthenticator({
-      publicKeys: () => policy.publicKeys,
+      // The replaced key drops out at the end of its grace, with no policy reload needed.
+      publicKeys: () => {
+        if (policy.retiredKeys.length === 0) return policy.publicKeys;
+        const nowMs = now();
+        return [...policy.publicKeys, ...policy.retiredKeys.filter((retired) => retired.validUntilMs > nowMs).map((retired) => retired.key)];
+      },
       isRevoked: (id) => policy.revokedIds.has(id),
       leaseFor: (address, nowMs) => {
         const lease = leases.get(address);

@@ -19,6 +19,8 @@ export interface GatewayPolicy {
   profiles: readonly Profile[];
   /** Keys that verify credentials (rotation: old and new side by side). */
   publicKeys: readonly KeyObject[];
+  /** The key the last rotation replaced: it verifies credentials too until `validUntilMs` (Unix ms). */
+  retiredKeys: ReadonlyArray<{ key: KeyObject; validUntilMs: number }>;
   /** Credential ids revoked before expiry. */
   revokedIds: ReadonlySet<string>;
   /** Source addresses admitted without SOCKS credentials (browsers). */
@@ -37,6 +39,7 @@ export function policyFromConfig(config: Config): GatewayPolicy {
     tunnelHosts: config.tunnelHosts,
     profiles: config.profiles,
     publicKeys: config.credentialPublicKeys.map((key) => parsePublicKey(key)),
+    retiredKeys: [],
     revokedIds: new Set(),
     leases: [],
     trustedCidrs: config.trustedCidrs,
@@ -55,12 +58,22 @@ export function policyFromSnapshot(snapshot: PolicySnapshot, config: Config): Ga
       loadIssues.push({ path: `credential public key #${i + 1}`, message: 'not an Ed25519 public key' });
     }
   }
+  // A replaced key only ever widens access: one that does not parse is left out, never a reason to refuse the policy.
+  const retiredKeys: GatewayPolicy['retiredKeys'][number][] = [];
+  if (snapshot.retiredKey) {
+    try {
+      retiredKeys.push({ key: parsePublicKey(snapshot.retiredKey.publicKey), validUntilMs: snapshot.retiredKey.validUntil * 1000 });
+    } catch {
+      // left out
+    }
+  }
   return {
     version: snapshot.version,
     routes: snapshot.routes,
     tunnelHosts: snapshot.hosts,
     profiles: snapshot.profiles,
     publicKeys,
+    retiredKeys,
     revokedIds: new Set(snapshot.revocations.map((r) => r.id)),
     leases: snapshot.leases,
     trustedCidrs: config.trustedCidrs,

@@ -14,6 +14,8 @@ export interface ParametersProps {
   tunnelHosts: readonly TunnelHost[];
   /** Any new value makes the next deploy generate new key pairs. */
   keyRotation: string;
+  /** How long the replaced credential public key keeps verifying after a rotation; 0 drops it at once. */
+  previousKeyValidSeconds: number;
   logRetention: logs.RetentionDays;
 }
 
@@ -58,7 +60,8 @@ export class Parameters extends Construct {
     });
     this.keygen.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+        // GetParameter reads the public key a rotation replaces (a String: no decryption).
+        actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameter'],
         resources: [this.parameterArn(`${this.prefix}/keys/*`)],
       }),
     );
@@ -68,7 +71,7 @@ export class Parameters extends Construct {
     this.keygen.role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt'], resources: [this.key.keyArn] }));
     Validations.of(this.keygen.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${this.nagParameterPattern(`${this.prefix}/keys/*`)}]`,
-      reason: 'The key generator writes and deletes only the four key parameters below the stage prefix /keys/ (and bumps the version parameter); the wildcard is that subtree.',
+      reason: 'The key generator reads, writes and deletes only the key parameters below the stage prefix /keys/ (and bumps the version parameter); the wildcard is that subtree.',
     });
 
     // CloudFormation invokes the function directly; it answers on the pre-signed URL itself.
@@ -79,6 +82,7 @@ export class Parameters extends Construct {
         Prefix: this.prefix,
         KmsKeyId: this.key.keyArn,
         Rotation: props.keyRotation,
+        PreviousKeyValidSeconds: String(props.previousKeyValidSeconds),
         CaComment: `edge-gateway-ca-${props.stage}`,
       },
     });

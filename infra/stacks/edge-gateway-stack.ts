@@ -27,6 +27,7 @@ export class EdgeGatewayStack extends Stack {
       stage: settings.stage,
       tunnelHosts: settings.tunnelHosts,
       keyRotation: settings.keyRotation,
+      previousKeyValidSeconds: settings.keepPreviousCredentialKey ? settings.credentialTtlCapSeconds : 0,
       logRetention,
     });
     this.gateway = new GatewayService(this, 'Gateway', {

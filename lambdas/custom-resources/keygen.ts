@@ -6,7 +6,7 @@
 // CloudFormation calls this function directly (no provider framework), so it answers on the
 // pre-signed ResponseURL itself, always, also on failure.
 import { createHash, type KeyObject } from 'node:crypto';
-import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { layout } from '../../common/layout.js';
@@ -17,6 +17,12 @@ const KeygenProperties = z.object({
   Rotation: z.string().min(1),
   /** Comment on the SSH CA public key line, e.g. "edge-gateway-ca-dev". */
   CaComment: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/).default('edge-gateway-ca'),
+  /**
+   * After a rotation the replaced credential public key keeps verifying the credentials it signed for this
+   * long (the longest credential lifetime); 0 drops it at once (a rotation because the key leaked).
+   * CloudFormation passes properties as strings.
+   */
+  PreviousKeyValidSeconds: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(0),
 });
 export type KeygenProperties = z.infer<typeof KeygenProperties>;
 
@@ -101,11 +107,18 @@ async function writeKeys(ssm: KeygenDeps['ssm'], props: KeygenProperties): Promi
     });
   const plain = (Name: string, Value: string) =>
     new PutParameterCommand({ Name, Value, Type: 'String', Overwrite: true, Description: 'edge-gateway public key' });
+  const replaced = props.PreviousKeyValidSeconds > 0 ? await currentValue(ssm, names.credentialPublicKey) : undefined;
   // Private keys first: a public key is never published without its private half in place.
   await ssm.send(secure(names.credentialPrivateKey, credential.privateKey));
   await ssm.send(secure(names.sshCaPrivateKey, sshCa.privateKey));
   await ssm.send(plain(names.credentialPublicKey, credentialPublic));
   await ssm.send(plain(names.sshCaPublicKey, sshCaPublic));
+  if (replaced && replaced !== credentialPublic) {
+    const validUntil = Math.floor(Date.now() / 1000) + props.PreviousKeyValidSeconds;
+    await ssm.send(plain(names.credentialPublicKeyPrevious, JSON.stringify({ publicKey: replaced, validUntil })));
+  } else {
+    await deleteIfPresent(ssm, names.credentialPublicKeyPrevious);
+  }
   // Gateways re-read the store only when the version parameter moves: without this they would keep the
   // replaced public key, and refuse every credential the new key signs, until the next policy change.
   const bump = JSON.stringify({ at: new Date().toISOString(), change: 'keys/credential-public' });
@@ -119,14 +132,28 @@ async function writeKeys(ssm: KeygenDeps['ssm'], props: KeygenProperties): Promi
   };
 }
 
+async function currentValue(ssm: KeygenDeps['ssm'], Name: string): Promise<string | undefined> {
+  try {
+    const { Parameter } = (await ssm.send(new GetParameterCommand({ Name }))) as { Parameter?: { Value?: string } };
+    return Parameter?.Value;
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ParameterNotFound') return undefined;
+    throw err;
+  }
+}
+
+async function deleteIfPresent(ssm: KeygenDeps['ssm'], Name: string): Promise<void> {
+  try {
+    await ssm.send(new DeleteParameterCommand({ Name }));
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'ParameterNotFound') throw err;
+  }
+}
+
 async function deleteKeys(ssm: KeygenDeps['ssm'], prefix: string): Promise<void> {
   const names = layout(prefix);
-  for (const Name of [names.credentialPublicKey, names.sshCaPublicKey, names.credentialPrivateKey, names.sshCaPrivateKey]) {
-    try {
-      await ssm.send(new DeleteParameterCommand({ Name }));
-    } catch (err) {
-      if ((err as { name?: string }).name !== 'ParameterNotFound') throw err;
-    }
+  for (const Name of [names.credentialPublicKey, names.credentialPublicKeyPrevious, names.sshCaPublicKey, names.credentialPrivateKey, names.sshCaPrivateKey]) {
+    await deleteIfPresent(ssm, Name);
   }
 }
 

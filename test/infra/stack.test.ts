@@ -113,6 +113,8 @@ describe('the edge-gateway stack with default context', () => {
       Prefix: '/edge-gateway/dev',
       KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
       Rotation: '1',
+      // Credentials signed by a replaced key keep working until they expire (credentialTtlCapSeconds).
+      PreviousKeyValidSeconds: String(12 * 3600),
     });
     // The generator bumps the version after writing keys (running gateways reload), after CloudFormation made it.
     const keygenPolicy = Object.values(built.template.findResources('AWS::IAM::Policy')).find((policy) => JSON.stringify(policy).includes('ssm:DeleteParameter'));
@@ -259,6 +261,21 @@ describe('context validation', () => {
     [{ gatewayMinCount: 5, gatewayMaxCount: 2 }, /gatewayMinCount: must not exceed gatewayMaxCount/],
   ])('refuses %j with a message naming the key', (context, message) => {
     expect(() => buildApp(context)).toThrow(message);
+  }, BUILD_TIMEOUT_MS);
+
+  it('keeps no replaced credential key with -c keepPreviousCredentialKey=false (a rotation because the key leaked)', () => {
+    const built = buildApp({ keepPreviousCredentialKey: 'false', credentialTtlCapSeconds: '3600' });
+    try {
+      built.template.hasResourceProperties('Custom::EdgeGatewayKeyPairs', { PreviousKeyValidSeconds: '0' });
+    } finally {
+      built.close();
+    }
+    const kept = buildApp({ credentialTtlCapSeconds: '3600' });
+    try {
+      kept.template.hasResourceProperties('Custom::EdgeGatewayKeyPairs', { PreviousKeyValidSeconds: '3600' });
+    } finally {
+      kept.close();
+    }
   }, BUILD_TIMEOUT_MS);
 
   it('seeds tunnel hosts given in context as String parameters', () => {

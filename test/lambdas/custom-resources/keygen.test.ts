@@ -2,7 +2,7 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DeleteParameterCommand, PutParameterCommand, type PutParameterCommandInput } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, type PutParameterCommandInput } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parsePublicKey } from '../../../common/token.js';
 import { createKeygenHandler, physicalIdFor, type KeygenResponse } from '../../../lambdas/custom-resources/keygen.js';
@@ -22,6 +22,12 @@ class FakeSsm {
       this.calls.push(`put ${command.input.Name}`);
       this.params.set(command.input.Name ?? '', command.input);
       return { Version: 1 };
+    }
+    if (command instanceof GetParameterCommand) {
+      this.calls.push(`get ${command.input.Name}`);
+      const stored = this.params.get(command.input.Name ?? '');
+      if (!stored) throw Object.assign(new Error('not found'), { name: 'ParameterNotFound' });
+      return { Parameter: { Name: stored.Name, Value: stored.Value } };
     }
     if (command instanceof DeleteParameterCommand) {
       this.calls.push(`delete ${command.input.Name}`);
@@ -165,6 +171,32 @@ describe('keygen custom resource', () => {
     const after = privateMaterial();
     expect(after).toHaveLength(2);
     expect(after.some((value) => before.includes(value))).toBe(false);
+  });
+
+  it('on a rotation keeps the replaced credential public key for PreviousKeyValidSeconds, and drops it with 0', async () => {
+    const handler = createKeygenHandler({ ssm });
+    const grace = { ...event('Create').ResourceProperties, PreviousKeyValidSeconds: '43200' };
+    await handler(event('Create', { ResourceProperties: grace }));
+    // A first deploy replaces nothing.
+    expect(ssm.params.has(`${PREFIX}/keys/credential-public-previous`)).toBe(false);
+    const replaced = ssm.params.get(`${PREFIX}/keys/credential-public`)?.Value;
+    const rotate = async (properties: Record<string, unknown>, rotation: string) => {
+      received.length = 0;
+      await handler(event('Update', { PhysicalResourceId: physicalIdFor(PREFIX), OldResourceProperties: grace, ResourceProperties: { ...properties, Rotation: rotation } }));
+      expect(lastResponse().Status).toBe('SUCCESS');
+    };
+    const startedSec = Math.floor(Date.now() / 1000);
+    await rotate(grace, '2');
+    const previous = JSON.parse(ssm.params.get(`${PREFIX}/keys/credential-public-previous`)?.Value ?? '{}') as { publicKey: string; validUntil: number };
+    expect(previous.publicKey).toBe(replaced);
+    expect(previous.publicKey).not.toBe(ssm.params.get(`${PREFIX}/keys/credential-public`)?.Value);
+    expect(previous.validUntil).toBeGreaterThanOrEqual(startedSec + 43200);
+    expect(previous.validUntil).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 43200);
+    // Written before the version bump that makes gateways reload.
+    expect(ssm.calls.indexOf(`put ${PREFIX}/keys/credential-public-previous`)).toBeLessThan(ssm.calls.lastIndexOf(`put ${PREFIX}/version`));
+    // A rotation because the key leaked: no grace, the old key is gone at once.
+    await rotate({ ...grace, PreviousKeyValidSeconds: '0' }, '3');
+    expect(ssm.params.has(`${PREFIX}/keys/credential-public-previous`)).toBe(false);
   });
 
   it('removes its four parameters on Delete, and tolerates ones already gone', async () => {

@@ -27,7 +27,8 @@ export class EdgeGatewayStack extends Stack {
       stage: settings.stage,
       tunnelHosts: settings.tunnelHosts,
       keyRotation: settings.keyRotation,
-      previousKeyValidSeconds: settings.keepPreviousCredentialKey ? settings.credentialTtlCapSeconds : 0,
+      // Plus 5 minutes: a warm API container may sign with the replaced key for a minute after the deploy.
+      previousKeyValidSeconds: settings.keepPreviousCredentialKey ? settings.credentialTtlCapSeconds + 300 : 0,
       logRetention,
     });
     this.gateway = new GatewayService(this, 'Gateway', {

@@ -72,7 +72,8 @@ export function createSigningKeySource(options: SigningKeySourceOptions): Signin
   return {
     load() {
       if (!current) return read();
-      if (now() - loadedAt >= maxAgeMs) void read().catch(() => undefined);
+      // A failed re-read waits another maxAgeMs rather than retrying on every request.
+      if (now() - loadedAt >= maxAgeMs) void read().catch(() => (loadedAt = now()));
       return Promise.resolve(current);
     },
   };

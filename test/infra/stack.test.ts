@@ -113,8 +113,8 @@ describe('the edge-gateway stack with default context', () => {
       Prefix: '/edge-gateway/dev',
       KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
       Rotation: '1',
-      // Credentials signed by a replaced key keep working until they expire (credentialTtlCapSeconds).
-      PreviousKeyValidSeconds: String(12 * 3600),
+      // Credentials signed by a replaced key keep working until they expire (credentialTtlCapSeconds + 5 min).
+      PreviousKeyValidSeconds: String(12 * 3600 + 300),
     });
     // The generator bumps the version after writing keys (running gateways reload), after CloudFormation made it.
     const keygenPolicy = Object.values(built.template.findResources('AWS::IAM::Policy')).find((policy) => JSON.stringify(policy).includes('ssm:DeleteParameter'));
@@ -272,7 +272,7 @@ describe('context validation', () => {
     }
     const kept = buildApp({ credentialTtlCapSeconds: '3600' });
     try {
-      kept.template.hasResourceProperties('Custom::EdgeGatewayKeyPairs', { PreviousKeyValidSeconds: '3600' });
+      kept.template.hasResourceProperties('Custom::EdgeGatewayKeyPairs', { PreviousKeyValidSeconds: '3900' });
     } finally {
       kept.close();
     }

@@ -58,5 +58,13 @@ describe('credential signing key source', () => {
     expect(pem(await source.load())).toBe(first);
     await settle();
     expect(pem(await source.load())).toBe(first);
+    // The failed read is not retried on every request, but after another maxAgeMs.
+    const second = await rotate(repo);
+    await settle();
+    expect(pem(await source.load())).toBe(first);
+    clock += 1_000;
+    expect(pem(await source.load())).toBe(first);
+    await settle();
+    expect(pem(await source.load())).toBe(second);
   });
 });

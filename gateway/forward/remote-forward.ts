@@ -53,18 +53,18 @@ export class RemoteForward {
     const tracked = connections?.track({ id: conn, protocol: 'forward', source, destination, route: this.name, tunnelHost: this.options.host });
     // The pipe counts into the live entry, so /v1/connections sees bytes as they pass.
     const totals: PipeResult = tracked?.entry ?? { bytesUp: 0, bytesDown: 0 };
-    const record = (outcome: ReturnType<typeof outcomeFor>, code?: ErrorCode): void =>
+    const record = (outcome: ReturnType<typeof outcomeFor>, code?: ErrorCode): void => {
+      tracked?.end();
       audit?.({ conn, protocol: 'forward', source, destination, route: this.name, tunnelHost: this.options.host, bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, durationMs: Date.now() - started, outcome, ...(code ? { code } : {}) });
+    };
     try {
       const local = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
       await new Promise<void>((resolve, reject) => {
         local.once('connect', resolve).once('error', reject);
       });
       await pipeBoth(stream, local, { counters: totals });
-      tracked?.end();
       record('ok');
     } catch (err) {
-      tracked?.end();
       stream.destroy();
       if (err instanceof PipeError) Object.assign(totals, { bytesUp: err.bytesUp, bytesDown: err.bytesDown });
       const code = err instanceof PipeError ? err.code : 'EG_CHANNEL_REFUSED';

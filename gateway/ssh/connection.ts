@@ -15,6 +15,9 @@ import type { TunnelIdentity } from './identity.js';
 
 export type ConnectionState = TunnelConnectionStatus['state'];
 
+/** Channel opens waiting this long with nothing read from the tunnel host mark the connection stalled. */
+export const STALL_MS = 2_000;
+
 /** A connection the tunnel host opened to us for a port we asked it to listen on (tcpip-forward). */
 export interface IncomingForward {
   details: TcpConnectionDetails;
@@ -48,6 +51,8 @@ export class TunnelConnection {
   #state: ConnectionState = 'connecting';
   #channels = new Set<ClientChannel>();
   #pending = 0;
+  /** performance.now() when an open began with none pending, or one finished (see `stalled`). */
+  #openProgressAt = 0;
   #draining = false;
   #lastError: GatewayError | undefined;
   #closedPromise: Promise<void>;
@@ -75,6 +80,15 @@ export class TunnelConnection {
   /** Channels open or being opened: what the pool's placement compares. */
   get load(): number {
     return this.#channels.size + this.#pending;
+  }
+
+  /**
+   * Channel opens have waited STALL_MS with nothing read from the tunnel host: a half-open connection
+   * (peer gone, no RST) until keepalive declares it dead. The pool places new channels elsewhere.
+   */
+  get stalled(): boolean {
+    if (this.#pending === 0) return false;
+    return performance.now() - Math.max(this.#openProgressAt, this.#reads?.lastReadAt ?? 0) > STALL_MS;
   }
 
   /** How long the connection has carried no channel, in ms; 0 while it carries one. */
@@ -189,6 +203,7 @@ export class TunnelConnection {
   async openChannel(target: ChannelTarget, origin: ClientAddress, signal?: AbortSignal): Promise<ClientChannel> {
     if (!this.accepting) throw new GatewayError('EG_TUNNEL_UNAVAILABLE', `${this.id}: not accepting channels`);
     signal?.throwIfAborted();
+    if (this.#pending === 0) this.#openProgressAt = performance.now();
     this.#pending++;
     try {
       const channel = await new Promise<ClientChannel>((resolve, reject) => {
@@ -215,6 +230,7 @@ export class TunnelConnection {
       return this.#track(channel);
     } finally {
       this.#pending--;
+      this.#openProgressAt = performance.now();
     }
   }
 

@@ -19,6 +19,8 @@ export interface LargeReads {
   readonly onread: OnReadOpts;
   /** Reads handed on in place so far. */
   readonly handedOver: number;
+  /** performance.now() at the last read; 0 before any. */
+  readonly lastReadAt: number;
 }
 
 /**
@@ -28,9 +30,11 @@ export interface LargeReads {
 export function largeReads(socket: () => Socket): LargeReads {
   let buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   let handedOver = 0;
+  let lastReadAt = 0;
   const onread: OnReadOpts = {
     buffer: () => buffer,
     callback: (length, filled) => {
+      lastReadAt = performance.now();
       let chunk: Buffer;
       if (length >= HAND_OVER_MIN_BYTES) {
         chunk = Buffer.from(filled.buffer, filled.byteOffset, length);
@@ -46,6 +50,9 @@ export function largeReads(socket: () => Socket): LargeReads {
     onread,
     get handedOver() {
       return handedOver;
+    },
+    get lastReadAt() {
+      return lastReadAt;
     },
   };
 }

@@ -128,7 +128,7 @@ export class TunnelPool {
 
   /**
    * The oldest connection that accepts channels and carries fewer than pool.spreadAtChannels; when every one
-   * carries that many, the least-loaded. Skips `exclude`.
+   * carries that many, the least-loaded. Skips `exclude`, and stalled connections while another will do.
    *
    * Why fill-first rather than least-loaded: spreading channels thin gives each sshd process and each of our
    * sockets less to do per wakeup, so more wakeups, syscalls and context switches for the same work. With
@@ -138,12 +138,17 @@ export class TunnelPool {
   pickConnection(exclude?: ReadonlySet<TunnelConnection>): TunnelConnection | undefined {
     const spreadAt = this.host.pool.spreadAtChannels;
     let least: TunnelConnection | undefined;
+    let stalled: TunnelConnection | undefined;
     for (const connection of this.#connections) {
       if (!connection.accepting || exclude?.has(connection)) continue;
+      if (connection.stalled) {
+        stalled ??= connection;
+        continue;
+      }
       if (connection.load < spreadAt) return connection;
       if (!least || connection.load < least.load) least = connection;
     }
-    return least;
+    return least ?? stalled;
   }
 
   /** Remote forward (tcpip-forward) on a ready connection, re-established on another one if it drops. */
@@ -184,12 +189,12 @@ export class TunnelPool {
     for (const waiter of [...this.#waiters]) waiter.reject(err);
   }
 
-  /** Opens another connection (up to pool.max) once `picked` reaches spreadAtChannels and no other has room below it. */
+  /** Opens another connection (up to pool.max) once `picked` is full (spreadAtChannels) or stalled and no other has room. */
   #maybeGrow(picked: TunnelConnection): void {
     const spreadAt = this.host.pool.spreadAtChannels;
-    if (picked.load + 1 < spreadAt || this.#wanted >= this.host.pool.max) return;
+    if ((picked.load + 1 < spreadAt && !picked.stalled) || this.#wanted >= this.host.pool.max) return;
     for (const c of this.#connections) {
-      if (c.state === 'connecting' || (c !== picked && c.accepting && c.load < spreadAt)) return;
+      if (c.state === 'connecting' || (c !== picked && c.accepting && !c.stalled && c.load < spreadAt)) return;
     }
     this.#wanted++;
     this.#log.info({ wanted: this.#wanted, load: picked.load }, 'ssh pool growing');

@@ -1,8 +1,10 @@
 // Live updates of the tunnel-host set, login failures, growth and the native crypto report.
 import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../common/errors.js';
+import { STALL_MS } from '../../../gateway/ssh/connection.js';
 import { SshTunnelPools, sshCryptoInfo } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { tempKeyPair } from '../../harness/keys.js';
@@ -178,6 +180,36 @@ describe('tunnel pools', () => {
     await once(socket, 'end');
     expect(Buffer.concat(chunks).toString()).toBe('via the forward');
     await binding.close();
+  });
+
+  it('places new channels on another connection while the one it fills is stalled (half-open peer)', async () => {
+    const echo = await startEchoTarget();
+    cleanup.push(() => echo.close());
+    const host = await sshd();
+    const pools = new SshTunnelPools({ hosts: [tunnelHostFor(host, 'a', { pool: { min: 2, max: 2 } })], log: captureLog().log, openTimeoutMs: 30_000 });
+    cleanup.push(() => pools.destroy());
+    const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
+    const ready = () => pools.status()[0]!.connections.filter((c) => c.state === 'ready');
+    await waitFor('two ready connections', () => ready().length === 2);
+    const first = await pools.openChannel(dest, ['a'], { origin: ORIGIN });
+    const busy = ready().find((c) => c.channels === 1)!.id;
+    // Freeze the sshd process that carries that connection (the one connected to the echo target): the
+    // kernel still acknowledges our packets, nothing answers them.
+    const sockets = execFileSync('ss', ['-tnpH', 'dport', '=', `:${echo.port}`], { encoding: 'utf8' });
+    const pid = Number(/pid=(\d+)/.exec(sockets)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGSTOP');
+    cleanup.push(() => void process.kill(pid, 'SIGCONT'));
+    // Fill-first sends the next open there; it gets no answer.
+    const unanswered = pools.openChannel(dest, ['a'], { origin: ORIGIN }).then(({ stream }) => stream, (err: unknown) => err);
+    await new Promise((resolve) => setTimeout(resolve, STALL_MS + 500));
+    const { stream } = await pools.openChannel(dest, ['a'], { origin: ORIGIN });
+    expect(ready().find((c) => c.id !== busy)?.channels).toBe(1);
+    expect((await echoRoundTrip(stream, Buffer.from('elsewhere'))).toString()).toBe('elsewhere');
+    process.kill(pid, 'SIGCONT');
+    first.stream.destroy();
+    const late = await unanswered;
+    if (late && typeof (late as { destroy?: unknown }).destroy === 'function') (late as { destroy(): void }).destroy();
   });
 
   it('holds one idle pty session per connection with interactiveNoDelay, and still works without PermitTTY', async () => {

@@ -58,39 +58,65 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
   const toServer = (line: string): void => void server.write(`${line}\r\n`, 'latin1');
   let multiLineCode: number | undefined;
 
+  // Replies go back in command order (RFC 959: one final reply per command). A reply the gateway makes
+  // itself waits behind the server's final replies to earlier commands, for clients that pipeline.
+  // One entry per command in flight: undefined while the server answers it, or our own reply line.
+  const inFlight: Array<string | undefined> = [];
+  let greeted = false;
+  const forward = (line: string): void => {
+    inFlight.push(undefined);
+    toServer(line);
+  };
+  const answer = (line: string): void => {
+    if (inFlight.length === 0) toClient(line);
+    else inFlight.push(line);
+  };
+  const flushAnswers = (): void => {
+    while (inFlight.length > 0 && inFlight[0] !== undefined) toClient(inFlight.shift()!);
+  };
+  /** Sends a server reply line on; a final one (2xx-5xx, not a continuation) settles the oldest command. */
+  const relay = (line: string, final: boolean): void => {
+    toClient(line);
+    if (!final) return;
+    if (!greeted) greeted = true; // the banner answers no command
+    else if (inFlight[0] === undefined && inFlight.length > 0) inFlight.shift();
+    flushAnswers();
+  };
+
   const onReply = async (line: string): Promise<void> => {
     const reply = parseReplyLine(line);
     if (multiLineCode !== undefined) {
       // Inner lines pass through; the closing "DDD text" line is handled like a single-line reply below.
-      if (!reply || reply.code !== multiLineCode || reply.continues) return toClient(line);
+      if (!reply || reply.code !== multiLineCode || reply.continues) return relay(line, false);
       multiLineCode = undefined;
     } else if (reply?.continues) multiLineCode = reply.code;
+    const final = reply !== undefined && !reply.continues && reply.code >= 200;
     if (reply?.code === REPLY.ENTERING_PASSIVE && !reply.continues) {
       const announced = parsePasvReply(reply.text);
       const target = announced && passiveTarget(announced, options.serverHost);
-      if (!target || !isIPv4(localAddress)) return toClient(`${REPLY.CANT_OPEN_DATA} Passive reply refused by the gateway`);
+      if (!target || !isIPv4(localAddress)) return relay(`${REPLY.CANT_OPEN_DATA} Passive reply refused by the gateway`, final);
       const port = await openPassiveListener(data, localAddress, target);
-      return toClient(formatPasvReply(localAddress, port));
+      return relay(formatPasvReply(localAddress, port), final);
     }
     if (reply?.code === REPLY.ENTERING_EXTENDED_PASSIVE && !reply.continues) {
       const serverPort = parseEpsvReply(reply.text);
-      if (serverPort === undefined) return toClient(`${REPLY.CANT_OPEN_DATA} Extended passive reply refused by the gateway`);
+      if (serverPort === undefined) return relay(`${REPLY.CANT_OPEN_DATA} Extended passive reply refused by the gateway`, final);
       const port = await openPassiveListener(data, localAddress, { host: options.serverHost, port: serverPort });
-      return toClient(formatEpsvReply(port));
+      return relay(formatEpsvReply(port), final);
     }
-    toClient(line);
+    relay(line, final);
   };
 
   const onCommand = async (line: string): Promise<void> => {
     const { verb, arg } = parseCommand(line);
-    if (verb !== 'PORT' && verb !== 'EPRT') return toServer(line);
+    if (verb !== 'PORT' && verb !== 'EPRT') return forward(line);
     const requested = verb === 'PORT' ? parsePortCommand(arg) : parseEprtCommand(arg);
-    if (!requested) return toClient(`${REPLY.SYNTAX_ERROR_ARGS} Syntax error in ${verb} parameters`);
-    if (!options.active) return toClient('502 Active mode is not available through this gateway; use passive mode');
-    if (plainAddress(requested.host) !== clientAddress) return toClient(`${REPLY.SYNTAX_ERROR_ARGS} ${verb} must name the client's own address`);
+    if (!requested) return answer(`${REPLY.SYNTAX_ERROR_ARGS} Syntax error in ${verb} parameters`);
+    if (!options.active) return answer('502 Active mode is not available through this gateway; use passive mode');
+    if (plainAddress(requested.host) !== clientAddress) return answer(`${REPLY.SYNTAX_ERROR_ARGS} ${verb} must name the client's own address`);
     const binding = await openActiveBind(data, options.active.bindAddress, requested.port);
     const announce = options.active.announceAddress;
-    toServer(verb === 'PORT' && isIPv4(announce) ? formatPortCommand(announce, binding.port) : formatEprtCommand(announce, binding.port));
+    forward(verb === 'PORT' && isIPv4(announce) ? formatPortCommand(announce, binding.port) : formatEprtCommand(announce, binding.port));
   };
 
   return new Promise((resolve) => {
@@ -123,7 +149,13 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
           })
           .finally(() => source.resume());
       });
-      source.once('end', () => void queue.then(() => other.end()));
+      source.once('end', () =>
+        void queue.then(() => {
+          // The server is gone: replies of ours still waiting for its answers go out now.
+          if (source === server) for (const line of inFlight.splice(0)) if (line !== undefined) toClient(line);
+          other.end();
+        }),
+      );
       source.on('error', destroyBoth);
       source.once('close', onClose);
       source.resume(); // the caller may have paused it while the channel opened

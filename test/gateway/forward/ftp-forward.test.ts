@@ -120,6 +120,57 @@ describe('FTP-aware forward against a hostile server', () => {
     expect((await exchange(port, 'NOOP\r\n')).length).toBeLessThan(100);
   });
 
+  it('keeps replies in command order when a client pipelines, its own replies included', async () => {
+    // Answers each command line 100 ms late, so a reply the gateway makes itself would overtake it.
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 slow\r\n');
+      let buffered = '';
+      let pending = 0;
+      let ended = false;
+      socket.setEncoding('latin1').on('data', (chunk: string) => {
+        buffered += chunk;
+        for (let end = buffered.indexOf('\r\n'); end >= 0; end = buffered.indexOf('\r\n')) {
+          const verb = buffered.slice(0, end).split(' ')[0];
+          buffered = buffered.slice(end + 2);
+          pending++;
+          setTimeout(() => {
+            socket.write(`200 ${verb} done\r\n`);
+            if (--pending === 0 && ended) socket.end();
+          }, 100);
+        }
+      });
+      socket.on('end', () => {
+        ended = true;
+        if (pending === 0) socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const forward = new FtpForward({
+      name: 'slow',
+      pools: bastion.pools,
+      log: bastion.log,
+      listen: { host: '127.0.0.1', port: 0 },
+      target: { host: '127.0.0.1', port: (server.address() as AddressInfo).port },
+      via: ['bastion'],
+    });
+    cleanup.push(() => forward.destroy());
+    const port = (await forward.start()).port;
+    // Four commands in one write after the banner; read the four replies before leaving.
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    await new Promise<void>((resolve) => {
+      socket.setEncoding('latin1').on('data', (chunk: string) => {
+        text += chunk;
+        if (text === '220 slow\r\n') socket.write('NOOP\r\nPORT 127,0,0,1,4,1\r\nTYPE I\r\nPORT 1,2\r\n');
+        if (text.split('\r\n').length > 5) resolve();
+      });
+    });
+    socket.end('QUIT\r\n');
+    expect(text.split('\r\n').filter(Boolean).map((line) => line.slice(0, 3))).toEqual(['220', '200', '502', '200', '501']);
+  });
+
   it('refuses PORT when active mode is not configured, and a malformed PORT', async () => {
     const port = await hostileForward('200 ok\r\n');
     expect(await exchange(port, 'PORT 127,0,0,1,4,1\r\n')).toContain('502 Active mode is not available');

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -85,16 +85,12 @@ describe('FTP-aware forward against a hostile server', () => {
     for (const step of cleanup.reverse()) await step();
   });
 
-  async function hostileForward(reply: string) {
-    const server = createServer((socket) => {
-      socket.on('error', () => undefined);
-      socket.write('220 hostile\r\n');
-      socket.on('data', () => socket.end(reply));
-    });
+  /** Listens `server` on loopback and puts an FTP forward (passive only) in front of it; resolves its port. */
+  async function forwardTo(server: Server, name: string): Promise<number> {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const forward = new FtpForward({
-      name: 'hostile',
+      name,
       pools: bastion.pools,
       log: bastion.log,
       listen: { host: '127.0.0.1', port: 0 },
@@ -103,6 +99,15 @@ describe('FTP-aware forward against a hostile server', () => {
     });
     cleanup.push(() => forward.destroy());
     return (await forward.start()).port;
+  }
+
+  function hostileForward(reply: string): Promise<number> {
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 hostile\r\n');
+      socket.on('data', () => socket.end(reply));
+    });
+    return forwardTo(server, 'hostile');
   }
 
   it('refuses a PASV reply that points anywhere but the server', async () => {
@@ -145,18 +150,7 @@ describe('FTP-aware forward against a hostile server', () => {
         if (pending === 0) socket.end();
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const forward = new FtpForward({
-      name: 'slow',
-      pools: bastion.pools,
-      log: bastion.log,
-      listen: { host: '127.0.0.1', port: 0 },
-      target: { host: '127.0.0.1', port: (server.address() as AddressInfo).port },
-      via: ['bastion'],
-    });
-    cleanup.push(() => forward.destroy());
-    const port = (await forward.start()).port;
+    const port = await forwardTo(server, 'slow');
     // Four commands in one write after the banner; read the four replies before leaving.
     const socket = connect({ host: '127.0.0.1', port });
     let text = '';

@@ -51,8 +51,6 @@ export class TunnelConnection {
   #state: ConnectionState = 'connecting';
   #channels = new Set<ClientChannel>();
   #pending = 0;
-  /** performance.now() when an open began with none pending, or one finished (see `stalled`). */
-  #openProgressAt = 0;
   #draining = false;
   #lastError: GatewayError | undefined;
   #closedPromise: Promise<void>;
@@ -62,8 +60,11 @@ export class TunnelConnection {
   #quickAck: QuickAck | undefined;
   #reads: LargeReads | undefined;
   #presentedHostKeyType: string | undefined;
-  /** When the last channel closed (or the connection became ready), performance.now(); idle time counts from it. */
-  #lastActiveAt = 0;
+  /**
+   * performance.now() of the last channel event: ready, an open begun with none pending, an open finished,
+   * a channel closed. Idle time counts from it (`idleForMs`), and so does a stall (`stalled`).
+   */
+  #channelEventAt = 0;
 
   constructor(options: TunnelConnectionOptions) {
     this.id = options.id;
@@ -88,12 +89,12 @@ export class TunnelConnection {
    */
   get stalled(): boolean {
     if (this.#pending === 0) return false;
-    return performance.now() - Math.max(this.#openProgressAt, this.#reads?.lastReadAt ?? 0) > STALL_MS;
+    return performance.now() - Math.max(this.#channelEventAt, this.#reads?.lastReadAt ?? 0) > STALL_MS;
   }
 
   /** How long the connection has carried no channel, in ms; 0 while it carries one. */
   idleForMs(now = performance.now()): number {
-    return this.load === 0 && this.#state === 'ready' ? now - this.#lastActiveAt : 0;
+    return this.load === 0 && this.#state === 'ready' ? now - this.#channelEventAt : 0;
   }
 
   get accepting(): boolean {
@@ -152,7 +153,7 @@ export class TunnelConnection {
       client.on('ready', () => {
         ready = true;
         this.#state = 'ready';
-        this.#lastActiveAt = performance.now();
+        this.#channelEventAt = performance.now();
         this.#log.info({ presented: check.presented() }, 'ssh connection ready');
         if (host.interactiveNoDelay) this.#holdInteractiveSession();
         else if (host.quickAck) this.#quickAck = enableQuickAck(client, sock);
@@ -203,7 +204,7 @@ export class TunnelConnection {
   async openChannel(target: ChannelTarget, origin: ClientAddress, signal?: AbortSignal): Promise<ClientChannel> {
     if (!this.accepting) throw new GatewayError('EG_TUNNEL_UNAVAILABLE', `${this.id}: not accepting channels`);
     signal?.throwIfAborted();
-    if (this.#pending === 0) this.#openProgressAt = performance.now();
+    if (this.#pending === 0) this.#channelEventAt = performance.now();
     this.#pending++;
     try {
       const channel = await new Promise<ClientChannel>((resolve, reject) => {
@@ -230,7 +231,7 @@ export class TunnelConnection {
       return this.#track(channel);
     } finally {
       this.#pending--;
-      this.#openProgressAt = performance.now();
+      this.#channelEventAt = performance.now();
     }
   }
 
@@ -292,7 +293,7 @@ export class TunnelConnection {
     // 'close' comes once; `on` spares the bound wrapper `once` builds for each channel.
     channel.on('close', () => {
       this.#channels.delete(channel);
-      this.#lastActiveAt = performance.now();
+      this.#channelEventAt = performance.now();
       this.#endIfIdle();
     });
     return channel;

@@ -273,13 +273,16 @@ export class TunnelPool {
       else this.#ensure();
     } catch (err) {
       if (connection) this.#connections.delete(connection);
-      if (connection && errorCodeOf(err) === 'EG_TUNNEL_HOSTKEY_MISMATCH' && this.#narrowHostKeyTypes(connection)) {
-        this.#ensure(); // at once, asking for another key type: not a failure of the host
-        return;
+      const code = errorCodeOf(err);
+      if (code === 'EG_TUNNEL_HOSTKEY_MISMATCH') {
+        if (connection && this.#narrowHostKeyTypes(connection)) {
+          this.#ensure(); // at once, asking for another key type: not a failure of the host
+          return;
+        }
+        this.#log.error({ err }, 'host key mismatch: no pinned key among the types this host offers');
       }
-      if (errorCodeOf(err) === 'EG_TUNNEL_HOSTKEY_MISMATCH') this.#log.error({ err }, 'host key mismatch: no pinned key among the types this host offers');
       this.#failures++;
-      this.#lastError = { code: errorCodeOf(err), at: Date.now() };
+      this.#lastError = { code, at: Date.now() };
       if (!connection) this.#log.warn({ err: isGatewayError(err) ? err : undefined }, 'ssh identity unavailable');
       this.#ensure();
     }

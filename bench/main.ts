@@ -13,10 +13,12 @@ import { closedLoop, idleMemory, median, sequentialLatency, throughput, type Sub
 import { parseOptions } from './options.js';
 import { spawnReady, startSshDynamic, type Proc } from './processes.js';
 import { writeReport, type BenchResults, type Row } from './report.js';
+import { loadRig, type Rig } from './rig/index.js';
 
 const here = import.meta.dirname;
 const options = parseOptions(process.argv.slice(2), join(here, '..'));
 const { quick, ciphers, only } = options;
+const rig: Rig = await loadRig(options.rig);
 const MIB = 1024 ** 2;
 // Quick single stream is 64 MiB, not less: CPU time is read in 10 ms clock ticks, and 32 MiB moves in <0.1 s.
 const sizes = quick
@@ -73,9 +75,9 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
   try {
     const sshd = await startSshd({ ciphers: [cipher], permitTTY: true, logLevel: 'INFO', extraConfig: ['MaxStartups 1000:30:2000'] });
     cleanup.push(() => sshd.close());
-    const targetProc = await spawnReady(node, ['--import', 'tsx', join(here, 'target.ts')]);
+    const targetProc = await rig.startTarget();
     cleanup.push(() => targetProc.proc.close());
-    const target: Target = { port: Number(targetProc.ready) };
+    const target: Target = { port: targetProc.port };
     const gw = await startGatewayProcess(gatewayConfig(sshd, false));
     cleanup.push(() => gw.proc.close());
     const gwPty = await startGatewayProcess(gatewayConfig(sshd, true));
@@ -97,15 +99,15 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
     };
     // Warm-up: JIT, SSH windows and pools settle before anything is timed.
     for (const s of subjects) {
-      await throughput(s, target, 2, 16 * MIB);
-      await sequentialLatency(s, target, 20);
+      await throughput(rig, s, target, 2, 16 * MIB);
+      await sequentialLatency(rig, s, target, 20);
     }
     if (only.has('throughput')) {
       // Alternate subjects inside each repetition, so drift on a noisy machine hits all of them alike.
       const single: Record<string, { mib: number[]; cpu: number[] }> = {};
       for (let rep = 0; rep < sizes.reps; rep++) {
         for (const s of subjects) {
-          const r = await throughput(s, target, 1, sizes.single);
+          const r = await throughput(rig, s, target, 1, sizes.single);
           (single[s.name] ??= { mib: [], cpu: [] }).mib.push(r.mibPerSecond);
           single[s.name]!.cpu.push(r.cpuPerGiB);
         }
@@ -116,7 +118,7 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
         const agg: Record<string, number> = {};
         const cpu: Record<string, number> = {};
         for (const s of subjects) {
-          const r = await throughput(s, target, streams, bytes);
+          const r = await throughput(rig, s, target, streams, bytes);
           agg[s.name] = r.mibPerSecond;
           if (s.pid) cpu[s.name] = r.cpuPerGiB;
         }
@@ -140,7 +142,7 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
       const p50: Record<string, number> = {};
       const p99: Record<string, number> = {};
       for (const s of subjects) {
-        const r = await sequentialLatency(s, target, sizes.latency);
+        const r = await sequentialLatency(rig, s, target, sizes.latency);
         p50[s.name] = r.p50;
         p99[s.name] = r.p99;
       }
@@ -152,7 +154,7 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
       for (const concurrency of [1, 10, 100]) {
         const cps: Record<string, number> = {};
         for (const s of subjects) {
-          const r = await closedLoop(s, target, concurrency, concurrency === 100 ? sizes.loadMs : sizes.lowLoadMs);
+          const r = await closedLoop(rig, s, target, concurrency, concurrency === 100 ? sizes.loadMs : sizes.lowLoadMs);
           cps[s.name] = r.connectionsPerSecond;
           (latencyCurve[s.name] ??= []).push([concurrency, r.p50]);
           if (r.errors > 0) console.error(`  ${s.name}: ${r.errors} failed requests at concurrency ${concurrency}`);
@@ -182,7 +184,7 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
               { name: 'gateway+pty', socksPort: freshPty.port, pid: freshPty.proc.pid, gc: gcVia(freshPty.proc) },
             ];
             for (const s of fresh) {
-              await sequentialLatency(s, target, 20);
+              await sequentialLatency(rig, s, target, 20);
               const r = await idleMemory(s, target, count);
               (kib[s.name] ??= []).push(r.kibPerConnection);
               (rss[s.name] ??= []).push(r.rssMiB);
@@ -216,6 +218,7 @@ const results: BenchResults = {
   quick,
   machine: { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
   nativeCrypto: sshCryptoInfo().native,
+  rig: rig.kind,
   durationSeconds: (Date.now() - started) / 1000,
   rows,
   curves,

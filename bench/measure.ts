@@ -1,6 +1,7 @@
 // The measurements: each takes a subject (a SOCKS port, or none for raw TCP) and returns plain numbers.
 import { cpuSeconds, rssBytes } from './processes.js';
-import { exchange, openStream } from './socks-client.js';
+import type { Rig } from './rig/index.js';
+import { openStream } from './socks-client.js';
 import type { Socket } from 'node:net';
 
 export interface Subject {
@@ -20,7 +21,10 @@ export interface Target {
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
-function quantile(sorted: readonly number[], q: number): number {
+/** Sequential latency runs to a request count, not a clock. */
+const NO_DEADLINE_MS = 3_600_000;
+
+export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
@@ -36,24 +40,12 @@ export interface ThroughputResult {
 }
 
 /** `streams` concurrent transfers of `bytesEach` bytes; aggregate MiB/s and the proxy's CPU per GiB. */
-export async function throughput(subject: Subject, target: Target, streams: number, bytesEach: number): Promise<ThroughputResult> {
+export async function throughput(rig: Rig, subject: Subject, target: Target, streams: number, bytesEach: number): Promise<ThroughputResult> {
   const cpu0 = subject.pid ? cpuSeconds(subject.pid) : 0;
-  const t0 = process.hrtime.bigint();
-  const sizes = await Promise.all(
-    Array.from({ length: streams }, async () => exchange(await openStream(subject.socksPort, '127.0.0.1', target.port), `BULK ${bytesEach}`)),
-  );
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (total !== streams * bytesEach) throw new Error(`${subject.name}: received ${total} of ${streams * bytesEach} bytes`);
+  const { bytes, seconds } = await rig.bulk(subject.socksPort, target.port, streams, bytesEach);
+  if (bytes !== streams * bytesEach) throw new Error(`${subject.name}: received ${bytes} of ${streams * bytesEach} bytes`);
   const cpu = subject.pid ? cpuSeconds(subject.pid) - cpu0 : Number.NaN;
-  return { mibPerSecond: total / MIB / seconds, cpuPerGiB: cpu / (total / GIB) };
-}
-
-/** One connect + SOCKS handshake + tiny request + response read to close, in ms. */
-async function oneRequest(subject: Subject, target: Target): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await exchange(await openStream(subject.socksPort, '127.0.0.1', target.port), 'PING');
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  return { mibPerSecond: bytes / MIB / seconds, cpuPerGiB: cpu / (bytes / GIB) };
 }
 
 export interface LatencyResult {
@@ -61,11 +53,11 @@ export interface LatencyResult {
   p99: number;
 }
 
-export async function sequentialLatency(subject: Subject, target: Target, count: number): Promise<LatencyResult> {
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) samples.push(await oneRequest(subject, target));
-  samples.sort((a, b) => a - b);
-  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
+/** `count` requests one after another: connect + SOCKS handshake + tiny request + response read to close. */
+export async function sequentialLatency(rig: Rig, subject: Subject, target: Target, count: number): Promise<LatencyResult> {
+  const run = await rig.load(subject.socksPort, target.port, 1, NO_DEADLINE_MS, count);
+  if (run.errors > 0) throw new Error(`${subject.name}: ${run.errors} of ${count} sequential requests failed`);
+  return { p50: run.p50, p99: run.p99 };
 }
 
 export interface LoadResult {
@@ -76,25 +68,9 @@ export interface LoadResult {
 }
 
 /** `concurrency` clients each looping connect → tiny request → close for `durationMs`. */
-export async function closedLoop(subject: Subject, target: Target, concurrency: number, durationMs: number): Promise<LoadResult> {
-  const deadline = Date.now() + durationMs;
-  const samples: number[] = [];
-  let errors = 0;
-  const t0 = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < deadline) {
-        try {
-          samples.push(await oneRequest(subject, target));
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  samples.sort((a, b) => a - b);
-  return { connectionsPerSecond: samples.length / seconds, p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), errors };
+export async function closedLoop(rig: Rig, subject: Subject, target: Target, concurrency: number, durationMs: number): Promise<LoadResult> {
+  const run = await rig.load(subject.socksPort, target.port, concurrency, durationMs, 0);
+  return { connectionsPerSecond: run.requests / run.seconds, p50: run.p50, p99: run.p99, errors: run.errors };
 }
 
 export interface IdleMemoryResult {

@@ -13,11 +13,13 @@ export interface BenchOptions {
   only: ReadonlySet<Metric>;
   /** When set, each gateway child runs with --cpu-prof and writes its profile here on exit. */
   profileDir: string | undefined;
+  /** `--rig node` runs the target and clients in Node; by default the C rig when it builds. */
+  rig: 'native' | 'node' | undefined;
   /** True for a default, complete run: the one that updates docs/performance.md. */
   complete: boolean;
 }
 
-export const USAGE = `npm run bench -- [--quick] [--cipher NAME]... [--out DIR] [--only ${METRICS.join(',')}] [--profile DIR]`;
+export const USAGE = `npm run bench -- [--quick] [--cipher NAME]... [--out DIR] [--only ${METRICS.join(',')}] [--profile DIR] [--rig native|node]`;
 
 const ALL_CIPHERS = ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'];
 
@@ -29,7 +31,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
     return v;
   };
-  const known = new Set(['--quick', '--cipher', '--out', '--only', '--profile', '--help']);
+  const known = new Set(['--quick', '--cipher', '--out', '--only', '--profile', '--rig', '--help']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown flag ${arg}\n${USAGE}`);
   }
@@ -46,12 +48,15 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
   }
   const outArg = value('--out');
   const profileArg = value('--profile');
+  const rigArg = value('--rig');
+  if (rigArg !== undefined && rigArg !== 'native' && rigArg !== 'node') throw new Error(`--rig: "${rigArg}" is neither native nor node\n${USAGE}`);
   return {
     quick: argv.includes('--quick'),
     ciphers: ciphers.length > 0 ? ciphers : ALL_CIPHERS,
     outDir: outArg ?? join(root, 'bench', 'results'),
     only,
     profileDir: profileArg,
-    complete: !onlyArg && ciphers.length === 0 && !outArg && !profileArg,
+    rig: rigArg,
+    complete: !onlyArg && ciphers.length === 0 && !outArg && !profileArg && !rigArg,
   };
 }

@@ -22,6 +22,8 @@ export interface BenchResults {
   quick: boolean;
   machine: { cores: number; cpuModel: string; node: string };
   nativeCrypto: boolean;
+  /** Which rig drove the subjects (bench/rig): the C programs, or Node when no C compiler was here. */
+  rig: 'native' | 'node';
   durationSeconds: number;
   rows: Row[];
   curves: { throughput: Curve[]; latency: Curve[]; memory: Curve[] };
@@ -61,7 +63,7 @@ export function renderTable(results: BenchResults): string {
 function header(results: BenchResults): string {
   return [
     `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' (quick sizes)' : ''} on ${results.machine.cores} cores, ${results.machine.cpuModel}, Node ${results.machine.node};`,
-    `ssh2 native crypto binding: ${results.nativeCrypto ? 'in use' : 'NOT in use'}; run took ${results.durationSeconds.toFixed(0)} s.`,
+    `ssh2 native crypto binding: ${results.nativeCrypto ? 'in use' : 'NOT in use'}; rig (target and clients): ${results.rig === 'native' ? 'C' : 'Node'}; run took ${results.durationSeconds.toFixed(0)} s.`,
     '`gateway` holds a locked-down tunnel account (no pty, `quickAck` on: the default); `gateway+pty` sets `interactiveNoDelay` (one idle pty per pooled',
     'connection, so sshd sets TCP_NODELAY). ↑ higher is better, ↓ lower is better; ratios are to `ssh -D` in the same run.',
     ...(results.quick ? [] : ['Single-stream figures are medians of five runs; memory at 1,000 connections is the median of three sets of fresh processes.']),

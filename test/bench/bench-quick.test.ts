@@ -32,7 +32,7 @@ describe('npm run bench -- --quick', () => {
       expect(tableRows.some((line) => line.startsWith(`| ${cipher} | single-stream throughput`))).toBe(true);
     }
     expect(tableRows.some((line) => line.includes('policy decision, 10,000 routes'))).toBe(true);
-    expect(run.stdout).toMatch(/ssh2 native crypto binding: (in use|NOT in use)/);
+    expect(run.stdout).toMatch(/ssh2 native crypto binding: (in use|NOT in use); rig \(target and clients\): (C|Node);/);
     const results = JSON.parse(readFileSync(join(root, 'bench', 'results', 'quick-latest.json'), 'utf8')) as { rows: unknown[] };
     expect(results.rows.length).toBe(tableRows.length);
     expect(readFileSync(join(root, 'bench', 'results', 'quick-latest.svg'), 'utf8')).toContain('<svg');

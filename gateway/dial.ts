@@ -6,6 +6,7 @@ import { GatewayError, PolicyDeniedError, isGatewayError } from '../common/error
 import type { ErrorCode } from '../common/errors.js';
 import { createDeadline } from './deadline.js';
 import type { PipeResult } from './pipe.js';
+import { formatEndpoint } from './endpoint.js';
 import type {
   ChannelOpener,
   ClientAddress,
@@ -53,8 +54,7 @@ export function normaliseDestination(host: string, port: number): Destination {
 }
 
 export function formatDestination(destination: Destination): string {
-  const host = destination.kind === 'ipv6' ? `[${destination.host}]` : destination.host;
-  return `${host}:${destination.port}`;
+  return formatEndpoint(destination.host, destination.port);
 }
 
 export interface DialRequest {

@@ -9,6 +9,7 @@ import { normaliseDestination, outcomeFor } from '../dial.js';
 import { PipeError, type PipeResult } from '../pipe.js';
 import { TrackedListener } from './listener.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type Endpoint, type ForwardDeps } from './types.js';
+import { formatEndpoint } from '../endpoint.js';
 
 export interface ChannelForwardOptions extends ForwardDeps {
   name: string;
@@ -65,8 +66,8 @@ export abstract class ChannelForward<Options extends ChannelForwardOptions = Cha
     const { pools, log, audit, connections } = this.options;
     const started = Date.now();
     const conn = randomUUID();
-    const source = `${client.remoteAddress}:${client.remotePort}`;
-    const destination = `${this.destination.host}:${this.destination.port}`;
+    const source = formatEndpoint(client.remoteAddress ?? 'unknown', client.remotePort ?? 0);
+    const destination = formatEndpoint(this.destination.host, this.destination.port);
     client.on('error', () => undefined); // reported through the carrier or the open failure
     let tunnelHost: string | undefined;
     const tracked = connections?.track({ id: conn, protocol: 'forward', source, destination, route: this.name, tunnelHost });

@@ -7,6 +7,7 @@ import { outcomeFor } from '../dial.js';
 import { PipeError, pipeBoth, type PipeResult } from '../pipe.js';
 import type { ClientAddress, RemoteBinding } from '../contracts.js';
 import type { Endpoint, ForwardDeps } from './types.js';
+import { formatEndpoint } from '../endpoint.js';
 
 export interface RemoteForwardOptions extends ForwardDeps {
   name: string;
@@ -46,8 +47,8 @@ export class RemoteForward {
     const { target, log, audit, connections } = this.options;
     const started = Date.now();
     const conn = randomUUID();
-    const source = `${this.options.host}:${peer.address}:${peer.port}`;
-    const destination = `${target.host}:${target.port}`;
+    const source = `${this.options.host}:${formatEndpoint(peer.address, peer.port)}`;
+    const destination = formatEndpoint(target.host, target.port);
     this.streams.add(stream);
     stream.on('error', () => undefined);
     const tracked = connections?.track({ id: conn, protocol: 'forward', source, destination, route: this.name, tunnelHost: this.options.host });

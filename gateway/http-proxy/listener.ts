@@ -12,6 +12,7 @@ import { PipeError, pipeBoth, type PipeResult } from '../pipe.js';
 import { PROXY_AUTHENTICATE, parseBasicAuthorization } from './basic.js';
 import { forwardRequest } from './forward-request.js';
 import { httpStatusFor } from './status.js';
+import { formatEndpoint } from '../endpoint.js';
 
 export interface HttpProxyOptions {
   auth: Pick<Authenticator, 'withPassword'>;
@@ -85,7 +86,7 @@ export class HttpProxyListener {
       conn: attempt.conn,
       protocol: 'http-proxy',
       ...(attempt.principal ? { subject: attempt.principal.subject } : {}),
-      source: `${attempt.client.address}:${attempt.client.port}`,
+      source: formatEndpoint(attempt.client.address, attempt.client.port),
       ...(attempt.destination ? { destination: attempt.destination } : {}),
       ...(attempt.route ? { route: attempt.route } : {}),
       ...(attempt.tunnelHost ? { tunnelHost: attempt.tunnelHost } : {}),

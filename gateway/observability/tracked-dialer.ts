@@ -4,6 +4,7 @@ import { errorCodeOf } from '../../common/errors.js';
 import { formatDestination, outcomeFor, type Dialer, type DialResult } from '../dial.js';
 import type { ConnectionTable, LiveConnection } from './connections.js';
 import type { GatewayMetrics } from './metrics.js';
+import { formatEndpoint } from '../endpoint.js';
 
 export function trackDialer(dialer: Dialer, table: ConnectionTable, metrics: GatewayMetrics, protocol: LiveConnection['protocol']): Dialer {
   let sequence = 0;
@@ -22,7 +23,7 @@ export function trackDialer(dialer: Dialer, table: ConnectionTable, metrics: Gat
       const tracked = table.track({
         id: `${protocol}-${(++sequence).toString(36)}`,
         protocol,
-        source: origin.address.includes(':') ? `[${origin.address}]:${origin.port}` : `${origin.address}:${origin.port}`,
+        source: formatEndpoint(origin.address, origin.port),
         subject: request.principal.subject,
         destination: formatDestination(request.destination),
         route: result.route,

@@ -9,6 +9,7 @@ import { PipeError, pipeBoth } from '../pipe.js';
 import type { PipeResult } from '../pipe.js';
 import { replyFor } from './replies.js';
 import type { SocksReply } from './replies.js';
+import { formatEndpoint } from '../endpoint.js';
 
 /** A CONNECT request that passed the handshake, as the listener hands it over. */
 export interface SocksConnectRequest {
@@ -38,7 +39,7 @@ export interface SocksConnectOptions {
 }
 
 export function formatClient(client: ClientAddress): string {
-  return client.address.includes(':') ? `[${client.address}]:${client.port}` : `${client.address}:${client.port}`;
+  return formatEndpoint(client.address, client.port);
 }
 
 export function createSocksConnect({ dialer, audit, log }: SocksConnectOptions): SocksConnectHandler {

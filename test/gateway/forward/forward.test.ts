@@ -36,6 +36,14 @@ describe('static forwards through a real sshd', () => {
     expect(bastion.audits.find((a) => a.route === 'pop3')).toMatchObject({ protocol: 'forward', tunnelHost: 'bastion', outcome: 'ok', bytesUp: 8, bytesDown: 23 });
   });
 
+  it('writes an IPv6 client of a forward as [address]:port in its audit line', async () => {
+    const forward = new LocalForward({ ...deps(), name: 'pop3-v6', listen: { host: '::1', port: 0 }, target: { host: '127.0.0.1', port: pop3.port }, via: ['bastion'] });
+    cleanup.push(() => forward.destroy());
+    const { port } = await forward.start();
+    expect(await exchange(port, 'USER c\r\n', '::1')).toBe('+OK pop3\r\necho:USER c\r\n');
+    await expect.poll(() => bastion.audits.find((a) => a.route === 'pop3-v6')?.source).toMatch(/^\[::1\]:\d+$/);
+  });
+
   it('binds a remote forward on the tunnel host that reaches a server on the gateway side', async () => {
     const forward = new RemoteForward({ ...deps(), name: 'back', host: 'bastion', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: imap.port } });
     cleanup.push(() => forward.destroy());

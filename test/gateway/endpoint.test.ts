@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { formatEndpoint } from '../../gateway/endpoint.js';
+
+describe('formatEndpoint', () => {
+  it('brackets IPv6 addresses and leaves IPv4 addresses and names as they are', () => {
+    expect(formatEndpoint('::1', 5432)).toBe('[::1]:5432');
+    expect(formatEndpoint('fe80::1%eth0', '22')).toBe('[fe80::1%eth0]:22');
+    expect(formatEndpoint('10.0.0.7', 80)).toBe('10.0.0.7:80');
+    expect(formatEndpoint('db.partner.example', 5432)).toBe('db.partner.example:5432');
+  });
+});

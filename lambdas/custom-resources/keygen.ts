@@ -10,6 +10,7 @@ import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMCl
 import { z } from 'zod';
 import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { layout } from '../../common/layout.js';
+import { sshPublicKeyLine } from '../../common/ssh-certificate.js';
 
 const KeygenProperties = z.object({
   Prefix: z.string().regex(/^\/[A-Za-z0-9_.\/-]+[^/]$/, 'an SSM path such as /edge-gateway/dev'),
@@ -68,17 +69,6 @@ export function physicalIdFor(prefix: string): string {
 }
 
 /** OpenSSH public key line (RFC 8709 section 4 wire format), what TrustedUserCAKeys expects. */
-export function openSshPublicKey(publicKey: KeyObject, comment: string): string {
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
-  const withLength = (bytes: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(bytes.length, 0);
-    return Buffer.concat([length, bytes]);
-  };
-  const blob = Buffer.concat([withLength(Buffer.from('ssh-ed25519')), withLength(raw)]);
-  return `ssh-ed25519 ${blob.toString('base64')} ${comment}`;
-}
-
 function fingerprint(text: string): string {
   return `SHA256:${createHash('sha256').update(text).digest('base64')}`;
 }
@@ -95,7 +85,7 @@ async function writeKeys(ssm: KeygenDeps['ssm'], props: KeygenProperties): Promi
   const credential = generateEd25519KeyObjects();
   const sshCa = generateEd25519KeyObjects();
   const credentialPublic = credential.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const sshCaPublic = openSshPublicKey(sshCa.publicKey, props.CaComment);
+  const sshCaPublic = sshPublicKeyLine(sshCa.publicKey, props.CaComment);
   const secure = (Name: string, key: KeyObject) =>
     new PutParameterCommand({
       Name,

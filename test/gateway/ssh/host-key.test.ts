@@ -1,9 +1,11 @@
 // Host keys are pinned: a tunnel host with another key is refused right after key exchange.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HOST_KEY_ALGORITHMS } from '../../../gateway/ssh/host-key.js';
 import { SshTunnelPools, fingerprintOfHostKey } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { captureLog, ORIGIN, tunnelHostFor, waitFor } from './fixtures.js';
@@ -24,6 +26,12 @@ async function sshd(options: Parameters<typeof startSshd>[0] = {}): Promise<Sshd
 const AUTH_TRAFFIC = /userauth-request|Postponed publickey|Accepted (key|publickey)|Failed publickey/;
 
 describe('host key pinning', () => {
+  it("narrows from ssh2's own host key preference list, the one it offers when none is given", () => {
+    // ssh2 exports no such list; its constants module is the source, read here so an upgrade that changes it fails.
+    const constants = createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as { DEFAULT_SERVER_HOST_KEY: string[] };
+    expect(HOST_KEY_ALGORITHMS).toEqual(constants.DEFAULT_SERVER_HOST_KEY);
+  });
+
   it('computes fingerprints exactly as ssh-keygen prints them', async () => {
     const host = await sshd();
     const blob = Buffer.from(execFileSync('cat', [`${host.hostKeyPath}.pub`], { encoding: 'utf8' }).split(' ')[1]!, 'base64');

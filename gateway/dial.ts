@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GatewayError, PolicyDeniedError, isGatewayError } from '../common/errors.js';
 import type { ErrorCode } from '../common/errors.js';
-import { createDeadline } from './deadline.js';
+import { createDeadline, deadlineOn } from './deadline.js';
 import type { PipeResult } from './pipe.js';
 import { formatEndpoint } from './endpoint.js';
 import type {
@@ -62,6 +62,11 @@ export interface DialRequest {
   principal: Principal;
   origin: ClientAddress;
   signal?: AbortSignal;
+  /**
+   * The controller behind `signal`, when the caller lets the dial's time limit abort it as well: then
+   * one controller serves the connection instead of two (the caller's and the deadline's).
+   */
+  abort?: AbortController;
 }
 
 export interface DialResult {
@@ -103,23 +108,26 @@ function raceAbort(opening: Promise<DialResult>, signal: AbortSignal): Promise<D
 
 export function createDialer(options: DialerOptions): Dialer {
   return {
-    async dial({ destination, principal, origin, signal }) {
+    async dial({ destination, principal, origin, signal: callerSignal, abort }) {
       const decision = options.policy.decide(destination, principal);
       if (!decision.allow) throw new PolicyDeniedError(decision.code, decision.reason);
 
-      const deadline = createDeadline(options.connectTimeoutMs, signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
+      const signal = abort?.signal ?? callerSignal;
+      const timeout = () => new GatewayError('EG_CHANNEL_TIMEOUT');
+      const deadline = abort ? deadlineOn(abort, options.connectTimeoutMs, timeout) : createDeadline(options.connectTimeoutMs, signal, timeout);
       const opening = options.channels
         .openChannel(destination, decision.via, { origin, signal: deadline.signal, bounded: true })
         .then((channel) => ({ stream: channel.stream, route: decision.route, tunnelHost: channel.host }));
       try {
         return await raceAbort(opening, deadline.signal);
       } catch (err) {
+        // The time limit first: with a shared controller it also aborted the caller's signal.
+        if (deadline.timedOut) throw new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
         if (signal?.aborted) {
           // The caller says why it gave up (client left, shutdown); anything else counts as shutdown.
           if (isGatewayError(signal.reason)) throw signal.reason;
           throw new GatewayError('EG_SHUTTING_DOWN', undefined, { cause: err });
         }
-        if (deadline.timedOut) throw new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
         if (isGatewayError(err)) throw err;
         throw new GatewayError('EG_INTERNAL', 'opening the channel failed', { cause: err });
       } finally {

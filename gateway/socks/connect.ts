@@ -21,6 +21,8 @@ export interface SocksConnectRequest {
   port: number;
   /** Cancels the dial: aborted when the client leaves before the reply or the listener is destroyed. */
   signal: AbortSignal;
+  /** The controller behind `signal`; the dial's time limit may abort it too (one controller per connection). */
+  abort?: AbortController;
   /** Writes the success reply and returns the client socket; undefined if the client already left. */
   accept(): Duplex | undefined;
   /** Writes a full 10-byte refusal and closes. */
@@ -90,7 +92,7 @@ async function dialAndReply(dialer: Dialer, request: SocksConnectRequest, record
   try {
     const destination = normaliseDestination(request.host, request.port);
     record.destination = formatDestination(destination);
-    dialed = await dialer.dial({ destination, principal: request.principal, origin: request.client, signal: request.signal });
+    dialed = await dialer.dial({ destination, principal: request.principal, origin: request.client, signal: request.signal, abort: request.abort });
   } catch (err) {
     request.refuse(replyFor(errorCodeOf(err)));
     throw err;

@@ -191,6 +191,7 @@ export class SocksListener {
       host: info.dstAddr,
       port: info.dstPort,
       signal: live.abort.signal,
+      abort: live.abort,
       accept: () => {
         live.accepted = true;
         live.abort = undefined;

@@ -90,6 +90,28 @@ describe('createDialer', () => {
     await expect(abandoned).rejects.toMatchObject({ code: 'EG_STREAM_RESET' });
   });
 
+  it("runs its time limit on the caller's own controller when given one, and still tells a caller abort from a timeout", async () => {
+    const seen: Array<AbortSignal | undefined> = [];
+    const hanging = new RecordingOpener((signal) => {
+      seen.push(signal);
+      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    });
+    const timedOut = new AbortController();
+    await expect(
+      createDialer({ policy: new TestPolicy(), channels: hanging, connectTimeoutMs: 50 })
+        .dial({ destination: normaliseDestination('db.corp', 1), principal, origin, signal: timedOut.signal, abort: timedOut }),
+    ).rejects.toMatchObject({ code: 'EG_CHANNEL_TIMEOUT' });
+    // No second controller: the opener waited on the caller's signal, which the limit aborted.
+    expect(seen[0]).toBe(timedOut.signal);
+    expect(timedOut.signal.reason).toMatchObject({ code: 'EG_CHANNEL_TIMEOUT' });
+
+    const clientLeft = new AbortController();
+    const abandoned = createDialer({ policy: new TestPolicy(), channels: hanging, connectTimeoutMs: 60_000 })
+      .dial({ destination: normaliseDestination('db.corp', 1), principal, origin, signal: clientLeft.signal, abort: clientLeft });
+    clientLeft.abort(new GatewayError('EG_STREAM_RESET', 'client left before the reply'));
+    await expect(abandoned).rejects.toMatchObject({ code: 'EG_STREAM_RESET' });
+  });
+
   it('maps codes to audit outcomes', () => {
     expect(outcomeFor('EG_POLICY_DENIED')).toBe('denied');
     expect(outcomeFor('EG_AUTH_FAILED')).toBe('auth_failed');

@@ -14,26 +14,22 @@ export interface Deadline {
 
 export function createDeadline(ms: number, parent: AbortSignal | undefined, timeoutReason: () => Error): Deadline {
   const controller = new AbortController();
-  let timedOut = false;
+  const limit = deadlineOn(controller, ms, timeoutReason);
+  if (!parent) return limit;
   const onParentAbort = (): void => {
-    clearTimeout(timer);
-    controller.abort(parent?.reason);
+    limit.dispose();
+    controller.abort(parent.reason);
   };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    parent?.removeEventListener('abort', onParentAbort);
-    controller.abort(timeoutReason());
-  }, ms);
-  if (parent?.aborted) onParentAbort();
-  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  if (parent.aborted) onParentAbort();
+  else parent.addEventListener('abort', onParentAbort, { once: true });
   return {
     signal: controller.signal,
     get timedOut() {
-      return timedOut;
+      return limit.timedOut;
     },
     dispose() {
-      clearTimeout(timer);
-      parent?.removeEventListener('abort', onParentAbort);
+      limit.dispose();
+      parent.removeEventListener('abort', onParentAbort);
     },
   };
 }

@@ -1,12 +1,12 @@
 // A static forward that turns each client connection on its listener into a direct-tcpip channel to one target;
 // subclasses say what runs on the opened channel (a plain pipe, an FTP session).
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { GatewayError, errorCodeOf } from '../../common/errors.js';
 import type { Destination, OpenedChannel } from '../contracts.js';
 import { createDeadline } from '../deadline.js';
 import { normaliseDestination, outcomeFor } from '../dial.js';
-import { PipeError, type PipeResult } from '../pipe.js';
+import type { PipeResult } from '../pipe.js';
+import { ForwardRecord } from './forward-record.js';
 import { TrackedListener } from './listener.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type Endpoint, type ForwardDeps } from './types.js';
 import { formatEndpoint } from '../endpoint.js';
@@ -63,36 +63,29 @@ export abstract class ChannelForward<Options extends ChannelForwardOptions = Cha
   }
 
   private async handle(client: Socket): Promise<void> {
-    const { pools, log, audit, connections } = this.options;
-    const started = Date.now();
-    const conn = randomUUID();
-    const source = formatEndpoint(client.remoteAddress ?? 'unknown', client.remotePort ?? 0);
+    const { pools, log } = this.options;
     const destination = formatEndpoint(this.destination.host, this.destination.port);
+    const record = new ForwardRecord(this.options, {
+      source: formatEndpoint(client.remoteAddress ?? 'unknown', client.remotePort ?? 0),
+      destination,
+      route: this.name,
+    });
+    const { conn, bytes } = record;
     client.on('error', () => undefined); // reported through the carrier or the open failure
-    let tunnelHost: string | undefined;
-    const tracked = connections?.track({ id: conn, protocol: 'forward', source, destination, route: this.name, tunnelHost });
-    // The carrier counts into the live entry, so /v1/connections sees bytes as they pass.
-    const bytes: PipeResult = tracked?.entry ?? { bytesUp: 0, bytesDown: 0 };
-    const record = (outcome: 'ok' | ReturnType<typeof outcomeFor>, code?: ReturnType<typeof errorCodeOf>) => {
-      tracked?.end();
-      audit?.({ conn, protocol: 'forward', source, destination, route: this.name, tunnelHost, bytesUp: bytes.bytesUp, bytesDown: bytes.bytesDown, durationMs: Date.now() - started, outcome, ...(code ? { code } : {}) });
-    };
     this.prepare(client, bytes);
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const deadline = createDeadline(timeoutMs, this.shutdown.signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
     try {
       const origin = { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 };
       const channel = await pools.openChannel(this.destination, this.options.via, { origin, signal: deadline.signal, bounded: true }).finally(() => deadline.dispose());
-      tunnelHost = channel.host;
-      if (tracked) tracked.entry.tunnelHost = tunnelHost;
+      record.tunnelHost = channel.host;
       await this.carry({ conn, client, channel, bytes, shutdown: this.shutdown.signal });
-      record('ok');
+      record.end('ok');
     } catch (err) {
       client.destroy();
-      if (err instanceof PipeError) Object.assign(bytes, { bytesUp: err.bytesUp, bytesDown: err.bytesDown });
       const code = errorCodeOf(err);
       log.warn({ conn, forward: this.name, dst: destination, code }, this.failureMessage);
-      record(outcomeFor(code), code);
+      record.end(outcomeFor(code), code, err);
     }
   }
 

@@ -1,11 +1,11 @@
 // Static remote forward (`ssh -R`): a port bound on the tunnel host whose connections reach `target` on our side.
-import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorCodeOf, type ErrorCode } from '../../common/errors.js';
+import { errorCodeOf } from '../../common/errors.js';
 import { outcomeFor } from '../dial.js';
-import { PipeError, pipeBoth, type PipeResult } from '../pipe.js';
+import { PipeError, pipeBoth } from '../pipe.js';
 import type { ClientAddress, RemoteBinding } from '../contracts.js';
+import { ForwardRecord } from './forward-record.js';
 import type { Endpoint, ForwardDeps } from './types.js';
 import { formatEndpoint } from '../endpoint.js';
 
@@ -44,33 +44,29 @@ export class RemoteForward {
   }
 
   private async handle(stream: Duplex, peer: ClientAddress): Promise<void> {
-    const { target, log, audit, connections } = this.options;
-    const started = Date.now();
-    const conn = randomUUID();
-    const source = `${this.options.host}:${formatEndpoint(peer.address, peer.port)}`;
+    const { target, log } = this.options;
     const destination = formatEndpoint(target.host, target.port);
+    const record = new ForwardRecord(this.options, {
+      source: `${this.options.host}:${formatEndpoint(peer.address, peer.port)}`,
+      destination,
+      route: this.name,
+      tunnelHost: this.options.host,
+    });
     this.streams.add(stream);
     stream.on('error', () => undefined);
-    const tracked = connections?.track({ id: conn, protocol: 'forward', source, destination, route: this.name, tunnelHost: this.options.host });
-    // The pipe counts into the live entry, so /v1/connections sees bytes as they pass.
-    const totals: PipeResult = tracked?.entry ?? { bytesUp: 0, bytesDown: 0 };
-    const record = (outcome: ReturnType<typeof outcomeFor>, code?: ErrorCode): void => {
-      tracked?.end();
-      audit?.({ conn, protocol: 'forward', source, destination, route: this.name, tunnelHost: this.options.host, bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, durationMs: Date.now() - started, outcome, ...(code ? { code } : {}) });
-    };
     try {
       const local = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
       await new Promise<void>((resolve, reject) => {
         local.once('connect', resolve).once('error', reject);
       });
-      await pipeBoth(stream, local, { counters: totals });
-      record('ok');
+      // The pipe counts into the live entry, so /v1/connections sees bytes as they pass.
+      await pipeBoth(stream, local, { counters: record.bytes });
+      record.end('ok');
     } catch (err) {
       stream.destroy();
-      if (err instanceof PipeError) Object.assign(totals, { bytesUp: err.bytesUp, bytesDown: err.bytesDown });
       const code = err instanceof PipeError ? err.code : 'EG_CHANNEL_REFUSED';
-      log.warn({ conn, forward: this.name, dst: destination, code: errorCodeOf(err) }, 'remote forward connection failed');
-      record(outcomeFor(code), code);
+      log.warn({ conn: record.conn, forward: this.name, dst: destination, code: errorCodeOf(err) }, 'remote forward connection failed');
+      record.end(outcomeFor(code), code, err);
     } finally {
       this.streams.delete(stream);
     }

@@ -68,7 +68,6 @@ export function physicalIdFor(prefix: string): string {
   return `edge-gateway-keys:${prefix}`;
 }
 
-/** OpenSSH public key line (RFC 8709 section 4 wire format), what TrustedUserCAKeys expects. */
 function fingerprint(text: string): string {
   return `SHA256:${createHash('sha256').update(text).digest('base64')}`;
 }

@@ -1,5 +1,6 @@
 // Host key pinning: the tunnel host's key must match one of its pinned SHA256 fingerprints, no trust on first use.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 
 /** "SHA256:" + unpadded base64 of SHA-256 over the key blob, exactly as `ssh-keygen -lf` prints it. */
 export function fingerprintOfHostKey(keyBlob: Buffer): string {
@@ -11,16 +12,13 @@ export function normaliseFingerprint(fingerprint: string): string {
   return fingerprint.trim().replace(/=+$/, '');
 }
 
-/** ssh2's own preference order of host key algorithms (lib/protocol/constants.js, Ed25519 available). */
-export const HOST_KEY_ALGORITHMS: readonly string[] = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
+/**
+ * ssh2's own preference order of host key algorithms, the list it offers when given none (Ed25519 first
+ * where the runtime has it). ssh2 exports no such list; its constants module is where it lives.
+ */
+export const HOST_KEY_ALGORITHMS: readonly string[] = (
+  createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as { DEFAULT_SERVER_HOST_KEY: string[] }
+).DEFAULT_SERVER_HOST_KEY.slice();
 
 /** The key type a host key blob names (its first SSH string), e.g. "ssh-ed25519"; undefined if unreadable. */
 export function keyTypeOfHostKey(keyBlob: Buffer): string | undefined {

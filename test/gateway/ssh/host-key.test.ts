@@ -27,7 +27,7 @@ const AUTH_TRAFFIC = /userauth-request|Postponed publickey|Accepted (key|publick
 
 describe('host key pinning', () => {
   it("narrows from ssh2's own host key preference list, the one it offers when none is given", () => {
-    // ssh2 exports no such list; its constants module is the source, read here so an upgrade that changes it fails.
+    // host-key.ts reads the list from ssh2's constants module (ssh2 exports none); this keeps that path and list in step.
     const constants = createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as { DEFAULT_SERVER_HOST_KEY: string[] };
     expect(HOST_KEY_ALGORITHMS).toEqual(constants.DEFAULT_SERVER_HOST_KEY);
   });

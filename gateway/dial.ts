@@ -4,13 +4,14 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GatewayError, PolicyDeniedError, isGatewayError } from '../common/errors.js';
 import type { ErrorCode } from '../common/errors.js';
-import { createDeadline, deadlineOn } from './deadline.js';
+import { createDeadline, deadlineOn, type Deadline } from './deadline.js';
 import type { PipeResult } from './pipe.js';
 import { formatEndpoint } from './endpoint.js';
 import type {
   ChannelOpener,
   ClientAddress,
   ConnectionOutcome,
+  OpenedChannel,
   Destination,
   PolicyDecider,
   Principal,
@@ -87,54 +88,70 @@ export interface DialerOptions {
   connectTimeoutMs: number;
 }
 
-/** Rejects when the signal aborts, even if the opener ignores the signal; a late stream is destroyed. */
-function raceAbort(opening: Promise<DialResult>, signal: AbortSignal): Promise<DialResult> {
-  if (signal.aborted) {
-    void opening.then((late) => late.stream.destroy(), () => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      void opening.then((late) => late.stream.destroy(), () => undefined);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    opening.then(
-      (result) => (signal.aborted ? result.stream.destroy() : resolve(result)),
-      (err: unknown) => reject(err),
-    ).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 export function createDialer(options: DialerOptions): Dialer {
   return {
-    async dial({ destination, principal, origin, signal: callerSignal, abort }) {
-      const decision = options.policy.decide(destination, principal);
-      if (!decision.allow) throw new PolicyDeniedError(decision.code, decision.reason);
-
+    /**
+     * One promise per dial, settled by the opener or by the signal (the time limit or the caller), so
+     * an opener that ignores the signal still cannot hold the dial past it; a stream it delivers late
+     * is destroyed. Not an async function around a race: each layer of promises is work on every
+     * short connection.
+     */
+    dial({ destination, principal, origin, signal: callerSignal, abort }) {
+      let decision: ReturnType<PolicyDecider['decide']>;
+      try {
+        decision = options.policy.decide(destination, principal);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (!decision.allow) return Promise.reject(new PolicyDeniedError(decision.code, decision.reason));
+      const { route, via } = decision;
       const signal = abort?.signal ?? callerSignal;
       const timeout = () => new GatewayError('EG_CHANNEL_TIMEOUT');
       const deadline = abort ? deadlineOn(abort, options.connectTimeoutMs, timeout) : createDeadline(options.connectTimeoutMs, signal, timeout);
-      const opening = options.channels
-        .openChannel(destination, decision.via, { origin, signal: deadline.signal, bounded: true })
-        .then((channel) => ({ stream: channel.stream, route: decision.route, tunnelHost: channel.host }));
-      try {
-        return await raceAbort(opening, deadline.signal);
-      } catch (err) {
-        // The time limit first: with a shared controller it also aborted the caller's signal.
-        if (deadline.timedOut) throw new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
-        if (signal?.aborted) {
-          // The caller says why it gave up (client left, shutdown); anything else counts as shutdown.
-          if (isGatewayError(signal.reason)) throw signal.reason;
-          throw new GatewayError('EG_SHUTTING_DOWN', undefined, { cause: err });
+      const guard = deadline.signal;
+      return new Promise<DialResult>((resolve, reject) => {
+        let settled = false;
+        const finish = (): void => {
+          settled = true;
+          guard.removeEventListener('abort', onAbort);
+          deadline.dispose();
+        };
+        const fail = (err: unknown): void => {
+          if (settled) return;
+          finish();
+          reject(dialError(err, deadline, signal));
+        };
+        const onAbort = (): void => fail(guard.reason);
+        const opened = (channel: OpenedChannel): void => {
+          if (settled || guard.aborted) {
+            channel.stream.destroy();
+            return fail(guard.reason);
+          }
+          finish();
+          resolve({ stream: channel.stream, route, tunnelHost: channel.host });
+        };
+        try {
+          options.channels.openChannel(destination, via, { origin, signal: guard, bounded: true }).then(opened, fail);
+        } catch (err) {
+          return fail(err);
         }
-        if (isGatewayError(err)) throw err;
-        throw new GatewayError('EG_INTERNAL', 'opening the channel failed', { cause: err });
-      } finally {
-        deadline.dispose();
-      }
+        if (guard.aborted) fail(guard.reason);
+        else if (!settled) guard.addEventListener('abort', onAbort, { once: true });
+      });
     },
   };
+}
+
+/** Why a dial failed, in the caller's terms: its time limit first (a shared controller also aborts the caller's signal). */
+function dialError(err: unknown, deadline: Deadline, signal: AbortSignal | undefined): unknown {
+  if (deadline.timedOut) return new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
+  if (signal?.aborted) {
+    // The caller says why it gave up (client left, shutdown); anything else counts as shutdown.
+    if (isGatewayError(signal.reason)) return signal.reason;
+    return new GatewayError('EG_SHUTTING_DOWN', undefined, { cause: err });
+  }
+  if (isGatewayError(err)) return err;
+  return new GatewayError('EG_INTERNAL', 'opening the channel failed', { cause: err });
 }
 
 const OUTCOME_FOR_CODE: Partial<Record<ErrorCode, ConnectionOutcome>> = {

@@ -17,35 +17,39 @@ const MAPPED_PREFIX = '00000000000000000000ffff';
  * "2852039166", "0xA9FEA9FE", "0251.0376.0251.0376" and "169.254.43518" are all 169.254.169.254.
  */
 export function parseInetAton(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length > 4) return undefined;
+  // Walks the text in place (no split, no substrings): every IPv4 client and destination passes here.
   let value = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const part = parseInetAtonPart(parts[i] ?? '');
+  let start = 0;
+  for (let i = 0; i < 4; i++) {
+    const dot = text.indexOf('.', start);
+    const end = dot === -1 ? text.length : dot;
+    const part = parseInetAtonPart(text, start, end);
     if (part === undefined) return undefined;
-    if (i < parts.length - 1) {
+    if (dot !== -1) {
       if (part > 0xff) return undefined;
       value = value * 256 + part;
-    } else {
-      const bytesLeft = 4 - i;
-      if (part >= 2 ** (8 * bytesLeft)) return undefined;
-      value = value * 2 ** (8 * bytesLeft) + part;
+      start = dot + 1;
+      continue;
     }
+    const bytesLeft = 4 - i;
+    if (part >= 2 ** (8 * bytesLeft)) return undefined;
+    return value * 2 ** (8 * bytesLeft) + part;
   }
-  return value;
+  return undefined; // more than four parts
 }
 
-function parseInetAtonPart(part: string): number | undefined {
+function parseInetAtonPart(text: string, start: number, end: number): number | undefined {
   let radix = 10;
-  let start = 0;
-  if (part.length > 1 && part.charCodeAt(0) === 0x30) {
-    const second = part.charCodeAt(1) | 0x20;
-    [radix, start] = second === 0x78 /* x */ ? [16, 2] : [8, 1];
+  if (end - start > 1 && text.charCodeAt(start) === 0x30) {
+    const hex = (text.charCodeAt(start + 1) | 0x20) === 0x78; /* x */
+    radix = hex ? 16 : 8;
+    start += hex ? 2 : 1;
+    if (hex && start === end) return undefined;
   }
-  if (part.length === 0 || (radix === 16 && part.length === 2)) return undefined;
+  if (start === end) return undefined;
   let value = 0;
-  for (let i = start; i < part.length; i++) {
-    const digit = digitValue(part.charCodeAt(i));
+  for (let i = start; i < end; i++) {
+    const digit = digitValue(text.charCodeAt(i));
     if (digit >= radix) return undefined;
     value = value * radix + digit;
     // Beyond 32 bits no part is valid; stopping here also keeps the arithmetic exact.
@@ -181,7 +185,10 @@ function sameIp(a: IpAddress, b: IpAddress): boolean {
 
 /** Dotted decimal, or RFC 5952 text for IPv6. */
 export function formatIp(address: IpAddress): string {
-  if (address.family === 4) return [24, 16, 8, 0].map((shift) => (address.value >>> shift) & 0xff).join('.');
+  if (address.family === 4) {
+    const v = address.value;
+    return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
+  }
   // RFC 5952: no leading zeros, the longest run of two or more zero groups (first on a tie) becomes "::".
   const groups: string[] = [];
   for (let i = 0; i < 32; i += 4) groups.push(parseInt(address.hex.slice(i, i + 4), 16).toString(16));

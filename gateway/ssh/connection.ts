@@ -200,39 +200,42 @@ export class TunnelConnection {
     });
   }
 
-  /** Opens a direct-tcpip channel (RFC 4254 §7.2). */
-  async openChannel(target: ChannelTarget, origin: ClientAddress, signal?: AbortSignal): Promise<ClientChannel> {
-    if (!this.accepting) throw new GatewayError('EG_TUNNEL_UNAVAILABLE', `${this.id}: not accepting channels`);
-    signal?.throwIfAborted();
+  /**
+   * Opens a direct-tcpip channel (RFC 4254 §7.2). One promise, settled from ssh2's callback or the signal:
+   * no async wrapper around it (each layer of promises is work on every short connection).
+   */
+  openChannel(target: ChannelTarget, origin: ClientAddress, signal?: AbortSignal): Promise<ClientChannel> {
+    if (!this.accepting) return Promise.reject(new GatewayError('EG_TUNNEL_UNAVAILABLE', `${this.id}: not accepting channels`));
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#pending === 0) this.#channelEventAt = performance.now();
     this.#pending++;
-    try {
-      const channel = await new Promise<ClientChannel>((resolve, reject) => {
-        let settled = false;
-        const onAbort = (): void => {
-          if (settled) return;
-          settled = true;
-          reject(abortError(signal?.reason));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        try {
-          this.#client.forwardOut(origin.address, origin.port, target.host, target.port, (err, stream) => {
-            signal?.removeEventListener('abort', onAbort);
-            if (settled) return void stream?.destroy(); // opened after we gave up: close it at once
-            settled = true;
-            if (err) reject(channelOpenError(err, `${target.host}:${target.port} via ${this.host.name}`));
-            else resolve(stream);
-          });
-        } catch (err) {
-          settled = true;
-          reject(channelOpenError(err, `${this.id}`));
-        }
-      });
-      return this.#track(channel);
-    } finally {
-      this.#pending--;
-      this.#channelEventAt = performance.now();
-    }
+    return new Promise<ClientChannel>((resolve, reject) => {
+      let settled = false;
+      const settle = (): void => {
+        settled = true;
+        this.#pending--;
+        this.#channelEventAt = performance.now();
+      };
+      const onAbort = (): void => {
+        if (settled) return;
+        settle();
+        reject(abortError(signal?.reason));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        this.#client.forwardOut(origin.address, origin.port, target.host, target.port, (err, stream) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (settled) return void stream?.destroy(); // opened after we gave up: close it at once
+          settle();
+          if (err) reject(channelOpenError(err, `${target.host}:${target.port} via ${this.host.name}`));
+          else resolve(this.#track(stream));
+        });
+      } catch (err) {
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+        reject(channelOpenError(err, `${this.id}`));
+      }
+    });
   }
 
   /** Asks the tunnel host to listen (tcpip-forward, RFC 4254 §7.1); resolves the bound port. */

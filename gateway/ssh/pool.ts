@@ -108,7 +108,7 @@ export class TunnelPool {
 
   /** A direct-tcpip channel on the connection pickConnection() names; EG_TUNNEL_UNAVAILABLE when none is ready. */
   async openChannel(target: ChannelTarget, origin: ClientAddress, signal?: AbortSignal): Promise<ClientChannel> {
-    const tried = new Set<TunnelConnection>();
+    let tried: Set<TunnelConnection> | undefined;
     for (;;) {
       const connection = this.pickConnection(tried);
       if (!connection) {
@@ -121,7 +121,7 @@ export class TunnelPool {
       } catch (err) {
         // A connection that died under the open is not the destination's fault: try the next one.
         if (errorCodeOf(err) !== 'EG_TUNNEL_UNAVAILABLE' || signal?.aborted) throw err;
-        tried.add(connection);
+        (tried ??= new Set()).add(connection);
       }
     }
   }

@@ -56,9 +56,23 @@ export interface OpenedChannel {
   host: string;
 }
 
+/** The part of AbortSignal the connect path uses (gateway/cancel.ts); AbortSignal itself satisfies it. */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** Something whose signal can be aborted: a Cancellation, or an AbortController. */
+export interface Abortable {
+  readonly signal: CancelSignal;
+  abort(reason?: unknown): void;
+}
+
 export interface ChannelOpenOptions {
   origin: ClientAddress;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** The signal already aborts at the caller's own deadline: the opener sets no second timer. */
   bounded?: boolean;
 }

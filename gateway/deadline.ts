@@ -2,18 +2,20 @@
 //
 // Why not AbortSignal.timeout() + AbortSignal.any(): on Node 20 each of those registers weak
 // references and finalizers; two of each per connection were ~10% of the gateway's CPU at high
-// connection rates. This is one AbortController, one timer and one listener, all released by dispose().
+// connection rates. This is one Cancellation, one timer and one listener, all released by dispose().
+import { Cancellation } from './cancel.js';
+import type { Abortable, CancelSignal } from './contracts.js';
 
 export interface Deadline {
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** True once the time limit (not the parent) aborted the signal. */
   readonly timedOut: boolean;
   /** Clears the timer and detaches from the parent; call when the guarded work is over. */
   dispose(): void;
 }
 
-export function createDeadline(ms: number, parent: AbortSignal | undefined, timeoutReason: () => Error): Deadline {
-  const controller = new AbortController();
+export function createDeadline(ms: number, parent: CancelSignal | undefined, timeoutReason: () => Error): Deadline {
+  const controller = new Cancellation();
   const limit = deadlineOn(controller, ms, timeoutReason);
   if (!parent) return limit;
   const onParentAbort = (): void => {
@@ -39,7 +41,7 @@ export function createDeadline(ms: number, parent: AbortSignal | undefined, time
  * controller and no listener on a parent (each AbortController with its signal was ~2% of the CPU per
  * connection at 100 clients). The controller's signal aborts with `timeoutReason()` at the limit.
  */
-export function deadlineOn(controller: AbortController, ms: number, timeoutReason: () => Error): Deadline {
+export function deadlineOn(controller: Abortable, ms: number, timeoutReason: () => Error): Deadline {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

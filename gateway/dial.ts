@@ -9,6 +9,8 @@ import type { PipeResult } from './pipe.js';
 import { formatEndpoint } from './endpoint.js';
 import type {
   ChannelOpener,
+  Abortable,
+  CancelSignal,
   ClientAddress,
   ConnectionOutcome,
   OpenedChannel,
@@ -62,12 +64,12 @@ export interface DialRequest {
   destination: Destination;
   principal: Principal;
   origin: ClientAddress;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /**
    * The controller behind `signal`, when the caller lets the dial's time limit abort it as well: then
    * one controller serves the connection instead of two (the caller's and the deadline's).
    */
-  abort?: AbortController;
+  abort?: Abortable;
 }
 
 export interface DialResult {
@@ -143,7 +145,7 @@ export function createDialer(options: DialerOptions): Dialer {
 }
 
 /** Why a dial failed, in the caller's terms: its time limit first (a shared controller also aborts the caller's signal). */
-function dialError(err: unknown, deadline: Deadline, signal: AbortSignal | undefined): unknown {
+function dialError(err: unknown, deadline: Deadline, signal: CancelSignal | undefined): unknown {
   if (deadline.timedOut) return new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
   if (signal?.aborted) {
     // The caller says why it gave up (client left, shutdown); anything else counts as shutdown.

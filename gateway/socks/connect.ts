@@ -2,7 +2,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { ERROR_CODES, GatewayError, errorCodeOf, isGatewayError } from '../../common/errors.js';
-import type { AuditRecord, ClientAddress, Principal } from '../contracts.js';
+import type { Abortable, AuditRecord, CancelSignal, ClientAddress, Principal } from '../contracts.js';
 import { formatDestination, normaliseDestination, outcomeFor } from '../dial.js';
 import type { DialResult, Dialer } from '../dial.js';
 import { PipeError, pipeBoth } from '../pipe.js';
@@ -20,9 +20,9 @@ export interface SocksConnectRequest {
   host: string;
   port: number;
   /** Cancels the dial: aborted when the client leaves before the reply or the listener is destroyed. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** The controller behind `signal`; the dial's time limit may abort it too (one controller per connection). */
-  abort?: AbortController;
+  abort?: Abortable;
   /** Writes the success reply and returns the client socket; undefined if the client already left. */
   accept(): Duplex | undefined;
   /** Writes a full 10-byte refusal and closes. */

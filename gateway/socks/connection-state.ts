@@ -1,8 +1,9 @@
 // One SOCKS client connection as the listener tracks it, from TCP accept to close.
 //
 // Sized for 10,000 idle connections: what is only needed for a moment (the handshake timer, the dial's
-// AbortController, a child logger) is made late or dropped early, not held for the connection's life.
+// Cancellation, a child logger) is made late or dropped early, not held for the connection's life.
 import type { Logger } from 'pino';
+import type { Cancellation } from '../cancel.js';
 import type { ClientAddress, Principal } from '../contracts.js';
 import type { Failure } from './handshake-failure.js';
 
@@ -19,7 +20,7 @@ export class SocksConnectionState {
   /** From TCP accept to a complete request (slowloris); cleared and dropped once the request is in. */
   timer: NodeJS.Timeout | undefined;
   /** Cancels the dial: made at the hand-off, dropped at the reply (a piped socket is destroyed instead). */
-  abort: AbortController | undefined;
+  abort: Cancellation | undefined;
   /** What still runs: the socket, and onConnect once handed off. At zero the listener forgets it. */
   pending = 1;
   #log: Logger | undefined;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import socksv5 from 'socksv5';
 import { GatewayError } from '../../common/errors.js';
 import type { ErrorCode } from '../../common/errors.js';
+import { Cancellation } from '../cancel.js';
 import type { Authenticator } from '../contracts.js';
 import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
 import type { AuditSink, SocksConnectHandler, SocksConnectRequest } from './connect.js';
@@ -183,7 +184,7 @@ export class SocksListener {
     }
     live.handedOff = true;
     live.pending++;
-    live.abort = new AbortController();
+    live.abort = new Cancellation();
     const request: SocksConnectRequest = {
       conn: live.conn,
       client: live.client,

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm, type TcpConnectionDetails } from 'ssh2';
 import { GatewayError } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
-import type { ClientAddress, TunnelConnectionStatus } from '../contracts.js';
+import type { CancelSignal, ClientAddress, TunnelConnectionStatus } from '../contracts.js';
 import { channelOpenError, connectionError } from './errors.js';
 import { createHostKeyCheck, HOST_KEY_ALGORITHMS } from './host-key.js';
 import { batchWritesPerTurn } from './turn-batched-writes.js';
@@ -204,7 +204,7 @@ export class TunnelConnection {
    * Opens a direct-tcpip channel (RFC 4254 §7.2). One promise, settled from ssh2's callback or the signal:
    * no async wrapper around it (each layer of promises is work on every short connection).
    */
-  openChannel(target: ChannelTarget, origin: ClientAddress, signal?: AbortSignal): Promise<ClientChannel> {
+  openChannel(target: ChannelTarget, origin: ClientAddress, signal?: CancelSignal): Promise<ClientChannel> {
     if (!this.accepting) return Promise.reject(new GatewayError('EG_TUNNEL_UNAVAILABLE', `${this.id}: not accepting channels`));
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#pending === 0) this.#channelEventAt = performance.now();

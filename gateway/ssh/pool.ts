@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ClientChannel } from 'ssh2';
 import { GatewayError, errorCodeOf, isGatewayError, type ErrorCode } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
-import type { ClientAddress, RemoteBinding, TunnelHostStatus } from '../contracts.js';
+import type { CancelSignal, ClientAddress, RemoteBinding, TunnelHostStatus } from '../contracts.js';
 import { TunnelConnection, type ChannelTarget, type IncomingForward } from './connection.js';
 import { algorithmsForKeyType } from './host-key.js';
 import { resolveIdentityFromFile, type IdentityResolver, type TunnelIdentity } from './identity.js';
@@ -83,7 +83,7 @@ export class TunnelPool {
   }
 
   /** Resolves once a connection is ready; rejects when `signal` aborts or the pool closes. */
-  whenReady(signal?: AbortSignal): Promise<void> {
+  whenReady(signal?: CancelSignal): Promise<void> {
     if (this.healthy) return Promise.resolve();
     if (this.#closing) return Promise.reject(new GatewayError('EG_SHUTTING_DOWN', `tunnel host "${this.name}" is closing`));
     this.start();
@@ -107,7 +107,7 @@ export class TunnelPool {
   }
 
   /** A direct-tcpip channel on the connection pickConnection() names; EG_TUNNEL_UNAVAILABLE when none is ready. */
-  async openChannel(target: ChannelTarget, origin: ClientAddress, signal?: AbortSignal): Promise<ClientChannel> {
+  async openChannel(target: ChannelTarget, origin: ClientAddress, signal?: CancelSignal): Promise<ClientChannel> {
     let tried: Set<TunnelConnection> | undefined;
     for (;;) {
       const connection = this.pickConnection(tried);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type {
+  CancelSignal,
   ChannelOpenOptions,
   ClientAddress,
   Destination,
@@ -59,7 +60,7 @@ export class SshTunnelPools implements TunnelPools {
     }
   }
 
-  async #open(destination: Destination, via: readonly string[], options: ChannelOpenOptions, signal: AbortSignal): Promise<OpenedChannel> {
+  async #open(destination: Destination, via: readonly string[], options: ChannelOpenOptions, signal: CancelSignal): Promise<OpenedChannel> {
     const target = { host: destination.host, port: destination.port };
     let lastError: unknown;
     for (let round = 0; round < 2; round++) {

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
-import type { ClientAddress, RemoteBinding } from '../contracts.js';
+import type { CancelSignal, ClientAddress, RemoteBinding } from '../contracts.js';
 import type { IncomingForward, TunnelConnection } from './connection.js';
 
 export type OnRemoteConnection = (stream: Duplex, peer: ClientAddress) => void;
@@ -12,7 +12,7 @@ export type OnRemoteConnection = (stream: Duplex, peer: ClientAddress) => void;
 export interface ForwardingPool {
   readonly name: string;
   readonly host: TunnelHost;
-  whenReady(signal?: AbortSignal): Promise<void>;
+  whenReady(signal?: CancelSignal): Promise<void>;
   pickConnection(): TunnelConnection | undefined;
 }
 

@@ -7,7 +7,7 @@ describe('createDeadline', () => {
   it('aborts with the timeout reason once the time passes', async () => {
     const deadline = createDeadline(20, undefined, timeoutError);
     expect(deadline.signal.aborted).toBe(false);
-    await new Promise((resolve) => deadline.signal.addEventListener('abort', resolve));
+    await new Promise<void>((resolve) => deadline.signal.addEventListener('abort', () => resolve()));
     expect(deadline.timedOut).toBe(true);
     expect((deadline.signal.reason as Error).message).toBe('timed out');
   });

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../common/errors.js';
-import type { ChannelOpener, Destination, OpenedChannel } from '../../gateway/contracts.js';
+import type { CancelSignal, ChannelOpener, Destination, OpenedChannel } from '../../gateway/contracts.js';
+import { Cancellation } from '../../gateway/cancel.js';
 import { createDialer, normaliseDestination, outcomeFor } from '../../gateway/dial.js';
 import { TestPolicy, principalFor } from './socks/fixtures.js';
 
@@ -11,8 +12,8 @@ const principal = principalFor('alice');
 
 class RecordingOpener implements ChannelOpener {
   calls: Destination[] = [];
-  constructor(private readonly open: (signal?: AbortSignal) => Promise<OpenedChannel>) {}
-  openChannel(destination: Destination, _via: readonly string[], options: { signal?: AbortSignal }) {
+  constructor(private readonly open: (signal?: CancelSignal) => Promise<OpenedChannel>) {}
+  openChannel(destination: Destination, _via: readonly string[], options: { signal?: CancelSignal }) {
     this.calls.push(destination);
     return this.open(options.signal);
   }
@@ -91,7 +92,7 @@ describe('createDialer', () => {
   });
 
   it("runs its time limit on the caller's own controller when given one, and still tells a caller abort from a timeout", async () => {
-    const seen: Array<AbortSignal | undefined> = [];
+    const seen: Array<CancelSignal | undefined> = [];
     const hanging = new RecordingOpener((signal) => {
       seen.push(signal);
       return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
@@ -110,6 +111,13 @@ describe('createDialer', () => {
       .dial({ destination: normaliseDestination('db.corp', 1), principal, origin, signal: clientLeft.signal, abort: clientLeft });
     clientLeft.abort(new GatewayError('EG_STREAM_RESET', 'client left before the reply'));
     await expect(abandoned).rejects.toMatchObject({ code: 'EG_STREAM_RESET' });
+
+    // The SOCKS listener's own Cancellation serves the same way.
+    const cancellation = new Cancellation();
+    const viaCancellation = createDialer({ policy: new TestPolicy(), channels: hanging, connectTimeoutMs: 50 })
+      .dial({ destination: normaliseDestination('db.corp', 1), principal, origin, signal: cancellation.signal, abort: cancellation });
+    await expect(viaCancellation).rejects.toMatchObject({ code: 'EG_CHANNEL_TIMEOUT' });
+    expect(seen.at(-1)).toBe(cancellation);
   });
 
   it('maps codes to audit outcomes', () => {

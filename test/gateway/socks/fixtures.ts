@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../../common/errors.js';
 import type {
-  AuditRecord, Authenticator, ChannelOpener, ClientAddress, Decision, Destination, PolicyDecider, Principal,
+  AuditRecord, Authenticator, ChannelOpener, ChannelOpenOptions, ClientAddress, Decision, Destination, PolicyDecider, Principal,
 } from '../../../gateway/contracts.js';
 import { createDialer } from '../../../gateway/dial.js';
 import { createSocksConnect } from '../../../gateway/socks/connect.js';
@@ -64,10 +64,18 @@ export class TcpChannelOpener implements ChannelOpener {
   readonly calls: Destination[] = [];
   constructor(private readonly targetPort: number) {}
 
-  async openChannel(destination: Destination, _via: readonly string[], options: { origin: ClientAddress; signal?: AbortSignal }) {
+  async openChannel(destination: Destination, _via: readonly string[], { signal }: ChannelOpenOptions) {
     this.calls.push(destination);
     const stream = connect({ host: '127.0.0.1', port: this.targetPort, allowHalfOpen: true, noDelay: true });
-    const opened = once(stream, 'connect', options.signal ? { signal: options.signal } : {});
+    // The listener's signal is a Cancellation, not an AbortSignal: Node's own `{ signal }` options refuse it.
+    let onAbort = (): void => undefined;
+    const opened = new Promise<void>((resolve, reject) => {
+      onAbort = () => reject(signal?.reason);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      stream.once('connect', () => resolve());
+      stream.once('error', reject);
+    }).finally(() => signal?.removeEventListener('abort', onAbort));
     try {
       await opened;
     } catch (err) {

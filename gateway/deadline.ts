@@ -42,18 +42,32 @@ export function createDeadline(ms: number, parent: CancelSignal | undefined, tim
  * connection at 100 clients). The controller's signal aborts with `timeoutReason()` at the limit.
  */
 export function deadlineOn(controller: Abortable, ms: number, timeoutReason: () => Error): Deadline {
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(timeoutReason());
-  }, ms);
-  return {
-    signal: controller.signal,
-    get timedOut() {
-      return timedOut;
-    },
-    dispose() {
-      clearTimeout(timer);
-    },
-  };
+  return new TimeLimit(controller, ms, timeoutReason);
+}
+
+/** A class, not an object literal with a getter and two closures: one is made per connection. */
+class TimeLimit implements Deadline {
+  timedOut = false;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    readonly controller: Abortable,
+    ms: number,
+    readonly timeoutReason: () => Error,
+  ) {
+    this.#timer = setTimeout(expire, ms, this);
+  }
+
+  get signal(): CancelSignal {
+    return this.controller.signal;
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+function expire(limit: TimeLimit): void {
+  limit.timedOut = true;
+  limit.controller.abort(limit.timeoutReason());
 }

@@ -90,6 +90,8 @@ export interface DialerOptions {
   connectTimeoutMs: number;
 }
 
+const channelTimeout = (): GatewayError => new GatewayError('EG_CHANNEL_TIMEOUT');
+
 export function createDialer(options: DialerOptions): Dialer {
   return {
     /**
@@ -108,8 +110,7 @@ export function createDialer(options: DialerOptions): Dialer {
       if (!decision.allow) return Promise.reject(new PolicyDeniedError(decision.code, decision.reason));
       const { route, via } = decision;
       const signal = abort?.signal ?? callerSignal;
-      const timeout = () => new GatewayError('EG_CHANNEL_TIMEOUT');
-      const deadline = abort ? deadlineOn(abort, options.connectTimeoutMs, timeout) : createDeadline(options.connectTimeoutMs, signal, timeout);
+      const deadline = abort ? deadlineOn(abort, options.connectTimeoutMs, channelTimeout) : createDeadline(options.connectTimeoutMs, signal, channelTimeout);
       const guard = deadline.signal;
       return new Promise<DialResult>((resolve, reject) => {
         let settled = false;

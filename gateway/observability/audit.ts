@@ -8,9 +8,7 @@ export type AuditSink = (record: AuditRecord) => void;
 export function createAuditSink(log: Logger, metrics: GatewayMetrics): AuditSink {
   const audit = log.child({ kind: 'audit' });
   return (record) => {
-    metrics.connections.inc({ protocol: record.protocol, outcome: record.outcome });
-    if (record.bytesUp > 0) metrics.bytes.inc({ direction: 'up' }, record.bytesUp);
-    if (record.bytesDown > 0) metrics.bytes.inc({ direction: 'down' }, record.bytesDown);
+    metrics.connectionEnded(record.protocol, record.outcome, record.bytesUp, record.bytesDown);
     if (record.outcome === 'auth_failed') metrics.authFailures.inc({ code: record.code ?? 'EG_AUTH_FAILED' });
     if (record.outcome === 'limit') metrics.limitHits.inc({ limit: limitKind(record.reason) });
     if (record.outcome === 'tunnel_error' && record.tunnelHost !== undefined) {

@@ -53,11 +53,11 @@ export function createConnectionTable(options: { metrics: GatewayMetrics; now?: 
         startedAt: now(),
       };
       live.add(entry);
-      options.metrics.activeConnections.inc({ protocol: entry.protocol });
+      options.metrics.connectionActive(entry.protocol, 1);
       return {
         entry,
         end() {
-          if (live.delete(entry)) options.metrics.activeConnections.dec({ protocol: entry.protocol });
+          if (live.delete(entry)) options.metrics.connectionActive(entry.protocol, -1);
         },
       };
     },

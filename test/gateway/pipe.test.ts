@@ -52,6 +52,26 @@ describe('pipeBoth', () => {
     await expect(piping).resolves.toEqual({ bytesUp: 7, bytesDown: 23 });
   });
 
+  it('lets go of both sides when it settles: none of its listeners stays, late errors are still caught', async () => {
+    const [user, clientSide] = await socketPair();
+    const [channelSide, service] = await socketPair();
+    const events = ['data', 'end', 'close', 'finish', 'drain', 'error'] as const;
+    const before = (socket: Socket) => Object.fromEntries(events.map((event) => [event, socket.listenerCount(event)]));
+    const [clientBefore, channelBefore] = [before(clientSide), before(channelSide)];
+    const piping = pipeBoth(clientSide, channelSide);
+    user.end('request');
+    await readAll(service);
+    service.end('response');
+    await readAll(user);
+    await piping;
+    // A channel can outlive the pipe (ssh2 keeps it until the tunnel host's CHANNEL_CLOSE): nothing of
+    // ours may hold the client through it. One error listener is left, so a late error cannot crash.
+    for (const [socket, listeners] of [[clientSide, clientBefore], [channelSide, channelBefore]] as const) {
+      expect(before(socket)).toEqual({ ...listeners, error: listeners.error + 1 });
+      expect(() => socket.emit('error', new Error('late'))).not.toThrow();
+    }
+  });
+
   it('moves 32 MiB intact with a slow reader (backpressure holds)', async () => {
     const [user, clientSide] = await socketPair();
     const [channelSide, service] = await socketPair();

@@ -56,7 +56,8 @@ describe('pipeBoth', () => {
     const [user, clientSide] = await socketPair();
     const [channelSide, service] = await socketPair();
     const events = ['data', 'end', 'close', 'finish', 'drain', 'error'] as const;
-    const before = (socket: Socket) => Object.fromEntries(events.map((event) => [event, socket.listenerCount(event)]));
+    const before = (socket: Socket): Record<(typeof events)[number], number> =>
+      Object.fromEntries(events.map((event) => [event, socket.listenerCount(event)])) as Record<(typeof events)[number], number>;
     const [clientBefore, channelBefore] = [before(clientSide), before(channelSide)];
     const piping = pipeBoth(clientSide, channelSide);
     user.end('request');

@@ -8,13 +8,14 @@ import { createDeadline, deadlineOn, type Deadline } from './deadline.js';
 import type { PipeResult } from './pipe.js';
 import { formatEndpoint } from './endpoint.js';
 import type {
-  ChannelOpener,
   Abortable,
   CancelSignal,
+  ChannelOpener,
   ClientAddress,
   ConnectionOutcome,
-  OpenedChannel,
+  Decision,
   Destination,
+  OpenedChannel,
   PolicyDecider,
   Principal,
 } from './contracts.js';
@@ -101,7 +102,7 @@ export function createDialer(options: DialerOptions): Dialer {
      * short connection.
      */
     dial({ destination, principal, origin, signal: callerSignal, abort }) {
-      let decision: ReturnType<PolicyDecider['decide']>;
+      let decision: Decision;
       try {
         decision = options.policy.decide(destination, principal);
       } catch (err) {

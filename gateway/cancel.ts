@@ -35,9 +35,8 @@ export class Cancellation implements CancelSignal, Abortable {
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
-    const listeners = this.#listeners;
-    const at = listeners ? listeners.indexOf(listener) : -1;
-    if (at !== -1) listeners?.splice(at, 1);
+    const at = this.#listeners?.indexOf(listener) ?? -1;
+    if (at !== -1) this.#listeners?.splice(at, 1);
   }
 
   /** Without a reason, the reason is an AbortError, as AbortController gives. Later calls do nothing. */

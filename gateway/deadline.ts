@@ -47,27 +47,32 @@ export function deadlineOn(controller: Abortable, ms: number, timeoutReason: () 
 
 /** A class, not an object literal with a getter and two closures: one is made per connection. */
 class TimeLimit implements Deadline {
-  timedOut = false;
+  readonly #controller: Abortable;
+  readonly #timeoutReason: () => Error;
   readonly #timer: NodeJS.Timeout;
+  #timedOut = false;
 
-  constructor(
-    readonly controller: Abortable,
-    ms: number,
-    readonly timeoutReason: () => Error,
-  ) {
-    this.#timer = setTimeout(expire, ms, this);
+  constructor(controller: Abortable, ms: number, timeoutReason: () => Error) {
+    this.#controller = controller;
+    this.#timeoutReason = timeoutReason;
+    // One shared callback for every limit: no closure per connection.
+    this.#timer = setTimeout(TimeLimit.#expire, ms, this);
+  }
+
+  static #expire(limit: TimeLimit): void {
+    limit.#timedOut = true;
+    limit.#controller.abort(limit.#timeoutReason());
   }
 
   get signal(): CancelSignal {
-    return this.controller.signal;
+    return this.#controller.signal;
+  }
+
+  get timedOut(): boolean {
+    return this.#timedOut;
   }
 
   dispose(): void {
     clearTimeout(this.#timer);
   }
-}
-
-function expire(limit: TimeLimit): void {
-  limit.timedOut = true;
-  limit.controller.abort(limit.timeoutReason());
 }

@@ -40,10 +40,6 @@ export interface SocksConnectOptions {
   log: Logger;
 }
 
-export function formatClient(client: ClientAddress): string {
-  return formatEndpoint(client.address, client.port);
-}
-
 export function createSocksConnect({ dialer, audit, log }: SocksConnectOptions): SocksConnectHandler {
   return function connect(request) {
     const started = performance.now();
@@ -52,7 +48,7 @@ export function createSocksConnect({ dialer, audit, log }: SocksConnectOptions):
       conn: request.conn,
       protocol: 'socks5',
       subject: request.principal.subject,
-      source: formatClient(request.client),
+      source: formatEndpoint(request.client.address, request.client.port),
       destination: undefined,
       route: undefined,
       tunnelHost: undefined,

@@ -2,7 +2,7 @@
 import { ERROR_CODES } from '../../common/errors.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { AuditRecord, ClientAddress, ConnectionOutcome, Principal } from '../contracts.js';
-import { formatClient } from './connect.js';
+import { formatEndpoint } from '../endpoint.js';
 
 export interface Failure {
   outcome: ConnectionOutcome;
@@ -23,7 +23,7 @@ export function handshakeAuditRecord(
   const record: AuditRecord = {
     conn: live.conn,
     protocol: 'socks5',
-    source: formatClient(live.client),
+    source: formatEndpoint(live.client.address, live.client.port),
     bytesUp: 0,
     bytesDown: 0,
     durationMs: Math.round(performance.now() - live.started),

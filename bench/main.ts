@@ -6,13 +6,13 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS, compile } from '../scripts/compile.mjs';
-import { startSshd, freePort } from '../test/harness/sshd.js';
+import { descendantsOf, startSshd, freePort } from '../test/harness/sshd.js';
 import { benchPolicy } from '../gateway/policy/index.js';
 import { sshCryptoInfo } from '../gateway/ssh/native.js';
 import { closedLoop, idleMemory, median, sequentialLatency, throughput, type Subject, type Target } from './measure.js';
 import { parseOptions } from './options.js';
-import { spawnReady, startSshDynamic, type Proc } from './processes.js';
-import { writeReport, type BenchResults, type Row } from './report.js';
+import { cpuSeconds, spawnReady, startSshDynamic, type Proc } from './processes.js';
+import { CONNECTION_RATE, CPU_PER_CONNECTION_PROXY, CPU_PER_CONNECTION_REST, writeReport, type BenchResults, type Row } from './report.js';
 import { loadRig, type Rig } from './rig/index.js';
 
 const here = import.meta.dirname;
@@ -92,6 +92,19 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
       { name: 'gateway', socksPort: gw.port, pid: gw.proc.pid, gc: gcVia(gw.proc) },
       { name: 'gateway+pty', socksPort: gwPty.port, pid: gwPty.proc.pid, gc: gcVia(gwPty.proc) },
     ];
+    /** CPU seconds used so far by sshd (listener and per-connection children) and the target. */
+    const restCpuSeconds = (): number => {
+      const sshdPid = sshd.pid();
+      const pids = [...(sshdPid === undefined ? [] : [sshdPid, ...descendantsOf(sshdPid)]), targetProc.proc.pid];
+      // A process may exit between the listing and the read; its CPU then leaves the sum.
+      return pids.reduce((sum, pid) => {
+        try {
+          return sum + cpuSeconds(pid);
+        } catch {
+          return sum;
+        }
+      }, 0);
+    };
     const record = (metric: string, unit: string, better: 'higher' | 'lower', values: Record<string, number>): void => {
       rows.push({ cipher, metric, unit, better, values });
       const cells = Object.entries(values).map(([k, v]) => `${k}=${v.toFixed(2)}`).join('  ');
@@ -156,20 +169,27 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
         // one 20 s run per subject in turn gave 0.74x and 0.94x in two runs ten minutes apart (drift).
         const reps = concurrency === 100 ? sizes.loadReps : 1;
         const ms = concurrency === 100 ? sizes.loadMs / reps : sizes.lowLoadMs;
-        const runs: Record<string, { cps: number[]; p50: number[] }> = {};
+        const runs: Record<string, { cps: number[]; p50: number[]; proxyCpu: number[]; restCpu: number[] }> = {};
         for (let rep = 0; rep < reps; rep++) {
           for (const s of subjects) {
-            const r = await closedLoop(rig, s, target, concurrency, ms);
-            const mine = (runs[s.name] ??= { cps: [], p50: [] });
+            const r = await closedLoop(rig, s, target, concurrency, ms, restCpuSeconds);
+            const mine = (runs[s.name] ??= { cps: [], p50: [], proxyCpu: [], restCpu: [] });
             mine.cps.push(r.connectionsPerSecond);
             mine.p50.push(r.p50);
+            mine.proxyCpu.push(r.proxyCpuMs);
+            mine.restCpu.push(r.restCpuMs);
             if (r.errors > 0) console.error(`  ${s.name}: ${r.errors} failed requests at concurrency ${concurrency}`);
           }
         }
         for (const [name, r] of Object.entries(runs)) (latencyCurve[name] ??= []).push([concurrency, median(r.p50)]);
         if (concurrency === 100) {
           const cps = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, median(r.cps)]));
-          record('connections per second, 100 concurrent clients', 'conn/s', 'higher', cps);
+          record(CONNECTION_RATE, 'conn/s', 'higher', cps);
+          // Where each connection's CPU goes: on a machine this size the rest bounds what any proxy can reach.
+          const perConnection = (pick: (r: (typeof runs)[string]) => number[], withRaw: boolean): Record<string, number> =>
+            Object.fromEntries(Object.entries(runs).filter(([name]) => withRaw || name !== 'raw').map(([name, r]) => [name, median(pick(r))]));
+          record(CPU_PER_CONNECTION_PROXY, 'ms', 'lower', perConnection((r) => r.proxyCpu, false));
+          record(CPU_PER_CONNECTION_REST, 'ms', 'lower', perConnection((r) => r.restCpu, true));
         }
       }
       curves.latency = Object.entries(latencyCurve).map(([name, points]) => ({ name, points }));

@@ -65,12 +65,40 @@ export interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU milliseconds per connection of the proxy process; NaN for raw TCP. */
+  proxyCpuMs: number;
+  /** CPU milliseconds per connection of every other process the run kept busy: sshd, the target, the rig's clients. */
+  restCpuMs: number;
 }
 
-/** `concurrency` clients each looping connect → tiny request → close for `durationMs`. */
-export async function closedLoop(rig: Rig, subject: Subject, target: Target, concurrency: number, durationMs: number): Promise<LoadResult> {
+/**
+ * `concurrency` clients each looping connect → tiny request → close for `durationMs`. `restCpuSeconds` reads the
+ * CPU used so far by sshd and the target; the rig's clients add their own (the C rig reports it, the Node rig's
+ * clients run in this process).
+ */
+export async function closedLoop(
+  rig: Rig,
+  subject: Subject,
+  target: Target,
+  concurrency: number,
+  durationMs: number,
+  restCpuSeconds: () => number = () => Number.NaN,
+): Promise<LoadResult> {
+  const proxy0 = subject.pid ? cpuSeconds(subject.pid) : Number.NaN;
+  const rest0 = restCpuSeconds();
+  const own0 = process.cpuUsage();
   const run = await rig.load(subject.socksPort, target.port, concurrency, durationMs, 0);
-  return { connectionsPerSecond: run.requests / run.seconds, p50: run.p50, p99: run.p99, errors: run.errors };
+  const own = process.cpuUsage(own0);
+  const rigCpu = run.cpu ?? (own.user + own.system) / 1e6;
+  const perConnectionMs = (seconds: number): number => (seconds / run.requests) * 1000;
+  return {
+    connectionsPerSecond: run.requests / run.seconds,
+    p50: run.p50,
+    p99: run.p99,
+    errors: run.errors,
+    proxyCpuMs: subject.pid ? perConnectionMs(cpuSeconds(subject.pid) - proxy0) : Number.NaN,
+    restCpuMs: perConnectionMs(restCpuSeconds() - rest0 + rigCpu),
+  };
 }
 
 export interface IdleMemoryResult {

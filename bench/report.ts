@@ -30,6 +30,11 @@ export interface BenchResults {
 }
 
 const SUBJECTS = ['raw', 'ssh -D', 'gateway', 'gateway+pty'] as const;
+export const CONNECTION_RATE = 'connections per second, 100 concurrent clients';
+export const CPU_PER_CONNECTION_PROXY = 'CPU per connection (proxy process), 100 clients';
+export const CPU_PER_CONNECTION_REST = 'CPU per connection (sshd, target, rig), 100 clients';
+/** Issue 7's goal for the connection rate, as a multiple of ssh -D's. */
+const RATE_GOAL = 1.5;
 const root = join(import.meta.dirname, '..');
 
 function fmt(value: number | undefined): string {
@@ -60,6 +65,27 @@ export function renderTable(results: BenchResults): string {
   return lines.join('\n');
 }
 
+/**
+ * What the machine leaves a proxy per connection at RATE_GOAL × ssh -D's rate: its cores divided by that rate,
+ * less what sshd, the target and the rig took per connection behind the gateway. Undefined without a load phase.
+ */
+export function connectionBudget(results: BenchResults): string | undefined {
+  const values = (metric: string): Record<string, number> | undefined => results.rows.find((r) => r.metric === metric)?.values;
+  const sshRate = values(CONNECTION_RATE)?.['ssh -D'];
+  const rest = values(CPU_PER_CONNECTION_REST)?.gateway;
+  const proxy = values(CPU_PER_CONNECTION_PROXY);
+  if (!sshRate || rest === undefined || !proxy) return undefined;
+  const goal = sshRate * RATE_GOAL;
+  const budgetMs = (results.machine.cores / goal) * 1000;
+  const leftMs = budgetMs - rest;
+  return [
+    `Connection-rate budget: ${RATE_GOAL}× \`ssh -D\`'s rate at 100 clients is ${fmt(goal)} conn/s, which gives every process together`,
+    `${results.machine.cores} cores ÷ ${fmt(goal)} = ${budgetMs.toFixed(3)} ms of CPU per connection. Behind the gateway, sshd, the target and the rig took`,
+    `${rest.toFixed(3)} ms of it, which leaves ${leftMs.toFixed(3)} ms for the proxy; \`ssh\` used ${proxy['ssh -D']?.toFixed(3) ?? '–'} ms and the gateway`,
+    `${proxy.gateway?.toFixed(3) ?? '–'} ms (medians; the rest is measured at the gateway's own rate).`,
+  ].join('\n');
+}
+
 function header(results: BenchResults): string {
   return [
     `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' (quick sizes)' : ''} on ${results.machine.cores} cores, ${results.machine.cpuModel}, Node ${results.machine.node};`,
@@ -78,7 +104,8 @@ function header(results: BenchResults): string {
  * docs/performance-latest.md, and the README's performance section (between its markers).
  */
 export function writeReport(results: BenchResults, options: { outDir: string; docs: boolean }): void {
-  const table = renderTable(results);
+  const budget = connectionBudget(results);
+  const table = budget ? `${renderTable(results)}\n\n${budget}` : renderTable(results);
   console.log(`${header(results)}\n\n${table}\n`);
   const dir = options.outDir;
   mkdirSync(dir, { recursive: true });

@@ -19,6 +19,8 @@ describe('npm run bench -- --quick', () => {
       'connect latency p50',
       'connect latency p99',
       'connections per second, 100 concurrent clients',
+      'CPU per connection (proxy process), 100 clients',
+      'CPU per connection (sshd, target, rig), 100 clients',
       'memory per idle connection, 200 connections',
       'memory per idle connection, 1000 connections',
     ];
@@ -32,6 +34,7 @@ describe('npm run bench -- --quick', () => {
       expect(tableRows.some((line) => line.startsWith(`| ${cipher} | single-stream throughput`))).toBe(true);
     }
     expect(tableRows.some((line) => line.includes('policy decision, 10,000 routes'))).toBe(true);
+    expect(run.stdout).toMatch(/Connection-rate budget: 1\.5× `ssh -D`'s rate at 100 clients is \d+ conn\/s/);
     expect(run.stdout).toMatch(/ssh2 native crypto binding: (in use|NOT in use); rig \(target and clients\): (C|Node);/);
     const results = JSON.parse(readFileSync(join(root, 'bench', 'results', 'quick-latest.json'), 'utf8')) as { rows: unknown[] };
     expect(results.rows.length).toBe(tableRows.length);

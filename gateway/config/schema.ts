@@ -109,7 +109,7 @@ export const ConfigSchema = z.strictObject({
   trustedCidrs: z.array(TrustedNetworkSchema).default([]).describe('Source networks allowed to use SOCKS without credentials (no-auth method), each as a principal in its groups.'),
   credentialPublicKeys: z.array(z.string().min(1).describe('One public key.')).default([]).describe('Ed25519 public keys (PEM or raw base64) that verify credentials, for runs without a store.'),
   certificates: CertificatesSchema.optional().describe('Short-lived SSH certificates for tunnel hosts with `auth.type: certificate`.'),
-  limits: LimitsSchema.prefault({}).describe('Per-source and per-subject limits against abuse.'),
+  limits: LimitsSchema.prefault({}).describe('Per-source and per-subject limits against abuse, counted by each gateway process (each replica or task keeps its own count).'),
   timeouts: TimeoutsSchema.prefault({}).describe('Deadlines.'),
   refreshIntervalMs: z.number().int().min(100).default(15_000).describe('How often the version parameter is polled (one small read per interval).'),
   log: z

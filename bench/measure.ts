@@ -90,7 +90,7 @@ export async function closedLoop(
   const run = await rig.load(subject.socksPort, target.port, concurrency, durationMs, 0);
   const own = process.cpuUsage(own0);
   const rigCpu = run.cpu ?? (own.user + own.system) / 1e6;
-  const perConnectionMs = (seconds: number): number => (seconds / run.requests) * 1000;
+  const perConnectionMs = (seconds: number): number => (run.requests > 0 ? (seconds / run.requests) * 1000 : Number.NaN);
   return {
     connectionsPerSecond: run.requests / run.seconds,
     p50: run.p50,

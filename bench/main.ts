@@ -183,13 +183,13 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
         }
         for (const [name, r] of Object.entries(runs)) (latencyCurve[name] ??= []).push([concurrency, median(r.p50)]);
         if (concurrency === 100) {
-          const cps = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, median(r.cps)]));
-          record(CONNECTION_RATE, 'conn/s', 'higher', cps);
+          // Each subject's median; a subject without the figure (raw TCP has no proxy process) is left out.
+          const medians = (pick: (r: (typeof runs)[string]) => number[]): Record<string, number> =>
+            Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, median(pick(r))] as const).filter(([, v]) => !Number.isNaN(v)));
+          record(CONNECTION_RATE, 'conn/s', 'higher', medians((r) => r.cps));
           // Where each connection's CPU goes: on a machine this size the rest bounds what any proxy can reach.
-          const perConnection = (pick: (r: (typeof runs)[string]) => number[], withRaw: boolean): Record<string, number> =>
-            Object.fromEntries(Object.entries(runs).filter(([name]) => withRaw || name !== 'raw').map(([name, r]) => [name, median(pick(r))]));
-          record(CPU_PER_CONNECTION_PROXY, 'ms', 'lower', perConnection((r) => r.proxyCpu, false));
-          record(CPU_PER_CONNECTION_REST, 'ms', 'lower', perConnection((r) => r.restCpu, true));
+          record(CPU_PER_CONNECTION_PROXY, 'ms', 'lower', medians((r) => r.proxyCpu));
+          record(CPU_PER_CONNECTION_REST, 'ms', 'lower', medians((r) => r.restCpu));
         }
       }
       curves.latency = Object.entries(latencyCurve).map(([name, points]) => ({ name, points }));

@@ -82,7 +82,7 @@ export async function closedLoop(
   target: Target,
   concurrency: number,
   durationMs: number,
-  restCpuSeconds: () => number = () => Number.NaN,
+  restCpuSeconds: () => number,
 ): Promise<LoadResult> {
   const proxy0 = subject.pid ? cpuSeconds(subject.pid) : Number.NaN;
   const rest0 = restCpuSeconds();

@@ -22,6 +22,7 @@ import { SocksListener } from './socks/listener.js';
 import { SshTunnelPools } from './ssh/pools.js';
 import { sshCryptoInfo } from './ssh/native.js';
 import { compileGatewayPolicy } from './sync/compile.js';
+import { VerifiedCredentialCache } from './auth/index.js';
 import { policyFromConfig, policyFromSnapshot, validatePolicy, type GatewayPolicy } from './sync/gateway-policy.js';
 import { storeIdentityResolver } from './sync/identity.js';
 import { apiCertificateRequester } from './sync/certificate-requester.js';
@@ -71,7 +72,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const ownStore = options.store === undefined && config.store !== undefined;
   const store = options.store ?? (config.store ? openParameterStore(config.store) : undefined);
   const repository = store ? new PolicyRepository({ store, prefix: config.prefix }) : undefined;
-  const compile = options.compile ?? compileGatewayPolicy;
+  // One cache for the gateway's life: policy swaps keep it, a change of the credential keys empties it.
+  const credentialCache = new VerifiedCredentialCache(config.credentialCacheSize);
+  const compile = options.compile ?? ((policy, now) => compileGatewayPolicy(policy, now, credentialCache));
   const started: Array<{ close(): Promise<void>; destroy?(err?: Error): void }> = [];
 
   try {
@@ -114,6 +117,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     });
     started.push(pools);
     metrics.watchPools(() => pools.status());
+    metrics.watchCredentialCache(() => credentialCache.stats());
     const dialer = createDialer({ policy: live, channels: pools, connectTimeoutMs: config.timeouts.connectMs });
 
     const socksLog = log.child({ component: 'socks' });

@@ -6,6 +6,7 @@ import type { CredentialClaims } from '../../common/schema/credential.js';
 import { decodeCredential, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
 import type { AuthResult, Authenticator, ClientAddress, Principal } from '../contracts.js';
 import { formatCidr, type Cidr } from '../policy/ip-address.js';
+import type { VerifiedCredentialCache } from './credential-cache.js';
 import { canonicalClientAddress, networkContains, readClientAddress, readNetwork } from './source-address.js';
 
 export interface TrustedNetwork {
@@ -24,6 +25,11 @@ export interface AuthenticatorOptions {
   trustedCidrs: readonly TrustedNetwork[];
   /** Unix ms. */
   now: () => number;
+  /**
+   * Verified credentials kept across connections (and across policy swaps): it spares the signature check and
+   * claim parsing only; everything after them here runs on every connection. None: verify every time.
+   */
+  credentialCache?: VerifiedCredentialCache;
 }
 
 type Refusal = Extract<AuthResult, { ok: false }>;
@@ -52,6 +58,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   });
   // Longest prefix first, then the order the operator listed them.
   trusted.sort((a, b) => b.network.prefix - a.network.prefix);
+  const cache = options.credentialCache;
 
   function checkCredential(username: string, password: string, client: ClientAddress): AuthResult {
     if (typeof username !== 'string' || typeof password !== 'string') return refuse('EG_CREDENTIAL_MALFORMED', 'username or password is missing');
@@ -62,7 +69,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (keys.length === 0) return refuse('EG_CREDENTIAL_BAD_SIGNATURE', 'no credential public key is configured');
     let claims: CredentialClaims;
     try {
-      claims = decodeCredential(username, password, keys);
+      claims = cache ? cache.verify(username, password, keys) : decodeCredential(username, password, keys);
     } catch (err) {
       // The codec's messages are fixed texts: they never quote the username or password.
       if (isGatewayError(err)) return refuse(err.code, err.message);

@@ -108,6 +108,12 @@ export const ConfigSchema = z.strictObject({
   profiles: z.array(ProfileSchema).default([]).describe('Named sets of static forwards (saved sessions); `autostart: true` opens them at boot.'),
   trustedCidrs: z.array(TrustedNetworkSchema).default([]).describe('Source networks allowed to use SOCKS without credentials (no-auth method), each as a principal in its groups.'),
   credentialPublicKeys: z.array(z.string().min(1).describe('One public key.')).default([]).describe('Ed25519 public keys (PEM or raw base64) that verify credentials, for runs without a store.'),
+  credentialCacheSize: z
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe('Verified credentials kept in memory (about 1 KiB each), so a credential\'s later connections skip the signature check; 0 turns the cache off. Expiry, revocation and source binding are still checked on every connection.'),
   certificates: CertificatesSchema.optional().describe('Short-lived SSH certificates for tunnel hosts with `auth.type: certificate`.'),
   limits: LimitsSchema.prefault({}).describe('Per-source and per-subject limits against abuse, counted by each gateway process (each replica or task keeps its own count).'),
   timeouts: TimeoutsSchema.prefault({}).describe('Deadlines.'),

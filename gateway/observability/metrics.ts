@@ -6,6 +6,9 @@ const PREFIX = 'edge_gateway_';
 
 export type PoolStatusSource = () => readonly TunnelHostStatus[];
 
+/** The verified-credential cache's counters (gateway/auth/credential-cache.ts), read at scrape time. */
+export type CredentialCacheSource = () => { hits: number; misses: number; evictions: number; flushes: number; size: number };
+
 export interface GatewayMetrics {
   registry: Registry;
   /**
@@ -25,6 +28,8 @@ export interface GatewayMetrics {
   channelOpenFailures: Counter<'host' | 'code'>;
   /** Where the tunnel gauges read from at scrape time; set once the pools exist. */
   watchPools(source: PoolStatusSource): void;
+  /** Where the credential cache's series read from at scrape time. */
+  watchCredentialCache(source: CredentialCacheSource): void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
   contentType: string;
@@ -43,6 +48,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let poolStatus: PoolStatusSource = () => [];
+  let credentialCache: CredentialCacheSource | undefined;
   // Counted as plain numbers and handed to prom-client at scrape time (collect): a labelled inc() hashes
   // its labels on every call, and these three move on every connection (~1% of the CPU per connection).
   const ended = new Map<string, { labels: { protocol: string; outcome: string }; count: number }>();
@@ -114,6 +120,45 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       }
     },
   });
+  new Counter({
+    name: `${PREFIX}credential_cache_lookups_total`,
+    help: 'Credential verifications by result: hit (signature check skipped) or miss (verified, whatever the outcome).',
+    labelNames: ['result'],
+    registers,
+    collect() {
+      this.reset();
+      const stats = credentialCache?.();
+      if (!stats) return;
+      this.inc({ result: 'hit' }, stats.hits);
+      this.inc({ result: 'miss' }, stats.misses);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}credential_cache_evictions_total`,
+    help: 'Verified credentials dropped to stay within credentialCacheSize.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(credentialCache?.().evictions ?? 0);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}credential_cache_flushes_total`,
+    help: 'Times a change of the credential public keys emptied the credential cache.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(credentialCache?.().flushes ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}credential_cache_entries`,
+    help: 'Verified credentials held in the cache.',
+    registers,
+    collect() {
+      this.set(credentialCache?.().size ?? 0);
+    },
+  });
 
   return {
     registry,
@@ -147,6 +192,9 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     }),
     watchPools(source) {
       poolStatus = source;
+    },
+    watchCredentialCache(source) {
+      credentialCache = source;
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,

@@ -1,12 +1,15 @@
 // Builds the data path's decision makers from one policy: the route engine and the authenticator.
-import { canonicalClientAddress, createAuthenticator } from '../auth/index.js';
+import { canonicalClientAddress, createAuthenticator, type VerifiedCredentialCache } from '../auth/index.js';
 import type { Principal } from '../contracts.js';
 import { compilePolicy } from '../policy/index.js';
 import type { GatewayPolicy } from './gateway-policy.js';
-import type { CompiledPolicy, PolicyCompiler } from './live-policy.js';
+import type { CompiledPolicy } from './live-policy.js';
 
-/** Throws (RoutesInvalidError, EG_CONFIG_INVALID) when the policy cannot be compiled. */
-export const compileGatewayPolicy: PolicyCompiler = (policy: GatewayPolicy, now: () => number = Date.now): CompiledPolicy => {
+/**
+ * Throws (RoutesInvalidError, EG_CONFIG_INVALID) when the policy cannot be compiled. `credentialCache` outlives
+ * each compile (a swap keeps it; a change of the public keys empties it).
+ */
+export const compileGatewayPolicy = (policy: GatewayPolicy, now: () => number = Date.now, credentialCache?: VerifiedCredentialCache): CompiledPolicy => {
   const leases = new Map<string, Principal & { expiresAt: number }>();
   for (const lease of policy.leases) {
     leases.set(canonicalClientAddress(lease.address), {
@@ -34,6 +37,7 @@ export const compileGatewayPolicy: PolicyCompiler = (policy: GatewayPolicy, now:
       },
       trustedCidrs: policy.trustedCidrs.map((network) => ({ ...network, groups: [...network.groups] })),
       now,
+      ...(credentialCache ? { credentialCache } : {}),
     }),
   };
 };

@@ -2,8 +2,9 @@
 // credential instead of once per connection. Only those two steps are cached: expiry, revocation, source binding,
 // route narrowing, limits and the audit line stay with the caller, per connection.
 //
-// - Keyed by the exact username and password. Only canonical credentials are cached (the "eg1." prefix and
-//   base64url text, which is ASCII, so the text is the bytes); anything else is verified every time.
+// - A hit needs the exact username and password. Only canonical credentials are stored (the "eg1." prefix and
+//   base64url text, which is ASCII, so the text is the bytes); anything else is verified every time. A username
+//   holds one entry: a later valid password for it (a non-canonical spelling is never stored) replaces it.
 // - A failed verification is never stored: decode throws and nothing is written.
 // - Any change of the verifying public keys (rotation, reload, a retired key's grace ending) empties it.
 // - At most `maxEntries` entries; the least recently used goes first. 0 turns the cache off.
@@ -33,8 +34,8 @@ export type CredentialDecoder = (username: string, password: string, keys: reado
 export class VerifiedCredentialCache {
   readonly maxEntries: number;
   readonly #decode: CredentialDecoder;
-  /** Map order is use order: the first entry is the least recently used. */
-  readonly #entries = new Map<string, CredentialClaims>();
+  /** By username; map order is use order (the first entry is the least recently used). */
+  readonly #entries = new Map<string, { password: string; claims: CredentialClaims }>();
   #keys: readonly KeyObject[] = [];
   #keyIds = '';
   #hits = 0;
@@ -54,22 +55,19 @@ export class VerifiedCredentialCache {
    */
   verify(username: string, password: string, keys: readonly KeyObject[]): CredentialClaims {
     this.#follow(keys);
-    const cacheable = this.maxEntries > 0 && CANONICAL_PASSWORD.test(password) && username.startsWith(TOKEN_PREFIX) && CANONICAL_USERNAME.test(username);
-    // The username's length first: no two (username, password) pairs give the same key.
-    const key = cacheable ? `${username.length}:${username}${password}` : '';
-    if (cacheable) {
-      const hit = this.#entries.get(key);
-      if (hit !== undefined) {
-        this.#hits++;
-        this.#entries.delete(key);
-        this.#entries.set(key, hit);
-        return hit;
-      }
+    const hit = this.#entries.get(username);
+    // Only an exact match of both texts is a hit (the username alone is public).
+    if (hit !== undefined && hit.password === password) {
+      this.#hits++;
+      this.#entries.delete(username);
+      this.#entries.set(username, hit);
+      return hit.claims;
     }
     this.#misses++;
     const claims = freezeClaims(this.#decode(username, password, keys));
-    if (cacheable) {
-      this.#entries.set(key, claims);
+    if (this.maxEntries > 0 && CANONICAL_PASSWORD.test(password) && username.startsWith(TOKEN_PREFIX) && CANONICAL_USERNAME.test(username)) {
+      this.#entries.delete(username);
+      this.#entries.set(username, { password, claims });
       if (this.#entries.size > this.maxEntries) {
         const oldest = this.#entries.keys().next();
         if (!oldest.done) this.#entries.delete(oldest.value);

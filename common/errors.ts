@@ -3,6 +3,8 @@
 export const ERROR_CODES = {
   EG_CONFIG_INVALID: 'configuration is invalid',
   EG_VALIDATION: 'input failed validation',
+  EG_BODY_TOO_LARGE: 'request body is larger than this endpoint accepts',
+  EG_UNSUPPORTED_MEDIA_TYPE: 'request body must be application/json',
   EG_AUTH_REQUIRED: 'authentication is required',
   EG_AUTH_FAILED: 'credential was refused',
   EG_CREDENTIAL_EXPIRED: 'credential has expired',
@@ -31,6 +33,7 @@ export const ERROR_CODES = {
   EG_STORE_VALUE_TOO_LARGE: 'value exceeds the parameter size limit',
   EG_SHUTTING_DOWN: 'the gateway is shutting down',
   EG_STREAM_RESET: 'a stream was reset or failed during transfer',
+  EG_UPSTREAM_PROTOCOL: 'the destination did not answer in HTTP',
   EG_INTERNAL: 'internal error',
 } as const;
 

@@ -41,6 +41,8 @@ function canonicalIpv6(address: string): string {
 
 /** IPs in canonical form, names lower-case without one trailing dot; an IP literal sent as a name is an IP. */
 export function normaliseDestination(host: string, port: number): Destination {
+  // Port 0 is a wildcard no route can mean: a policy refusal (SOCKS 0x02), not an unreachable host.
+  if (port === 0) throw new PolicyDeniedError('EG_DESTINATION_FORBIDDEN', 'destination is always denied: port 0');
   if (!Number.isInteger(port) || port < 1 || port > MAX_PORT) throw invalid(`port ${port} is out of range`);
   const family = isIP(host);
   if (family === 4) return { host, port, kind: 'ipv4' };

@@ -120,6 +120,11 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     metrics.watchCredentialCache(() => credentialCache.stats());
     const dialer = createDialer({ policy: live, channels: pools, connectTimeoutMs: config.timeouts.connectMs });
 
+    // One set of limits for every way in: SOCKS, the HTTP proxy and lease activation count and block together.
+    const limits = {
+      connections: new ConnectionLimits({ maxPerSource: config.limits.maxConnectionsPerSource, maxPerSubject: config.limits.maxConnectionsPerSubject }),
+      authFailures: new AuthFailureLimiter({ burst: config.limits.authFailureBurst, refillPerSecond: config.limits.authFailureRefillPerSecond }),
+    };
     const socksLog = log.child({ component: 'socks' });
     const socks = new SocksListener({
       host: config.listeners.socks.host,
@@ -130,17 +135,21 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       log: socksLog,
       handshakeTimeoutMs: config.timeouts.handshakeMs,
       drainTimeoutMs: config.timeouts.drainMs,
-      limits: {
-        connections: new ConnectionLimits({ maxPerSource: config.limits.maxConnectionsPerSource, maxPerSubject: config.limits.maxConnectionsPerSubject }),
-        authFailures: new AuthFailureLimiter({ burst: config.limits.authFailureBurst, refillPerSecond: config.limits.authFailureRefillPerSecond }),
-      },
+      limits,
     });
     started.push(socks);
     const socksAddress = await socks.listen();
 
     let http: ListenAddress | undefined;
     if (config.listeners.httpProxy) {
-      const proxy = new HttpProxyListener({ auth: live, dialer: trackDialer(dialer, connections, metrics, 'http-proxy'), log: log.child({ component: 'http-proxy' }), audit });
+      const proxy = new HttpProxyListener({
+        auth: live,
+        dialer: trackDialer(dialer, connections, metrics, 'http-proxy'),
+        log: log.child({ component: 'http-proxy' }),
+        audit,
+        headTimeoutMs: config.timeouts.handshakeMs,
+        limits,
+      });
       started.push(proxy);
       const bound = await proxy.listen(config.listeners.httpProxy);
       http = { address: bound.host, port: bound.port };
@@ -159,6 +168,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         readiness,
         browser: {
           auth: live,
+          authFailures: limits.authFailures,
           leases: { putLease: (lease) => addLease(lease) },
           routes: () => live.current.routes,
           proxies: {

@@ -43,7 +43,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   const app = new Hono();
   const requireAdmin = requireBearer(options.token);
 
-  app.route('/', createHealthRoutes(options.readiness));
+  app.route('/', createHealthRoutes(options.readiness, { detail: true }));
   app.get('/metrics', async (c) => c.body(await options.metrics.render(), 200, { 'content-type': options.metrics.contentType }));
 
   app.use('/v1/*', requireAdmin);

@@ -6,7 +6,7 @@ import type { Readiness } from './readiness.js';
 
 export function createPublicApp(options: { readiness: () => Readiness; browser: BrowserAppOptions }): Hono {
   const app = new Hono();
-  app.route('/', createHealthRoutes(options.readiness));
+  app.route('/', createHealthRoutes(options.readiness, { detail: false }));
   app.route('/', createBrowserApp(options.browser));
   return app;
 }

@@ -1,10 +1,14 @@
-// Ready means: a policy is loaded and every route can be carried (one of its `via` hosts has a live SSH connection).
+// Ready means this task can serve: a policy is loaded and it is not draining. One partner's tunnel host
+// being down never makes a task unready (the load balancer would then turn every partner away); routes
+// without a live tunnel host are reported as degraded, for the admin API, metrics and alarms.
 import type { TunnelHostStatus } from '../contracts.js';
 
 export interface Readiness {
   ready: boolean;
   /** Why not, one line each; empty when ready. */
   reasons: string[];
+  /** Routes that cannot be carried right now (no `via` host has a live SSH connection); never blocks readiness. */
+  degraded: string[];
 }
 
 export interface ReadinessInput {
@@ -21,9 +25,10 @@ export function computeReadiness(input: ReadinessInput): Readiness {
   if (input.draining) reasons.push('gateway is draining');
   if (!input.policyLoaded) reasons.push('no policy loaded');
   const healthy = new Set(input.pools.filter((p) => p.healthy).map((p) => p.host));
+  const degraded: string[] = [];
   for (const route of input.routes) {
     if (route.via.some((host) => healthy.has(host))) continue;
-    reasons.push(`route "${route.name}": no live SSH connection to ${route.via.map((h) => `"${h}"`).join(' or ')}`);
+    degraded.push(`route "${route.name}": no live SSH connection to ${route.via.map((h) => `"${h}"`).join(' or ')}`);
   }
-  return { ready: reasons.length === 0, reasons };
+  return { ready: reasons.length === 0, reasons, degraded };
 }

@@ -1,11 +1,13 @@
 // The gateway's public HTTP routes for browsers: POST /v1/lease (source-address lease) and GET /proxy.pac.
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf, type ErrorCode } from '../../common/errors.js';
 import type { Lease } from '../../common/schema/lease.js';
 import type { Route } from '../../common/schema/route.js';
 import type { Authenticator, ClientAddress, Principal } from '../contracts.js';
+import type { AuthFailureLimiter } from '../limits/index.js';
 import { parseBasicAuthorization } from '../http-proxy/basic.js';
 import { renderPac } from './pac.js';
 import { advertisedAddress, type ProxyAddress } from './proxy-address.js';
@@ -16,6 +18,8 @@ export interface LeaseWriter {
 
 export interface BrowserAppOptions {
   auth: Authenticator;
+  /** The SOCKS listener's and HTTP proxy's limiter: a source blocked on one way in is blocked on all. */
+  authFailures?: AuthFailureLimiter;
   /** Shared through the store so every replica behind the load balancer honours it (PolicyRepository). */
   leases: LeaseWriter;
   routes: () => readonly Route[];
@@ -27,22 +31,53 @@ export interface BrowserAppOptions {
   now?: () => number;
 }
 
-const STATUS: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 503>> = {
+const STATUS: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503>> = {
   EG_VALIDATION: 400,
   EG_AUTH_REQUIRED: 401,
   EG_FORBIDDEN: 403,
+  EG_BODY_TOO_LARGE: 413,
+  EG_UNSUPPORTED_MEDIA_TYPE: 415,
+  EG_LIMIT_EXCEEDED: 429,
   EG_STORE: 503,
 };
+
+/** A lease body is two RFC 1929 fields (255 bytes each) in JSON; anything larger is not a credential. */
+const MAX_LEASE_BODY_BYTES = 4096;
 
 function clientOf(c: Context): ClientAddress {
   const info = getConnInfo(c);
   return { address: (info.remote.address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''), port: info.remote.port ?? 0 };
 }
 
+/**
+ * Exactly `application/json` (a charset parameter aside). A looser match let `text/plain; a=application/json`,
+ * which any web page may send cross-site without a preflight, activate a lease for the visitor's address.
+ */
+function isJson(contentType: string | undefined): boolean {
+  const [type, ...parameters] = (contentType ?? '').toLowerCase().split(';').map((part) => part.trim());
+  return type === 'application/json' && parameters.every((p) => p === '' || p === 'charset=utf-8');
+}
+
+/** A browser names the page that sent the request; only the gateway's own origin may activate a lease. */
+function checkOrigin(c: Context): void {
+  const origin = c.req.header('origin');
+  if (origin === undefined) return;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host === undefined || host !== c.req.header('host')) throw new GatewayError('EG_FORBIDDEN', 'a lease can only be activated from the gateway\'s own origin');
+}
+
+/** The Basic header first (no body is read); else a small JSON body. */
 async function presentedCredential(c: Context): Promise<{ username: string; password: string } | undefined> {
   const basic = parseBasicAuthorization(c.req.header('authorization'));
   if (basic) return basic;
-  if (!(c.req.header('content-type') ?? '').includes('application/json')) return undefined;
+  const contentType = c.req.header('content-type');
+  if (contentType === undefined) return undefined;
+  if (!isJson(contentType)) throw new GatewayError('EG_UNSUPPORTED_MEDIA_TYPE', 'send Basic credentials, or a body of type application/json');
   const body = (await c.req.json().catch(() => undefined)) as { username?: unknown; password?: unknown } | undefined;
   if (typeof body?.username === 'string' && typeof body.password === 'string') return { username: body.username, password: body.password };
   throw new GatewayError('EG_VALIDATION', 'body must be {"username": "...", "password": "..."}');
@@ -54,8 +89,17 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
 
   const authenticate = (credential: { username: string; password: string }, client: ClientAddress): Principal => {
     const result = options.auth.withPassword(credential.username, credential.password, client);
-    if (!result.ok) throw new GatewayError(result.code, result.reason);
+    if (!result.ok) {
+      options.authFailures?.recordFailure(client.address);
+      throw new GatewayError(result.code, result.reason);
+    }
     return result.principal;
+  };
+  const refuseBlocked = (client: ClientAddress): void => {
+    if (options.authFailures?.isBlocked(client.address)) throw new GatewayError('EG_LIMIT_EXCEEDED', 'too many authentication failures from this source');
+  };
+  const tooLarge = (): never => {
+    throw new GatewayError('EG_BODY_TOO_LARGE', `a lease request body is at most ${MAX_LEASE_BODY_BYTES} bytes`);
   };
 
   /** The proxy addresses a leased browser should use, as this request reached the gateway. */
@@ -66,8 +110,10 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     return { ...(http ? { http } : {}), ...(socks ? { socks } : {}) };
   };
 
-  app.post('/v1/lease', async (c) => {
+  app.post('/v1/lease', bodyLimit({ maxSize: MAX_LEASE_BODY_BYTES, onError: tooLarge }), async (c) => {
     const client = clientOf(c);
+    checkOrigin(c);
+    refuseBlocked(client);
     const credential = await presentedCredential(c);
     if (!credential) throw new GatewayError('EG_AUTH_REQUIRED', 'present your credential (Basic or JSON body)');
     const principal = authenticate(credential, client);
@@ -93,8 +139,10 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     const client = clientOf(c);
     const credential = parseBasicAuthorization(c.req.header('authorization'));
     let principal: Principal;
-    if (credential) principal = authenticate(credential, client);
-    else {
+    if (credential) {
+      refuseBlocked(client);
+      principal = authenticate(credential, client);
+    } else {
       const result = options.auth.withoutCredentials(client);
       if (!result.ok) {
         c.header('www-authenticate', 'Basic realm="edge-gateway"');
@@ -115,6 +163,8 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     const code = errorCodeOf(err);
     const status = STATUS[code] ?? (code.startsWith('EG_CREDENTIAL') || code === 'EG_AUTH_FAILED' ? 401 : 500);
     if (status === 500) options.log.error({ err: { code, message: (err as Error).message } }, 'public request failed');
+    // An unread body (too large, wrong type, refused early) is not drained: the connection ends instead.
+    if (status === 413 || status === 415) c.header('connection', 'close');
     return c.json({ error: { code, message: status === 500 ? 'internal error' : err.message } }, status);
   });
   return app;

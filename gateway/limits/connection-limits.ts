@@ -47,25 +47,29 @@ export class ConnectionLimits {
     this.#bySubject = new Counter(options.maxPerSubject ?? Number.POSITIVE_INFINITY);
   }
 
-  /** Takes one slot for both keys, or none; `release()` is idempotent. */
-  tryAcquire(sourceAddress: string, subject: string): LimitGrant {
-    const source = sourceKey(sourceAddress);
-    if (this.#bySource.full(source)) {
+  /**
+   * Takes one slot for each key given, or none; `release()` is idempotent. The HTTP proxy takes the
+   * source slot when a socket is accepted (a half-sent request counts) and the subject slot per
+   * authenticated request; SOCKS takes both once the request is read.
+   */
+  tryAcquire(sourceAddress: string | undefined, subject: string | undefined): LimitGrant {
+    const source = sourceAddress === undefined ? undefined : sourceKey(sourceAddress);
+    if (source !== undefined && this.#bySource.full(source)) {
       return { ok: false, reason: `source ${source} reached ${this.#bySource.max} concurrent connections` };
     }
-    if (this.#bySubject.full(subject)) {
+    if (subject !== undefined && this.#bySubject.full(subject)) {
       return { ok: false, reason: `subject reached ${this.#bySubject.max} concurrent connections` };
     }
-    this.#bySource.add(source);
-    this.#bySubject.add(subject);
+    if (source !== undefined) this.#bySource.add(source);
+    if (subject !== undefined) this.#bySubject.add(subject);
     let released = false;
     return {
       ok: true,
       release: () => {
         if (released) return;
         released = true;
-        this.#bySource.remove(source);
-        this.#bySubject.remove(subject);
+        if (source !== undefined) this.#bySource.remove(source);
+        if (subject !== undefined) this.#bySubject.remove(subject);
       },
     };
   }

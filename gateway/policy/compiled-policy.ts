@@ -7,7 +7,7 @@ import { readHost, type HostMeaning } from './host-name.js';
 import { formatIp } from './ip-address.js';
 import { isValidPort, MAX_PORT } from './ports.js';
 import { describePrincipal } from './principal-filter.js';
-import { RouteIndex } from './route-index.js';
+import { RouteIndex, isLoopbackDestination } from './route-index.js';
 import { formatRouteProblem, validateRoutes, type RouteProblem } from './validate-routes.js';
 
 /** A route list that does not compile; `problems` lists every reason by path. */
@@ -81,7 +81,10 @@ export class CompiledPolicy implements PolicyDecider {
     }
     const entry =
       meaning.kind === 'ip' ? this.#index.matchIp(meaning.ip, port, principal) : this.#index.matchName(meaning.name, port, principal);
-    if (!entry) return deny('EG_POLICY_DENIED', `no route grants ${shown(host, meaning, port)} to ${describePrincipal(principal)}`);
+    if (!entry) {
+      const loopback = isLoopbackDestination(meaning) ? ' (the tunnel host\'s own loopback is granted only by a route that names it: 127.0.0.1, ::1 or localhost)' : '';
+      return deny('EG_POLICY_DENIED', `no route grants ${shown(host, meaning, port)} to ${describePrincipal(principal)}${loopback}`);
+    }
     return { allow: true, route: entry.route.name, via: entry.route.via };
   }
 }

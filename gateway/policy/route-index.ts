@@ -19,6 +19,34 @@ export interface IndexEntry {
   lo: number;
   hi: number;
   rank: PortRank;
+  /** The pattern names the tunnel host's own loopback itself (127.0.0.0/8 inside, ::1, localhost), not a wider net. */
+  namesLoopback: boolean;
+}
+
+const LOOPBACK_V4 = 0x7f00_0000;
+const LOOPBACK_V6 = '00000000000000000000000000000001';
+
+function isLoopbackName(name: string): boolean {
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
+/** RFC 1122 §3.2.1.3, RFC 4291 §2.5.3 and RFC 6761 §6.3: the far side's own host. */
+export function isLoopbackDestination(destination: { kind: 'ip'; ip: IpAddress } | { kind: 'name'; name: string }): boolean {
+  if (destination.kind === 'name') return isLoopbackName(destination.name);
+  const ip = destination.ip;
+  return ip.family === 4 ? (ip.value & ipv4Mask(8)) >>> 0 === LOOPBACK_V4 : ip.hex === LOOPBACK_V6;
+}
+
+function namesLoopback(pattern: HostPattern): boolean {
+  switch (pattern.kind) {
+    case 'name':
+      return isLoopbackName(pattern.name);
+    case 'wildcard':
+      return pattern.suffix !== '' && isLoopbackName(pattern.suffix);
+    case 'cidr':
+      if (pattern.cidr.family === 4) return pattern.cidr.prefix >= 8 && (pattern.cidr.value & ipv4Mask(8)) >>> 0 === LOOPBACK_V4;
+      return pattern.cidr.prefix === 128 && pattern.cidr.hex === LOOPBACK_V6;
+  }
 }
 
 /** Entries for one host key, most specific port first; `pick` takes the first that fits. */
@@ -43,10 +71,11 @@ function canUse(route: IndexedRoute, principal: Principal): boolean {
   return false;
 }
 
-function pick(bucket: Bucket | undefined, port: number, principal: Principal): IndexEntry | undefined {
+/** `loopback`: the destination is the tunnel host's own loopback, which only a pattern naming it grants (never 0.0.0.0/0 or "*"). */
+function pick(bucket: Bucket | undefined, port: number, principal: Principal, loopback: boolean): IndexEntry | undefined {
   if (bucket === undefined) return undefined;
   for (const entry of bucket) {
-    if (port >= entry.lo && port <= entry.hi && canUse(entry.route, principal)) return entry;
+    if (port >= entry.lo && port <= entry.hi && (!loopback || entry.namesLoopback) && canUse(entry.route, principal)) return entry;
   }
   return undefined;
 }
@@ -79,7 +108,7 @@ export class RouteIndex {
         if (typeof pattern === 'string') continue;
         for (const spec of destination.ports) {
           const ports = parsePortSpec(spec);
-          if (typeof ports !== 'string') this.#insert(pattern, { route: indexed, ...ports });
+          if (typeof ports !== 'string') this.#insert(pattern, { route: indexed, ...ports, namesLoopback: namesLoopback(pattern) });
         }
       }
     });
@@ -103,27 +132,29 @@ export class RouteIndex {
 
   /** Exact name, then wildcards from the longest suffix to "*". `name` is normalised. */
   matchName(name: string, port: number, principal: Principal): IndexEntry | undefined {
-    const exact = pick(this.#exact.get(name), port, principal);
+    const loopback = isLoopbackName(name);
+    const exact = pick(this.#exact.get(name), port, principal, loopback);
     if (exact) return exact;
     if (this.#wildcard.size === 0) return undefined;
     for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
-      const found = pick(this.#wildcard.get(name.slice(dot + 1)), port, principal);
+      const found = pick(this.#wildcard.get(name.slice(dot + 1)), port, principal, loopback);
       if (found) return found;
     }
-    return pick(this.#wildcard.get(''), port, principal);
+    return pick(this.#wildcard.get(''), port, principal, loopback);
   }
 
   /** Longest prefix first. */
   matchIp(address: IpAddress, port: number, principal: Principal): IndexEntry | undefined {
+    const loopback = isLoopbackDestination({ kind: 'ip', ip: address });
     if (address.family === 4) {
       for (const { prefix, buckets } of this.#v4) {
-        const found = pick(buckets.get((address.value & ipv4Mask(prefix)) >>> 0), port, principal);
+        const found = pick(buckets.get((address.value & ipv4Mask(prefix)) >>> 0), port, principal, loopback);
         if (found) return found;
       }
       return undefined;
     }
     for (const { prefix, buckets } of this.#v6) {
-      const found = pick(buckets.get(ipv6PrefixKey(address.hex, prefix)), port, principal);
+      const found = pick(buckets.get(ipv6PrefixKey(address.hex, prefix)), port, principal, loopback);
       if (found) return found;
     }
     return undefined;

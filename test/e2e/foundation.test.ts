@@ -140,14 +140,15 @@ describe('foundation: SOCKS5 over pooled SSH', () => {
     expect(captured.lines().some((l) => l.msg === 'audit' && l.outcome === 'denied' && l.destination === `127.0.0.1:${outsider.port}`)).toBe(true);
   });
 
-  it('denies 169.254.169.254 even when a route covers 0.0.0.0/0', async () => {
+  it('denies 169.254.169.254 and the tunnel host\'s loopback even when a route covers 0.0.0.0/0', async () => {
     const metadata = await socksConnect(gateway.socks.port, '169.254.169.254', 80, wide.username, wide.password);
     metadata.client.destroy();
     expect(metadata.reply[1]).toBe(REPLY.NOT_ALLOWED_BY_RULESET);
-    // The same credential does reach an ordinary address through that route.
-    const allowed = await socksConnect(gateway.socks.port, '127.0.0.1', outsider.port, wide.username, wide.password);
-    allowed.client.destroy();
-    expect(allowed.reply[1]).toBe(REPLY.SUCCEEDED);
+    // Nor the tunnel host's own loopback: 0.0.0.0/0 covers it but does not name it.
+    const loopback = await socksConnect(gateway.socks.port, '127.0.0.1', outsider.port, wide.username, wide.password);
+    loopback.client.destroy();
+    expect(loopback.reply[1]).toBe(REPLY.NOT_ALLOWED_BY_RULESET);
+    expect(captured.lines().some((l) => l.msg === 'audit' && l.outcome === 'denied' && l.subject === 'bob' && /own loopback/.test(String(l.reason)))).toBe(true);
   });
 
   it('exposes the traffic so far in /metrics', async () => {
@@ -173,8 +174,10 @@ describe('foundation: SOCKS5 over pooled SSH', () => {
     const { client, reply } = await socksConnect(gateway.socks.port, 'secret.corp', 443, staff.username, staff.password);
     client.destroy();
     expect(reply[1]).not.toBe(REPLY.SUCCEEDED);
-    const ready = (await fetch(`${gateway.admin.url}/readyz`)).status;
-    expect(ready).toBe(503);
+    // One partner's bastion is down: the task stays ready for everyone else, and the admin API names the route.
+    const ready = await fetch(`${gateway.admin.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', degraded: ['route "behind-impostor": no live SSH connection to "impostor"'] });
   });
 
   it('closes only the connection that sends a malformed greeting', async () => {

@@ -35,9 +35,13 @@ describe('normaliseDestination', () => {
   it.each([
     ['', 80], ['.', 80], ['a..b', 80], ['evil\0.example', 80], ['evil\r\n.example', 80], ['two words', 80],
     ['a'.repeat(64), 80], [`${'a'.repeat(63)}.`.repeat(4) + 'abcd', 80], ['fe80::1%eth0', 80],
-    ['10.0.0.1', 0], ['10.0.0.1', 65_536], ['example.com', -1],
+    ['10.0.0.1', 65_536], ['example.com', -1],
   ])('refuses %j port %i as EG_DESTINATION_INVALID', (host, port) => {
     expect(() => normaliseDestination(host, port)).toThrow(expect.objectContaining({ code: 'EG_DESTINATION_INVALID' }));
+  });
+
+  it('refuses port 0 as a policy refusal (always denied), not as an unreachable host', () => {
+    expect(() => normaliseDestination('10.0.0.1', 0)).toThrow(expect.objectContaining({ code: 'EG_DESTINATION_FORBIDDEN' }));
   });
 });
 

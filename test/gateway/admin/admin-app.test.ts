@@ -14,7 +14,7 @@ const log = createLogger({ destination: new Writable({ write: (c: Buffer, _e, do
 const metrics = createMetrics({ processMetrics: false });
 const table = createConnectionTable({ metrics });
 const pools: TunnelHostStatus[] = [{ host: 'bastion', healthy: true, connections: [{ id: 'a', state: 'ready', channels: 2 }] }];
-let readiness: Readiness = { ready: true, reasons: [] };
+let readiness: Readiness = { ready: true, reasons: [], degraded: [] };
 let server: HttpEndpoint;
 
 beforeAll(async () => {
@@ -37,11 +37,11 @@ describe('admin app', () => {
   it('answers /healthz and /readyz, with the reasons when not ready', async () => {
     expect((await get('/healthz')).status).toBe(200);
     expect((await get('/readyz')).status).toBe(200);
-    readiness = { ready: false, reasons: ['no policy loaded'] };
+    readiness = { ready: false, reasons: ['no policy loaded'], degraded: [] };
     const response = await get('/readyz');
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ status: 'not ready', reasons: ['no policy loaded'] });
-    readiness = { ready: true, reasons: [] };
+    expect(await response.json()).toEqual({ status: 'not ready', reasons: ['no policy loaded'], degraded: [] });
+    readiness = { ready: true, reasons: [], degraded: [] };
   });
 
   it('serves Prometheus text at /metrics', async () => {
@@ -86,13 +86,12 @@ describe('readiness', () => {
   const routes = [{ name: 'web', via: ['a', 'b'] }, { name: 'db', via: ['c'] }];
   const status = (host: string, healthy: boolean): TunnelHostStatus => ({ host, healthy, connections: [] });
   it.each([
-    { name: 'ready when each route has one live via host', pools: [status('a', false), status('b', true), status('c', true)], ready: true },
-    { name: 'not ready when a route has none', pools: [status('a', true), status('c', false)], ready: false },
-  ])('$name', ({ pools, ready }) => {
-    expect(computeReadiness({ policyLoaded: true, routes, pools }).ready).toBe(ready);
+    { name: 'ready when each route has one live via host', pools: [status('a', false), status('b', true), status('c', true)], degraded: [] },
+    { name: 'still ready when a route has none: one partner down never takes the task out', pools: [status('a', true), status('c', false)], degraded: ['route "db": no live SSH connection to "c"'] },
+  ])('$name', ({ pools, degraded }) => {
+    expect(computeReadiness({ policyLoaded: true, routes, pools })).toEqual({ ready: true, reasons: [], degraded });
   });
-  it('names the route and hosts that block readiness', () => {
-    expect(computeReadiness({ policyLoaded: true, routes, pools: [status('a', true)] }).reasons).toEqual(['route "db": no live SSH connection to "c"']);
+  it('is not ready while draining or without a policy, and says why', () => {
     expect(computeReadiness({ policyLoaded: false, routes: [], pools: [], draining: true }).reasons).toEqual(['gateway is draining', 'no policy loaded']);
   });
 });

@@ -16,6 +16,7 @@ import { createAuditSink } from './observability/audit.js';
 import { createConnectionTable, type ConnectionTable } from './observability/connections.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
+import { guardProcessFaults } from './observability/process-faults.js';
 import { trackDialer } from './observability/tracked-dialer.js';
 import { createSocksConnect } from './socks/connect.js';
 import { SocksListener } from './socks/listener.js';
@@ -42,6 +43,8 @@ export interface StartOptions {
   adminRoutes?: readonly AdminRoutes[];
   /** Policy engine + authenticator; default compileGatewayPolicy. */
   compile?: PolicyCompiler;
+  /** Own the process's unhandled-fault handlers (the CLI does; a library caller or test keeps its own). */
+  guardProcess?: boolean;
 }
 
 export interface ListenAddress {
@@ -227,7 +230,11 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     );
 
     let closing: Promise<void> | undefined;
+    const unguard = options.guardProcess
+      ? guardProcessFaults({ log, faults: metrics.processFaults, drain: () => close(), drainMs: config.timeouts.drainMs })
+      : undefined;
     const destroy = (err?: Error): void => {
+      unguard?.();
       draining = true;
       void sync?.close();
       for (const part of [...started].reverse()) part.destroy?.(err);
@@ -247,6 +254,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         await admin.close();
         if (ownStore) await store?.close();
         log.info('gateway stopped');
+        unguard?.();
       })();
       return closing;
     };

@@ -26,6 +26,8 @@ export interface GatewayMetrics {
   handshakeSeconds: Histogram<'protocol' | 'outcome'>;
   limitHits: Counter<'limit'>;
   channelOpenFailures: Counter<'host' | 'code'>;
+  /** Faults no code path caught (observability/process-faults.ts). */
+  processFaults: Counter<'kind'>;
   /** Where the tunnel gauges read from at scrape time; set once the pools exist. */
   watchPools(source: PoolStatusSource): void;
   /** Where the credential cache's series read from at scrape time. */
@@ -190,6 +192,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       labelNames: ['host', 'code'],
       registers,
     }),
+    processFaults: new Counter({ name: `${PREFIX}process_faults_total`, help: 'Unhandled rejections and uncaught exceptions, by kind.', labelNames: ['kind'], registers }),
     watchPools(source) {
       poolStatus = source;
     },

@@ -12,7 +12,7 @@ export function addGatewayCommand(program: Command): void {
     .action(async (opts: { config?: string }) => {
       const config = loadConfig(opts.config, process.env);
       const { startGateway } = await import('../../main.js');
-      const gateway = await startGateway(config);
+      const gateway = await startGateway(config, { guardProcess: true });
       await untilSignal();
       await gateway.close();
     });

@@ -1,12 +1,28 @@
 // `edge-gateway demo` (what `npm start` runs): the whole product locally, from nothing.
 import type { Command } from 'commander';
+import { accessSync, constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { untilSignal } from '../signals.js';
+
+/**
+ * `.state/demo` under the working directory when it is writable (a clone); otherwise, as in the container
+ * image (/app belongs to root, the root filesystem may be read-only), a directory under the temp dir.
+ */
+export function defaultDemoStateDir(cwd = process.cwd()): string {
+  try {
+    accessSync(cwd, constants.W_OK);
+    return '.state/demo';
+  } catch {
+    return join(tmpdir(), 'edge-gateway-demo');
+  }
+}
 
 export function addDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('run everything locally: file store, credential API, gateway, built-in tunnel host and a demo intranet page')
-    .option('--state-dir <dir>', 'where keys, tokens and the file store live', '.state/demo')
+    .option('--state-dir <dir>', 'where keys, tokens and the file store live', defaultDemoStateDir())
     .option('--socks-port <port>', 'SOCKS5 port (falls back to a free one when taken)', '1080')
     .option('--api-port <port>', 'credential API port', '8787')
     .option('--http-port <port>', 'gateway HTTP port (PAC, lease activation)', '8081')

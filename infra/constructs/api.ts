@@ -42,7 +42,9 @@ export class Api extends Construct {
       environment: {
         STAGE: props.stage,
         PARAMETER_PREFIX: props.parameters.prefix,
-        SSM_KMS_KEY_ID: props.parameters.key.keyArn,
+        // The API writes no SecureString in AWS (no kms:Encrypt): should it ever try, it fails on this key instead of
+        // falling back to aws/ssm, which every principal in the account may decrypt.
+        SSM_KMS_KEY_ID: props.parameters.privateKeysKey.keyArn,
         CREDENTIAL_TTL_CAP_SECONDS: String(props.credentialTtlCapSeconds),
         PRINCIPAL_GROUPS: JSON.stringify(props.principalGroups),
         ...(props.gatewayPrincipals?.length ? { GATEWAY_PRINCIPALS: props.gatewayPrincipals.join(',') } : {}),
@@ -52,8 +54,8 @@ export class Api extends Construct {
         PAC_URL: props.pacUrl,
       },
     });
-    props.parameters.grantReadWrite(this.handler.role);
-    props.parameters.acknowledgePrefixWildcard(this.handler.role);
+    // What lambdas/ reads and writes, nothing more.
+    props.parameters.grantApi(this.handler.role);
 
     // Every route, the OpenAPI document included, needs a SigV4-signed request.
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {

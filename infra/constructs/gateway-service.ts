@@ -70,9 +70,8 @@ export class GatewayService extends Construct {
       memoryLimitMiB: props.memoryMiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
-    props.parameters.grantRead(taskDefinition.taskRole);
-    props.parameters.grantLeaseWrites(taskDefinition.taskRole);
-    props.parameters.acknowledgePrefixWildcard(taskDefinition.taskRole);
+    // Reads what gateway/sync/ loads, writes browser leases (gateway/browser/), never the signing keys.
+    props.parameters.grantGateway(taskDefinition.taskRole, { leaseWrites: true });
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason: 'The environment holds only non-secret settings (stage, parameter prefix, region); secrets stay in SSM SecureStrings read at run time.',

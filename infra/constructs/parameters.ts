@@ -1,4 +1,5 @@
-// The stage's SSM tree: its KMS key, the version parameter, seeded tunnel hosts and the deploy-time key pairs.
+// The stage's SSM tree: its two KMS keys, the version parameter, seeded tunnel hosts, the deploy-time key pairs,
+// and the grants each role's code needs on them (nothing wider: test/infra/iam-simulation.test.ts evaluates them).
 import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -19,11 +20,41 @@ export interface ParametersProps {
   logRetention: logs.RetentionDays;
 }
 
+/** The record subtrees below the stage prefix (common/policy-repository.ts). */
+export type RecordSubtree = 'routes' | 'hosts' | 'profiles' | 'revocations' | 'leases';
+
+/** Key-policy actions for the account's administrators: manage the key, never use it (no Encrypt, Decrypt, ReEncrypt, CreateGrant). */
+const KEY_ADMIN_ACTIONS = [
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:UpdateAlias',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:Disable*',
+  'kms:List*',
+  'kms:Get*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:RetireGrant',
+  'kms:RotateKeyOnDemand',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+
 export class Parameters extends Construct {
   readonly prefix: string;
   readonly names: StoreLayout;
-  /** Encrypts every SecureString of the stage (private keys, tunnel-host keys). */
+  /** Encrypts the stage's other SecureStrings: tunnel-host private keys (`keys/tunnel/*`), which gateways decrypt. */
   readonly key: kms.Key;
+  /**
+   * Encrypts the two signing keys (`keys/credential-private`, `keys/ssh-ca-private`). Its key policy lets only the
+   * key generator encrypt and only the API decrypt, through SSM, for those two parameters: no IAM policy in the
+   * account can widen that.
+   */
+  readonly privateKeysKey: kms.Key;
   readonly keygen: NodeFunction;
 
   constructor(scope: Construct, id: string, props: ParametersProps) {
@@ -32,11 +63,29 @@ export class Parameters extends Construct {
     this.names = layout(this.prefix);
 
     this.key = new kms.Key(this, 'Key', {
-      description: `edge-gateway ${props.stage}: SSM SecureString parameters`,
+      description: `edge-gateway ${props.stage}: SSM SecureString parameters (tunnel-host keys)`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.key.addAlias(`alias/edge-gateway/${props.stage}`);
+
+    this.privateKeysKey = new kms.Key(this, 'PrivateKeysKey', {
+      description: `edge-gateway ${props.stage}: the credential signing key and the SSH CA key (key generator and API only)`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      // Without the default "account root may kms:*" statement, IAM policies alone grant no use of this key.
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersTheKeyButCannotUseIt',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: KEY_ADMIN_ACTIONS,
+            resources: ['*'],
+          }),
+        ],
+      }),
+    });
+    this.privateKeysKey.addAlias(`alias/edge-gateway/${props.stage}/private-keys`);
 
     // Gateways poll only this; every write through the API bumps it.
     const version = new ssm.StringParameter(this, 'Version', {
@@ -58,21 +107,24 @@ export class Parameters extends Construct {
       timeout: Duration.minutes(2),
       logRetention: props.logRetention,
     });
-    this.keygen.role.addToPolicy(
-      new iam.PolicyStatement({
-        // GetParameter reads the public key a rotation replaces (a String: no decryption).
-        actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameter'],
-        resources: [this.parameterArn(`${this.prefix}/keys/*`)],
-      }),
+    const keygenRole = this.keygen.role;
+    const { names } = this;
+    // lambdas/custom-resources/keygen.ts: reads the public key a rotation replaces (a String: no decryption) ...
+    this.#allow(keygenRole, ['ssm:GetParameter'], [names.credentialPublicKey]);
+    // ... writes both pairs, the replaced key and the version bump (running gateways load the new public key) ...
+    this.#allow(
+      keygenRole,
+      ['ssm:PutParameter'],
+      [names.credentialPrivateKey, names.sshCaPrivateKey, names.credentialPublicKey, names.sshCaPublicKey, names.credentialPublicKeyPrevious, names.version],
     );
-    // After writing keys it bumps the version, so running gateways load the new public key at once.
-    this.keygen.role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [this.parameterArn(this.names.version)] }));
+    // ... and deletes the key parameters (stack deletion; the replaced key when none is kept).
+    this.#allow(
+      keygenRole,
+      ['ssm:DeleteParameter'],
+      [names.credentialPrivateKey, names.sshCaPrivateKey, names.credentialPublicKey, names.sshCaPublicKey, names.credentialPublicKeyPrevious],
+    );
     // SSM encrypts a standard SecureString with kms:Encrypt as the caller.
-    this.keygen.role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt'], resources: [this.key.keyArn] }));
-    Validations.of(this.keygen.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${this.nagParameterPattern(`${this.prefix}/keys/*`)}]`,
-      reason: 'The key generator reads, writes and deletes only the key parameters below the stage prefix /keys/ (and bumps the version parameter); the wildcard is that subtree.',
-    });
+    this.#allowPrivateKeysKey(keygenRole, 'kms:Encrypt', 'KeyGeneratorEncryptsThePrivateKeys');
 
     // CloudFormation invokes the function directly; it answers on the pre-signed URL itself.
     const keys = new CustomResource(this, 'KeyPairs', {
@@ -80,7 +132,7 @@ export class Parameters extends Construct {
       resourceType: 'Custom::EdgeGatewayKeyPairs',
       properties: {
         Prefix: this.prefix,
-        KmsKeyId: this.key.keyArn,
+        KmsKeyId: this.privateKeysKey.keyArn,
         Rotation: props.keyRotation,
         PreviousKeyValidSeconds: String(props.previousKeyValidSeconds),
         CaComment: `edge-gateway-ca-${props.stage}`,
@@ -107,51 +159,130 @@ export class Parameters extends Construct {
     return `arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${nameOrPattern.replace(/^\//, '')}`;
   }
 
-  /** Acknowledges IAM5 for the stage-prefix wildcard on `scope` (a role or construct holding one). */
-  acknowledgePrefixWildcard(scope: Construct): void {
-    Validations.of(scope).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${this.nagParameterPattern(`${this.prefix}/*`)}]`,
-      reason: `Scoped to this stage's SSM tree ${this.prefix}/*: routes, hosts, revocations and leases are created at run time, so their names cannot be listed in advance.`,
-    });
-  }
-
-  /** Read access to the whole stage tree (GetParametersByPath needs the path itself too). */
-  grantRead(grantee: iam.IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
+  /**
+   * The gateway task (gateway/main.ts, gateway/sync/): `PolicyRepository.loadSnapshot()` lists the five record
+   * subtrees and reads the version and the credential public keys; `storeIdentityResolver` reads tunnel-host
+   * private keys below `keys/tunnel/`. With `leaseWrites` it also writes browser leases and bumps the version
+   * (gateway/browser/). Both signing keys are denied explicitly, whatever else is ever granted.
+   */
+  grantGateway(role: iam.IRole, options: { leaseWrites: boolean }): void {
+    const { names } = this;
+    const subtrees: RecordSubtree[] = ['routes', 'hosts', 'profiles', 'revocations', 'leases'];
+    this.#allowRecordReads(role, subtrees);
+    this.#allow(role, ['ssm:GetParameter'], [names.version, names.credentialPublicKey, names.credentialPublicKeyPrevious, `${this.prefix}/keys/tunnel/*`]);
+    // Tunnel-host keys only: SSM names the parameter in the encryption context.
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
-        resources: [this.parameterArn(this.prefix), this.parameterArn(`${this.prefix}/*`)],
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': this.#ssmService() },
+          StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': this.parameterArn(`${this.prefix}/keys/tunnel/*`) },
+        },
       }),
     );
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn] }));
+    if (options.leaseWrites) {
+      this.#allow(role, ['ssm:PutParameter', 'ssm:DeleteParameter'], [`${this.prefix}/leases/*`]);
+      this.#allow(role, ['ssm:PutParameter'], [names.version]);
+    }
+    this.#acknowledge(role, [...subtrees.map((subtree) => `${this.prefix}/${subtree}/*`), `${this.prefix}/keys/tunnel/*`], [
+      'The gateway lists and reads the record subtrees (routes, hosts, profiles, revocations, leases: names made at run time)',
+      'and the tunnel-host keys below keys/tunnel/ of this stage only; both signing keys are explicitly denied.',
+    ].join(' '));
+    this.#denyPrivateKeys(role);
   }
 
   /**
-   * The gateway writes browser leases (String parameters, no KMS) and bumps the version parameter so
-   * other replicas see them; nothing else below the prefix.
+   * The API Lambda (lambdas/): lists and edits routes and hosts, revokes credentials (and purges expired
+   * revocations), bumps the version, and reads (decrypts) both signing keys. In AWS it writes no key: the key
+   * generator does.
    */
-  grantLeaseWrites(grantee: iam.IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter'], resources: [this.parameterArn(`${this.prefix}/leases/*`)] }),
+  grantApi(role: iam.IRole): void {
+    const subtrees: RecordSubtree[] = ['routes', 'hosts', 'revocations'];
+    this.#allowRecordReads(role, subtrees);
+    this.#allow(role, ['ssm:PutParameter', 'ssm:DeleteParameter'], subtrees.map((subtree) => `${this.prefix}/${subtree}/*`));
+    // ChunkedStore reads the version before it overwrites it.
+    this.#allow(role, ['ssm:GetParameter', 'ssm:PutParameter'], [this.names.version]);
+    this.#allow(role, ['ssm:GetParameter'], [this.names.credentialPrivateKey, this.names.sshCaPrivateKey]);
+    this.#allowPrivateKeysKey(role, 'kms:Decrypt', 'ApiDecryptsThePrivateKeys');
+    this.#acknowledge(
+      role,
+      subtrees.map((subtree) => `${this.prefix}/${subtree}/*`),
+      'Routes, hosts and revocations are named at run time; the API reads and writes only these subtrees of this stage.',
     );
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [this.parameterArn(`${this.prefix}/version`)] }));
-    if (grantee instanceof Construct) {
-      Validations.of(grantee).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${this.nagParameterPattern(`${this.prefix}/leases/*`)}]`,
-        reason: 'Lease parameters are named after client addresses at run time; the grant is limited to this stage\'s leases/ subtree.',
-      });
-    }
   }
 
-  /** Read and write below the stage prefix, SecureString writes included. */
-  grantReadWrite(grantee: iam.IGrantable): void {
-    this.grantRead(grantee);
-    grantee.grantPrincipal.addToPrincipalPolicy(
+  /** GetParametersByPath on each subtree (and below a record, where ChunkedStore keeps a large value's parts); GetParameter on each record. */
+  #allowRecordReads(role: iam.IRole, subtrees: readonly RecordSubtree[]): void {
+    this.#allow(
+      role,
+      ['ssm:GetParameter', 'ssm:GetParametersByPath'],
+      subtrees.flatMap((subtree) => [`${this.prefix}/${subtree}`, `${this.prefix}/${subtree}/*`]),
+    );
+  }
+
+  /**
+   * An explicit Deny on the signing keys (any SSM action, chunk parts included) and on listing any path above
+   * them: GetParametersByPath on a path returns everything below it, whatever IAM says about the parameters.
+   */
+  #denyPrivateKeys(role: iam.IRole): void {
+    const { names } = this;
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:DeleteParameters'],
-        resources: [this.parameterArn(`${this.prefix}/*`)],
+        sid: 'NeverTheSigningKeys',
+        effect: iam.Effect.DENY,
+        actions: ['ssm:*'],
+        resources: [names.credentialPrivateKey, `${names.credentialPrivateKey}/*`, names.sshCaPrivateKey, `${names.sshCaPrivateKey}/*`].map((name) =>
+          this.parameterArn(name),
+        ),
       }),
     );
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt'], resources: [this.key.keyArn] }));
+    const root = this.prefix.split('/').slice(0, 2).join('/');
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'NeverListAboveTheSigningKeys',
+        effect: iam.Effect.DENY,
+        actions: ['ssm:GetParametersByPath'],
+        resources: [root, this.prefix, `${this.prefix}/keys`].map((name) => this.parameterArn(name)),
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'NeverTheSigningKeysKmsKey', effect: iam.Effect.DENY, actions: ['kms:*'], resources: [this.privateKeysKey.keyArn] }),
+    );
+  }
+
+  /** The same grant in the role's policy and in the key policy (which alone decides: it does not defer to IAM). */
+  #allowPrivateKeysKey(role: iam.IRole, action: 'kms:Encrypt' | 'kms:Decrypt', sid: string): void {
+    const conditions = {
+      StringEquals: {
+        'kms:ViaService': this.#ssmService(),
+        'kms:EncryptionContext:PARAMETER_ARN': [this.names.credentialPrivateKey, this.names.sshCaPrivateKey].map((name) => this.parameterArn(name)),
+      },
+    };
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: [this.privateKeysKey.keyArn], conditions }));
+    this.privateKeysKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        principals: [new iam.AccountRootPrincipal()],
+        actions: [action],
+        resources: ['*'],
+        // The account principal plus the role's ARN as a condition: KMS need not resolve the role when the key is created.
+        conditions: { ...conditions, ArnEquals: { 'aws:PrincipalArn': role.roleArn } },
+      }),
+    );
+  }
+
+  #ssmService(): string {
+    return `ssm.${Stack.of(this).region}.amazonaws.com`;
+  }
+
+  #allow(role: iam.IRole, actions: string[], names: readonly string[]): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: names.map((name) => this.parameterArn(name)) }));
+  }
+
+  #acknowledge(role: iam.IRole, patterns: readonly string[], reason: string): void {
+    for (const pattern of patterns) {
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${this.nagParameterPattern(pattern)}]`, reason });
+    }
   }
 }

@@ -2,11 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import type { CfnKey } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BuiltApp } from './build-app.js';
 
 interface Statement {
+  Effect: 'Allow' | 'Deny';
   Action: string | string[];
   Resource: unknown;
 }
@@ -17,7 +20,7 @@ function statements(built: BuiltApp): Statement[] {
 }
 
 const actionsOf = (statement: Statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-const resourcesOf = (statement: Statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);
+const resourcesOf = (statement: Statement): unknown[] => (Array.isArray(statement.Resource) ? (statement.Resource as unknown[]) : [statement.Resource]);
 
 /** The last literal piece of an ARN built with Fn::Join, e.g. ":parameter/edge-gateway/dev/*". */
 function arnTail(resource: unknown): string {
@@ -55,7 +58,8 @@ describe('the edge-gateway stack with default context', () => {
   afterAll(() => built?.close());
 
   it('limits every SSM permission to the stage prefix, never "*"', () => {
-    const ssm = statements(built).filter((statement) => actionsOf(statement).some((action) => action.startsWith('ssm:')));
+    // Allow statements: the explicit denies also name /edge-gateway itself (listing it would reach every stage's keys).
+    const ssm = statements(built).filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).some((action) => action.startsWith('ssm:')));
     expect(ssm.length).toBeGreaterThanOrEqual(3); // keygen, API, gateway task
     for (const statement of ssm) {
       for (const resource of resourcesOf(statement)) {
@@ -70,27 +74,19 @@ describe('the edge-gateway stack with default context', () => {
     }
   });
 
-  it('gives the gateway task read access to its stage, decrypt on the stage key, and writes only for leases and the version', () => {
-    const taskRoles = built.template.findResources('AWS::IAM::Role', {
-      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] } },
-    });
-    const taskPolicies = Object.values(built.template.findResources('AWS::IAM::Policy')).filter((policy) =>
-      JSON.stringify(policy).includes('ssm:GetParametersByPath') && Object.keys(taskRoles).some((role) => JSON.stringify(policy).includes(role)),
-    );
-    const actions = taskPolicies.flatMap((policy) => JSON.stringify(policy).match(/"(ssm|kms):[A-Za-z*]+"/g) ?? []);
-    expect(actions.length).toBeGreaterThan(0);
-    expect(actions.map((a) => a.replaceAll('"', '')).sort()).toEqual(
-      expect.arrayContaining(['kms:Decrypt', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']),
-    );
-    expect(actions.join()).not.toMatch(/kms:Encrypt/);
-    const writes = statements(built).filter(
-      (statement) => actionsOf(statement).some((a) => /^ssm:(Put|Delete)/.test(a)) && taskPolicies.some((policy) => JSON.stringify(policy).includes(JSON.stringify(statement))),
-    );
-    // The key generator's version bump is the same statement as the task's: count distinct ones.
-    expect(new Set(writes.map((w) => JSON.stringify(w))).size).toBe(2);
-    expect(JSON.stringify(writes.map(resourcesOf))).toMatch(/leases\/\*/);
-    expect(JSON.stringify(writes.map(resourcesOf))).toMatch(/\/version"/);
-    expect(JSON.stringify(writes.map(resourcesOf))).not.toMatch(/\/dev\/\*"/);
+  it('gives the gateway task no grant on the whole stage tree and an explicit deny on both signing keys (iam-simulation.test.ts evaluates them)', () => {
+    const taskRoleId = built.stack.getLogicalId(built.stack.gateway.taskRole.node.defaultChild as CfnRole);
+    const taskStatements = Object.values(built.template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy).includes(`{"Ref":"${taskRoleId}"}`))
+      .flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+    const allowed = taskStatements.filter((statement) => statement.Effect === 'Allow').flatMap(resourcesOf).map(arnTail);
+    expect(allowed.length).toBeGreaterThan(0);
+    expect(allowed.filter((tail) => /parameter\/edge-gateway\/dev(\/\*)?$/.test(tail))).toEqual([]);
+    expect(allowed.filter((tail) => /private/.test(tail))).toEqual([]);
+    const denied = JSON.stringify(taskStatements.filter((statement) => statement.Effect === 'Deny'));
+    for (const name of ['keys/credential-private', 'keys/ssh-ca-private']) expect(denied).toContain(`/edge-gateway/dev/${name}`);
+    const privateKeysKeyId = built.stack.getLogicalId(built.stack.parameters.privateKeysKey.node.defaultChild as CfnKey);
+    expect(denied).toContain(JSON.stringify({ 'Fn::GetAtt': [privateKeysKeyId, 'Arn'] }));
   });
 
   it('lets the gateway task invoke only the SSH certificate route of the API, SigV4-signed', () => {
@@ -106,9 +102,13 @@ describe('the edge-gateway stack with default context', () => {
     expect(JSON.stringify(built.template.findResources('AWS::Lambda::Function'))).toContain('GATEWAY_PRINCIPALS');
   });
 
-  it('encrypts private keys with its own rotating KMS key, written by the key generator as SecureString', () => {
-    built.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    const [keyId] = Object.keys(built.template.findResources('AWS::KMS::Key'));
+  it('encrypts the private keys with a rotating KMS key of their own, written by the key generator as SecureString', () => {
+    const stageKeyId = built.stack.getLogicalId(built.stack.parameters.key.node.defaultChild as CfnKey);
+    const keyId = built.stack.getLogicalId(built.stack.parameters.privateKeysKey.node.defaultChild as CfnKey);
+    expect(keyId).not.toBe(stageKeyId);
+    for (const key of Object.values(built.template.findResources('AWS::KMS::Key'))) {
+      expect((key as { Properties: { EnableKeyRotation: boolean } }).Properties.EnableKeyRotation).toBe(true);
+    }
     built.template.hasResourceProperties('Custom::EdgeGatewayKeyPairs', {
       Prefix: '/edge-gateway/dev',
       KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
@@ -116,16 +116,23 @@ describe('the edge-gateway stack with default context', () => {
       // Credentials signed by a replaced key keep working until they expire (credentialTtlCapSeconds + 5 min).
       PreviousKeyValidSeconds: String(12 * 3600 + 300),
     });
+    // Its key policy does not defer to IAM: no "account root may kms:*" statement, no use by the account root.
+    const keyPolicy = JSON.stringify(built.template.findResources('AWS::KMS::Key')[keyId]);
+    expect(keyPolicy).not.toContain('"kms:*"');
+    expect(keyPolicy).not.toContain('"kms:Create*"');
     // The generator bumps the version after writing keys (running gateways reload), after CloudFormation made it.
-    const keygenPolicy = Object.values(built.template.findResources('AWS::IAM::Policy')).find((policy) => JSON.stringify(policy).includes('ssm:DeleteParameter'));
+    const keygenRoleId = built.stack.getLogicalId(built.stack.parameters.keygen.role.node.defaultChild as CfnRole);
+    const keygenPolicy = Object.values(built.template.findResources('AWS::IAM::Policy')).find((policy) => JSON.stringify(policy).includes(`{"Ref":"${keygenRoleId}"}`));
     expect(JSON.stringify(keygenPolicy)).toMatch(/\/edge-gateway\/dev\/version"/);
     const [keyPairs] = Object.values(built.template.findResources('Custom::EdgeGatewayKeyPairs')) as Array<{ DependsOn?: string[] }>;
     const [versionId] = Object.entries(built.template.findResources('AWS::SSM::Parameter')).find(([, r]) => JSON.stringify(r).includes('/edge-gateway/dev/version')) ?? [];
     expect(keyPairs?.DependsOn).toContain(versionId);
+    // Only the key generator encrypts, and only with the private-keys key.
     const encrypt = statements(built).filter((statement) => actionsOf(statement).includes('kms:Encrypt'));
-    expect(encrypt.length).toBeGreaterThan(0);
-    for (const statement of encrypt) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [keyId, 'Arn'] }]);
-    // The API writes its SecureStrings (tunnel-host keys) with the same key.
+    expect(encrypt).toHaveLength(1);
+    expect(resourcesOf(encrypt[0]!)).toEqual([{ 'Fn::GetAtt': [keyId, 'Arn'] }]);
+    expect(JSON.stringify(keygenPolicy)).toContain('"kms:Encrypt"');
+    // The API writes no SecureString in AWS; should it try, the key named here refuses it (no aws/ssm fallback).
     const api = ourFunctions(built)[1] as unknown as { Properties: { Environment: { Variables: Record<string, unknown> } } };
     expect(api.Properties.Environment.Variables.SSM_KMS_KEY_ID).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     expect(api.Properties.Environment.Variables).toMatchObject({ STAGE: 'dev', PARAMETER_PREFIX: '/edge-gateway/dev', PROXY_HTTP_PORT: '8080' });

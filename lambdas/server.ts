@@ -1,10 +1,14 @@
 // Node entry: the same app on @hono/node-server, with the file store by default (no AWS account needed).
 //
 //   tsx lambdas/server.ts --port 8787 --store .state/api/store.json --config api.yaml
-// Options (or env): --host (EG_API_HOST), --port (EG_API_PORT), --store (EG_API_STORE), --config (EG_API_CONFIG,
-// YAML or JSON of ApiConfigSchema), --stage, --prefix.
+// Options (or env): --host (EG_API_HOST), --port (EG_API_PORT), --store (EG_API_STORE), --private-keys
+// (EG_API_PRIVATE_KEYS), --config (EG_API_CONFIG, YAML or JSON of ApiConfigSchema), --stage, --prefix.
+//
+// The signing keys (credential and SSH CA private keys) live in their own file, --private-keys, default
+// private/keys.json beside the store file: gateways share the store file and never open that one.
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
@@ -13,6 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { stagePrefix } from '../common/layout.js';
 import { PolicyRepository } from '../common/policy-repository.js';
 import { FileStore } from '../common/store/file-store.js';
+import { PrivateKeysApart } from '../common/store/private-keys-apart.js';
 import { createApp } from './app.js';
 import { parseApiConfig, type ApiConfigInput } from './config.js';
 import { createIdentityResolver } from './identity.js';
@@ -30,6 +35,8 @@ export interface ApiServerOptions {
   repository?: PolicyRepository;
   /** Default ".state/api/store.json". */
   storePath?: string;
+  /** Where the private keys live (only this process opens it); default `privateKeysPathFor(storePath)`. */
+  privateKeysPath?: string;
   /** Default stagePrefix(config.stage). */
   prefix?: string;
   log?: Logger;
@@ -49,9 +56,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const config = parseApiConfig(options.config ?? {}, 'options');
   const log = options.log ?? createApiLogger();
   const ownsRepository = options.repository === undefined;
-  const repository =
-    options.repository ??
-    new PolicyRepository({ store: new FileStore({ path: options.storePath ?? '.state/api/store.json' }), prefix: options.prefix ?? stagePrefix(config.stage) });
+  const repository = options.repository ?? (await openFileRepository(options, options.prefix ?? stagePrefix(config.stage), log));
   const issuer = createSigningKeySource({ repository, generateIfMissing: true, onGenerated: () => log.info('generated a credential signing key pair') });
   await issuer.load();
   const app = createApp({ repository, issuer, identity: createIdentityResolver(config), config, log, generateSshCaIfMissing: true });
@@ -83,6 +88,24 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   };
 }
 
+/** `private/keys.json` in the store file's directory. */
+export function privateKeysPathFor(storePath: string): string {
+  return join(dirname(storePath), 'private', 'keys.json');
+}
+
+/** The store file for everything gateways read, a second file for the private keys (moved there from an older store file). */
+async function openFileRepository(options: ApiServerOptions, prefix: string, log: Logger): Promise<PolicyRepository> {
+  const storePath = options.storePath ?? '.state/api/store.json';
+  const store = new PrivateKeysApart({
+    main: new FileStore({ path: storePath }),
+    privateKeys: new FileStore({ path: options.privateKeysPath ?? privateKeysPathFor(storePath) }),
+  });
+  const repository = new PolicyRepository({ store, prefix });
+  const moved = await store.moveStrayKeys([repository.names.credentialPrivateKey, repository.names.sshCaPrivateKey]);
+  if (moved.length > 0) log.info({ parameters: moved }, 'moved private keys out of the shared store file');
+  return repository;
+}
+
 async function readConfigFile(path: string | undefined): Promise<ApiConfigInput> {
   if (!path) return {};
   return parseYaml(await readFile(path, 'utf8')) as ApiConfigInput;
@@ -95,6 +118,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
       host: { type: 'string', default: env.EG_API_HOST ?? '127.0.0.1' },
       port: { type: 'string', default: env.EG_API_PORT ?? '8787' },
       store: { type: 'string', default: env.EG_API_STORE ?? '.state/api/store.json' },
+      'private-keys': { type: 'string', default: env.EG_API_PRIVATE_KEYS },
       config: { type: 'string', default: env.EG_API_CONFIG },
       stage: { type: 'string' },
       prefix: { type: 'string' },
@@ -107,6 +131,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     host: values.host,
     port: Number(values.port),
     storePath: values.store,
+    ...(values['private-keys'] ? { privateKeysPath: values['private-keys'] } : {}),
     config,
     log,
     ...(values.prefix ? { prefix: values.prefix } : {}),

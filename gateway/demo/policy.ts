@@ -1,4 +1,6 @@
-// Puts the demo's policy and keys in the file store, where the API child and the gateway both read them.
+// Puts the demo's policy in the file store, where the API child and the gateway both read it. The API child keeps
+// the private keys in a file of its own (lambdas/server.ts: private/keys.json beside the store) and publishes
+// the credential public key here when it makes the pair.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stagePrefix } from '../../common/layout.js';
@@ -20,15 +22,11 @@ export function demoStorePath(state: DemoState): string {
   return join(state.dir, 'store.json');
 }
 
-/** Writes (or rewrites: ports change each run) the route, the tunnel host and the credential key pair. */
+/** Writes (or rewrites: ports change each run) the route and the tunnel host. */
 export async function writeDemoPolicy(state: DemoState, policy: DemoPolicy): Promise<StoreConfig> {
   const path = demoStorePath(state);
   const repository = new PolicyRepository({ store: new FileStore({ path }), prefix: stagePrefix(DEMO_STAGE) });
   try {
-    const keys = await repository.getCredentialPublicKeys();
-    if (keys[0]?.trim() !== state.credentialPublicKeyPem.trim()) {
-      await repository.putCredentialKeyPair(state.credentialPrivateKeyPem, state.credentialPublicKeyPem);
-    }
     await repository.putHost(policy.tunnelHost);
     await repository.putRoute(policy.route);
   } finally {

@@ -1,15 +1,13 @@
 // The demo's state directory (.state/demo, git-ignored): keys and tokens made on the first run, reused after.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+// The credential signing key is not among them: the API child makes and keeps it (private/keys.json), and
+// this process, which runs the gateway, never opens it.
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateSshKeyPair } from '../tunnel-host/index.js';
 
 export interface DemoState {
   dir: string;
-  /** Ed25519 PKCS#8 PEM that signs credentials (only the API reads it). */
-  credentialPrivateKeyPem: string;
-  /** SPKI PEM the gateway verifies credentials with. */
-  credentialPublicKeyPem: string;
   tunnelHostKey: string;
   gatewayClientKeyPath: string;
   gatewayClientPublicKey: string;
@@ -53,12 +51,9 @@ export async function loadOrCreateDemoState(dir: string): Promise<DemoState> {
   const keys = join(dir, 'keys');
   await mkdir(keys, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
-  const signing = await pair(join(keys, 'credential-signing.pem'), join(keys, 'credential-public.pem'), () =>
-    generateKeyPairSync('ed25519', {
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    }),
-  );
+  // Earlier versions made the signing key here; the API has taken over the copy it kept in the store file.
+  await rm(join(keys, 'credential-signing.pem'), { force: true });
+  await rm(join(keys, 'credential-public.pem'), { force: true });
   const hostKey = await pair(join(keys, 'tunnel-host-key'), join(keys, 'tunnel-host-key.pub'), () =>
     generateSshKeyPair('edge-gateway demo tunnel host'),
   );
@@ -66,14 +61,12 @@ export async function loadOrCreateDemoState(dir: string): Promise<DemoState> {
   const client = await pair(gatewayClientKeyPath, `${gatewayClientKeyPath}.pub`, () => generateSshKeyPair('edge-gateway demo gateway'));
   return {
     dir,
-    credentialPrivateKeyPem: signing.privateKey,
-    credentialPublicKeyPem: `${signing.publicKey}\n`,
     tunnelHostKey: hostKey.privateKey,
     gatewayClientKeyPath,
     gatewayClientPublicKey: client.publicKey,
     apiToken: await secret(join(dir, 'api-token')),
     apiAdminToken: await secret(join(dir, 'api-admin-token')),
     gatewayAdminToken: await secret(join(dir, 'gateway-admin-token')),
-    created: signing.created,
+    created: hostKey.created,
   };
 }

@@ -179,7 +179,11 @@ export class PolicyRepository {
     return parameter ? [parameter.value] : [];
   }
 
-  /** The signing key (SecureString). Only the control plane reads it; a gateway role cannot decrypt it. */
+  /**
+   * The signing key (SecureString). Only the API reads it: in AWS the gateway's role is denied the parameter
+   * and the KMS key that encrypts it (infra/constructs/parameters.ts); locally it lives in the API's own
+   * file, which gateways never open (common/store/private-keys-apart.ts).
+   */
   async getCredentialPrivateKey(): Promise<string | undefined> {
     return (await this.store.get(this.names.credentialPrivateKey))?.value;
   }

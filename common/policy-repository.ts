@@ -147,7 +147,8 @@ export class PolicyRepository {
   }
 
   async putLease(lease: unknown): Promise<Lease> {
-    const key = leaseKey(String((lease as { address?: unknown } | null)?.address ?? ''));
+    const address = (lease as { address?: unknown } | null)?.address;
+    const key = leaseKey(typeof address === 'string' ? address : '');
     const saved = await this.#leases.put(key, lease);
     await this.#bump(`leases/${key}`);
     return saved;

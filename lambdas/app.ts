@@ -1,6 +1,7 @@
 // The control-plane API: one Hono app, served by Lambda (handler.ts) and by Node (server.ts).
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { GatewayError, isGatewayError, type ErrorCode } from '../common/errors.js';
@@ -33,6 +34,13 @@ export interface AppDeps {
 }
 
 const PUBLIC_PATHS = new Set(['/v1/healthz', '/v1/openapi.json', '/healthz']);
+
+/**
+ * Larger than any record the store can hold (a standard parameter is 4 KB; a chunked record a few of
+ * them), and small enough that an unauthenticated flood costs nothing: the body is bounded before the
+ * caller is identified, and read only after.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 /** A JSON body must say so and parse; the reason names the position, never echoes the text (it may hold a password). */
 const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -69,7 +77,15 @@ export function createApp(deps: AppDeps): ApiApp {
       'request',
     );
   });
-  app.use('*', requireJsonBody);
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new GatewayError('EG_BODY_TOO_LARGE', `a request body is at most ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
   app.use('/v1/*', async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
     const caller = deps.identity.identify(callerRequestFrom(c.env, c.req.header('authorization')));
@@ -77,6 +93,7 @@ export function createApp(deps: AppDeps): ApiApp {
     c.set('caller', caller);
     return next();
   });
+  app.use('*', requireJsonBody);
 
   const services = {
     credentials: new CredentialService({ repository: deps.repository, keys: deps.issuer, config: deps.config, ...(deps.nowSec ? { nowSec: deps.nowSec } : {}) }),

@@ -13,7 +13,7 @@ import { FileStore } from '../../common/store/file-store.js';
 import { encodeCredential, type EncodedCredential } from '../../common/token.js';
 import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
-import { startApiServer, type ApiServer } from '../../lambdas/server.js';
+import { privateKeysPathFor, startApiServer, type ApiServer } from '../../lambdas/server.js';
 import { findLeaks, keyFragments, registerSecret } from '../harness/log-capture.js';
 import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startHttpTarget, type HttpTarget } from '../harness/targets.js';
@@ -153,7 +153,8 @@ describe('secrets never reach the logs', () => {
     remember('wrong-key password', wrongKey.password);
     expect(await curlCode(wrongKey)).not.toBe(0);
 
-    const repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: PREFIX });
+    // The API's own file: the store file the gateway reads holds no private key.
+    const repository = new PolicyRepository({ store: new FileStore({ path: privateKeysPathFor(join(dir, 'store.json')) }), prefix: PREFIX });
     const signing = createPrivateKey((await repository.getCredentialPrivateKey()) ?? '');
     await repository.close();
     const expired = encodeCredential({ s: 'alice', g: ['staff'], e: now - 10, t: now - 3600, i: randomBytes(9).toString('base64url') }, signing);

@@ -2,7 +2,8 @@
 // memory vs idle connections (log-scaled x; one line per subject).
 import type { BenchResults, Curve } from './report.js';
 
-const COLORS: Record<string, string> = { raw: '#888888', 'ssh -D': '#d62728', gateway: '#1f77b4', 'gateway+pty': '#2ca02c' };
+/** Deployed gateways first (legend order). */
+const COLORS: Record<string, string> = { gateway: '#1f77b4', 'gateway+pty': '#2ca02c', 'gateway-trusted': '#9467bd', 'ssh -D': '#d62728', raw: '#888888' };
 const W = 360;
 const H = 260;
 const PAD = { left: 56, right: 12, top: 34, bottom: 44 };

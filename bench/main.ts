@@ -1,18 +1,23 @@
 // `npm run bench [-- --quick] [--cipher NAME] [--out DIR] [--only ...] [--profile DIR]`: the gateway against
 // OpenSSH `ssh -N -D` in one run, on the same sshd with the same cipher, plus raw loopback TCP as the ceiling.
+// The gateway runs as deployed: every client presents a credential issued by the API's own code, every
+// connection writes its audit line at info to a real file, and /metrics is scraped during the load phases. The
+// trusted-CIDR configuration (no authentication, no audit line) runs beside it in the latency and load phases.
 // Prints a table of figures and ratios, writes <out>/<time>.json, latest.json and latest.svg, and (complete
 // runs only) the latest table in docs/performance.md.
-import { cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS, compile } from '../scripts/compile.mjs';
 import { descendantsOf, startSshd, freePort } from '../test/harness/sshd.js';
 import { benchPolicy } from '../gateway/policy/index.js';
 import { sshCryptoInfo } from '../gateway/ssh/native.js';
+import { issueBenchCredential, type BenchCredential } from './credential.js';
 import { closedLoop, idleMemory, median, sequentialLatency, throughput, type Subject, type Target } from './measure.js';
 import { parseOptions } from './options.js';
 import { cpuSeconds, spawnReady, startSshDynamic, type Proc } from './processes.js';
-import { CONNECTION_RATE, CPU_PER_CONNECTION_PROXY, CPU_PER_CONNECTION_REST, writeReport, type BenchResults, type Row } from './report.js';
+import { CONNECTION_RATE, CPU_PER_CONNECTION_PROXY, CPU_PER_CONNECTION_REST, TRUSTED, writeReport, type BenchResults, type GatewayCounts, type Row } from './report.js';
 import { loadRig, type Rig } from './rig/index.js';
 
 const here = import.meta.dirname;
@@ -25,8 +30,19 @@ const sizes = quick
   ? { single: 64 * MIB, reps: 1, agg8: 4 * MIB, agg32: 1 * MIB, latency: 200, loadMs: 3000, loadReps: 1, lowLoadMs: 1000, idle: [[200, 1], [1000, 1]] as Array<[number, number]> }
   : { single: 512 * MIB, reps: 5, agg8: 64 * MIB, agg32: 16 * MIB, latency: 2000, loadMs: 20_000, loadReps: 5, lowLoadMs: 5000, idle: [[1000, 3], [10_000, 1]] as Array<[number, number]> };
 const node = process.execPath;
+const BENCH_ROUTE = { name: 'bench', destinations: [{ host: '127.0.0.1/32', ports: ['*'] }], via: ['bench'], groups: ['bench'] };
+const issued: BenchCredential = await issueBenchCredential(BENCH_ROUTE, ['bench']);
+/** Audit logs of the deployed gateways, removed at the end. */
+const logDir = mkdtempSync(join(tmpdir(), 'eg-bench-logs-'));
+let logFiles = 0;
 
-function gatewayConfig(sshd: { port: number; hostKeyFingerprint: string; clientKeyPath: string }, interactiveNoDelay: boolean) {
+type GatewayKind = 'deployed' | 'trusted';
+
+/**
+ * "deployed": the credential's public key and no trusted network, so every client authenticates; logs at info
+ * (one audit line per connection). "trusted": 127.0.0.0/8 admitted without authentication, logs at error only.
+ */
+function gatewayConfig(sshd: { port: number; hostKeyFingerprint: string; clientKeyPath: string }, interactiveNoDelay: boolean, kind: GatewayKind = 'deployed') {
   return {
     listeners: { socks: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
     tunnelHosts: [
@@ -41,19 +57,57 @@ function gatewayConfig(sshd: { port: number; hostKeyFingerprint: string; clientK
         interactiveNoDelay,
       },
     ],
-    routes: [{ name: 'bench', destinations: [{ host: '127.0.0.1/32', ports: ['*'] }], via: ['bench'], groups: ['bench'] }],
-    trustedCidrs: [{ cidr: '127.0.0.0/8', groups: ['bench'], subject: 'bench' }],
+    routes: [BENCH_ROUTE],
+    ...(kind === 'deployed'
+      ? { credentialPublicKeys: [issued.publicKeyPem], log: { level: 'info' } }
+      : { trustedCidrs: [{ cidr: '127.0.0.0/8', groups: ['bench'], subject: 'bench' }], log: { level: 'error' } }),
     limits: { maxConnectionsPerSource: 100_000, maxConnectionsPerSubject: 100_000, authFailureBurst: 1000 },
-    log: { level: 'error' },
   };
 }
 
-async function startGatewayProcess(config: object): Promise<{ proc: Proc; port: number }> {
+interface GatewayProc {
+  proc: Proc;
+  port: number;
+  adminPort: number;
+  /** The deployed gateway's log file (its audit lines). */
+  logPath?: string;
+}
+
+async function startGatewayProcess(config: ReturnType<typeof gatewayConfig>): Promise<GatewayProc> {
   const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
   // Compiled as `edge-gateway` runs it (scripts/compile.mjs), not through tsx.
   const entry = fileURLToPath(await compile('bench/gateway-entry.ts'));
-  const { proc, ready } = await spawnReady(node, ['--expose-gc', ...NODE_FLAGS, ...profile, entry, JSON.stringify(config)]);
-  return { proc, port: Number(ready) };
+  const logPath = config.log.level === 'info' ? join(logDir, `gateway-${++logFiles}.log`) : undefined;
+  const env = options.auditMode ? { ...process.env, EG_BENCH_AUDIT_MODE: options.auditMode } : process.env;
+  const { proc, ready } = await spawnReady(node, ['--expose-gc', ...NODE_FLAGS, ...profile, entry, JSON.stringify(config), ...(logPath ? [logPath] : [])], 60_000, env);
+  const [port, adminPort] = ready.split(' ').map(Number);
+  return { proc, port: port!, adminPort: adminPort!, ...(logPath ? { logPath } : {}) };
+}
+
+/** The subject of a running gateway: deployed ones present the credential and have /metrics scraped. */
+function gatewaySubject(name: string, gw: GatewayProc): Subject {
+  return {
+    name,
+    socksPort: gw.port,
+    pid: gw.proc.pid,
+    gc: gcVia(gw.proc),
+    ...(gw.logPath ? { auth: issued.credential, adminPort: gw.adminPort } : {}),
+  };
+}
+
+/** Credential-cache lookups and connections so far, from the gateway's /metrics. */
+async function gatewayCounts(gw: GatewayProc): Promise<Omit<GatewayCounts, 'auditLines'>> {
+  const text = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
+  const sum = (pattern: RegExp): number => [...text.matchAll(pattern)].reduce((total, m) => total + Number(m[1]), 0);
+  return {
+    cacheHits: sum(/^edge_gateway_credential_cache_lookups_total\{result="hit"\} (\S+)$/gm),
+    cacheMisses: sum(/^edge_gateway_credential_cache_lookups_total\{result="miss"\} (\S+)$/gm),
+    connections: sum(/^edge_gateway_connections_total\{[^}]*\} (\S+)$/gm),
+  };
+}
+
+function auditLines(path: string): number {
+  return readFileSync(path, 'utf8').split('\n').filter((line) => line.includes('"kind":"audit"')).length;
 }
 
 function gcVia(proc: Proc): () => Promise<void> {
@@ -70,8 +124,10 @@ function gcVia(proc: Proc): () => Promise<void> {
     });
 }
 
-async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves: BenchResults['curves']): Promise<void> {
+async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves: BenchResults['curves'], counts: Record<string, GatewayCounts>): Promise<void> {
   const cleanup: Array<() => Promise<void>> = [];
+  /** Counted once the deployed gateways have stopped (their audit files then hold every line). */
+  const counted: Array<{ name: string; gw: GatewayProc; before: Omit<GatewayCounts, 'auditLines'> }> = [];
   try {
     const sshd = await startSshd({ ciphers: [cipher], permitTTY: true, logLevel: 'INFO', extraConfig: ['MaxStartups 1000:30:2000'] });
     cleanup.push(() => sshd.close());
@@ -82,16 +138,26 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
     cleanup.push(() => gw.proc.close());
     const gwPty = await startGatewayProcess(gatewayConfig(sshd, true));
     cleanup.push(() => gwPty.proc.close());
+    const gwTrusted = withLoad ? await startGatewayProcess(gatewayConfig(sshd, false, 'trusted')) : undefined;
+    if (gwTrusted) cleanup.push(() => gwTrusted.proc.close());
     const sshPort = await freePort();
     const ssh = await startSshDynamic({ sshdPort: sshd.port, keyPath: sshd.clientKeyPath, cipher, socksPort: sshPort });
     cleanup.push(() => ssh.close());
 
+    // Bulk phases: the trusted subject is left out (authentication is once per stream there).
     const subjects: Subject[] = [
       { name: 'raw', },
       { name: 'ssh -D', socksPort: sshPort, pid: ssh.pid },
-      { name: 'gateway', socksPort: gw.port, pid: gw.proc.pid, gc: gcVia(gw.proc) },
-      { name: 'gateway+pty', socksPort: gwPty.port, pid: gwPty.proc.pid, gc: gcVia(gwPty.proc) },
+      gatewaySubject('gateway', gw),
+      gatewaySubject('gateway+pty', gwPty),
     ];
+    const connectSubjects: Subject[] = gwTrusted ? [...subjects, gatewaySubject(TRUSTED, gwTrusted)] : subjects;
+    // Read before the processes stop (the finally below); each gateway's file is counted after.
+    cleanup.push(async () => {
+      for (const [name, g] of [['gateway', gw], ['gateway+pty', gwPty]] as const) {
+        counted.push({ name, gw: g, before: await gatewayCounts(g).catch(() => ({ cacheHits: Number.NaN, cacheMisses: Number.NaN, connections: Number.NaN })) });
+      }
+    });
     /** CPU seconds used so far by sshd (listener and per-connection children) and the target. */
     const restCpuSeconds = (): number => {
       const sshdPid = sshd.pid();
@@ -111,7 +177,7 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
       console.error(`  ${cipher} ${metric}: ${cells}`);
     };
     // Warm-up: JIT, SSH windows and pools settle before anything is timed.
-    for (const s of subjects) {
+    for (const s of connectSubjects) {
       await throughput(rig, s, target, 2, 16 * MIB);
       await sequentialLatency(rig, s, target, 20);
     }
@@ -154,7 +220,7 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
     if (only.has('latency')) {
       const p50: Record<string, number> = {};
       const p99: Record<string, number> = {};
-      for (const s of subjects) {
+      for (const s of connectSubjects) {
         const r = await sequentialLatency(rig, s, target, sizes.latency);
         p50[s.name] = r.p50;
         p99[s.name] = r.p99;
@@ -171,7 +237,7 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
         const ms = concurrency === 100 ? sizes.loadMs / reps : sizes.lowLoadMs;
         const runs: Record<string, { cps: number[]; p50: number[]; proxyCpu: number[]; restCpu: number[] }> = {};
         for (let rep = 0; rep < reps; rep++) {
-          for (const s of subjects) {
+          for (const s of connectSubjects) {
             const r = await closedLoop(rig, s, target, concurrency, ms, restCpuSeconds);
             const mine = (runs[s.name] ??= { cps: [], p50: [], proxyCpu: [], restCpu: [] });
             mine.cps.push(r.connectionsPerSecond);
@@ -211,8 +277,8 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
           try {
             const fresh: Subject[] = [
               { name: 'ssh -D', socksPort: freshSshPort, pid: freshSsh.pid },
-              { name: 'gateway', socksPort: freshGw.port, pid: freshGw.proc.pid, gc: gcVia(freshGw.proc) },
-              { name: 'gateway+pty', socksPort: freshPty.port, pid: freshPty.proc.pid, gc: gcVia(freshPty.proc) },
+              gatewaySubject('gateway', freshGw),
+              gatewaySubject('gateway+pty', freshPty),
             ];
             for (const s of fresh) {
               await sequentialLatency(rig, s, target, 20);
@@ -231,14 +297,23 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
     }
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    for (const { name, gw: g, before } of counted) {
+      const key = `${cipher} ${name}`;
+      counts[key] = { ...before, auditLines: g.logPath ? auditLines(g.logPath) : Number.NaN };
+    }
   }
 }
 
 const started = Date.now();
 const rows: Row[] = [];
 const curves: BenchResults['curves'] = { throughput: [], latency: [], memory: [] };
+const counts: Record<string, GatewayCounts> = {};
 const needsSshd = ['throughput', 'latency', 'load', 'memory'].some((m) => only.has(m as never));
-if (needsSshd) for (const [i, cipher] of ciphers.entries()) await runCipher(cipher, rows, i === 0, curves);
+try {
+  if (needsSshd) for (const [i, cipher] of ciphers.entries()) await runCipher(cipher, rows, i === 0, curves, counts);
+} finally {
+  rmSync(logDir, { recursive: true, force: true });
+}
 if (only.has('policy')) {
   const policy = benchPolicy(10_000, { now: () => performance.now(), decisions: quick ? 20_000 : 200_000 });
   rows.push({ cipher: '-', metric: 'policy decision, 10,000 routes', unit: 'µs', better: 'lower', values: { gateway: policy.nsPerDecision / 1000 } });
@@ -253,6 +328,8 @@ const results: BenchResults = {
   durationSeconds: (Date.now() - started) / 1000,
   rows,
   curves,
+  gatewayCounts: counts,
+  auditMode: options.auditMode ?? 'buffered',
 };
 writeReport(results, { outDir: options.outDir, docs: options.complete && !quick });
 process.exit(0);

@@ -1,7 +1,7 @@
 // The measurements: each takes a subject (a SOCKS port, or none for raw TCP) and returns plain numbers.
 import { cpuSeconds, rssBytes } from './processes.js';
 import type { Rig } from './rig/index.js';
-import { openStream } from './socks-client.js';
+import { openStream, type SocksCredential } from './socks-client.js';
 import type { Socket } from 'node:net';
 
 export interface Subject {
@@ -12,6 +12,34 @@ export interface Subject {
   pid?: number;
   /** Force a GC in the proxy process before an RSS reading (the gateway; ssh has none). */
   gc?: () => Promise<void>;
+  /** RFC 1929 credential every client presents; none: SOCKS5 no-auth. */
+  auth?: SocksCredential;
+  /** The gateway's admin port: /metrics is scraped every SCRAPE_INTERVAL_MS during its load runs. */
+  adminPort?: number;
+}
+
+/** Prometheus' default is 15 s; the bench scrapes more often, so a scrape's cost shows if it matters. */
+export const SCRAPE_INTERVAL_MS = 1000;
+
+/** Scrapes the subject's /metrics until stopped; resolves with the number of scrapes that answered 200. */
+function scraper(subject: Subject): () => Promise<number> {
+  if (subject.adminPort === undefined) return () => Promise.resolve(0);
+  const url = `http://127.0.0.1:${subject.adminPort}/metrics`;
+  let ok = 0;
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = fetch(url)
+      .then(async (response) => {
+        await response.text();
+        if (response.ok) ok++;
+      })
+      .catch(() => undefined);
+  }, SCRAPE_INTERVAL_MS);
+  return async () => {
+    clearInterval(timer);
+    await running;
+    return ok;
+  };
 }
 
 export interface Target {
@@ -42,7 +70,7 @@ export interface ThroughputResult {
 /** `streams` concurrent transfers of `bytesEach` bytes; aggregate MiB/s and the proxy's CPU per GiB. */
 export async function throughput(rig: Rig, subject: Subject, target: Target, streams: number, bytesEach: number): Promise<ThroughputResult> {
   const cpu0 = subject.pid ? cpuSeconds(subject.pid) : 0;
-  const { bytes, seconds } = await rig.bulk(subject.socksPort, target.port, streams, bytesEach);
+  const { bytes, seconds } = await rig.bulk(subject.socksPort, target.port, streams, bytesEach, subject.auth);
   if (bytes !== streams * bytesEach) throw new Error(`${subject.name}: received ${bytes} of ${streams * bytesEach} bytes`);
   const cpu = subject.pid ? cpuSeconds(subject.pid) - cpu0 : Number.NaN;
   return { mibPerSecond: bytes / MIB / seconds, cpuPerGiB: cpu / (bytes / GIB) };
@@ -55,7 +83,7 @@ export interface LatencyResult {
 
 /** `count` requests one after another: connect + SOCKS handshake + tiny request + response read to close. */
 export async function sequentialLatency(rig: Rig, subject: Subject, target: Target, count: number): Promise<LatencyResult> {
-  const run = await rig.load(subject.socksPort, target.port, 1, NO_DEADLINE_MS, count);
+  const run = await rig.load(subject.socksPort, target.port, 1, NO_DEADLINE_MS, count, subject.auth);
   if (run.errors > 0) throw new Error(`${subject.name}: ${run.errors} of ${count} sequential requests failed`);
   return { p50: run.p50, p99: run.p99 };
 }
@@ -69,6 +97,8 @@ export interface LoadResult {
   proxyCpuMs: number;
   /** CPU milliseconds per connection of every other process the run kept busy: sshd, the target, the rig's clients. */
   restCpuMs: number;
+  /** /metrics scrapes that answered during the run (0 for a subject without an admin port). */
+  scrapes: number;
 }
 
 /**
@@ -87,7 +117,14 @@ export async function closedLoop(
   const proxy0 = subject.pid ? cpuSeconds(subject.pid) : Number.NaN;
   const rest0 = restCpuSeconds();
   const own0 = process.cpuUsage();
-  const run = await rig.load(subject.socksPort, target.port, concurrency, durationMs, 0);
+  let scrapes = 0;
+  const stopScraping = scraper(subject);
+  let run: Awaited<ReturnType<Rig['load']>>;
+  try {
+    run = await rig.load(subject.socksPort, target.port, concurrency, durationMs, 0, subject.auth);
+  } finally {
+    scrapes = await stopScraping();
+  }
   const own = process.cpuUsage(own0);
   const rigCpu = run.cpu ?? (own.user + own.system) / 1e6;
   const perConnectionMs = (seconds: number): number => (run.requests > 0 ? (seconds / run.requests) * 1000 : Number.NaN);
@@ -98,6 +135,7 @@ export async function closedLoop(
     errors: run.errors,
     proxyCpuMs: subject.pid ? perConnectionMs(cpuSeconds(subject.pid) - proxy0) : Number.NaN,
     restCpuMs: perConnectionMs(restCpuSeconds() - rest0 + rigCpu),
+    scrapes,
   };
 }
 
@@ -120,7 +158,7 @@ export async function idleMemory(subject: Subject, target: Target, count: number
       const n = Math.min(batch, count - opened);
       const next = await Promise.all(
         Array.from({ length: n }, async () => {
-          const socket = await openStream(subject.socksPort, '127.0.0.1', target.port);
+          const socket = await openStream(subject.socksPort, '127.0.0.1', target.port, subject.auth);
           socket.on('error', () => undefined);
           socket.write('IDLE\n');
           return socket;

@@ -15,11 +15,13 @@ export interface BenchOptions {
   profileDir: string | undefined;
   /** `--rig node` runs the target and clients in Node; by default the C rig when it builds. */
   rig: 'native' | 'node' | undefined;
+  /** The deployed gateways' log destination (gateway/observability/logger.ts); default: the gateway's own default. */
+  auditMode: 'sync' | 'async' | 'buffered' | undefined;
   /** True for a default, complete run: the one that updates docs/performance.md. */
   complete: boolean;
 }
 
-export const USAGE = `npm run bench -- [--quick] [--cipher NAME]... [--out DIR] [--only ${METRICS.join(',')}] [--profile DIR] [--rig native|node]`;
+export const USAGE = `npm run bench -- [--quick] [--cipher NAME]... [--out DIR] [--only ${METRICS.join(',')}] [--profile DIR] [--rig native|node] [--audit sync|async|buffered]`;
 
 const ALL_CIPHERS = ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'];
 
@@ -31,7 +33,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
     return v;
   };
-  const known = new Set(['--quick', '--cipher', '--out', '--only', '--profile', '--rig', '--help']);
+  const known = new Set(['--quick', '--cipher', '--out', '--only', '--profile', '--rig', '--audit', '--help']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown flag ${arg}\n${USAGE}`);
   }
@@ -50,6 +52,10 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
   const profileArg = value('--profile');
   const rigArg = value('--rig');
   if (rigArg !== undefined && rigArg !== 'native' && rigArg !== 'node') throw new Error(`--rig: "${rigArg}" is neither native nor node\n${USAGE}`);
+  const auditArg = value('--audit');
+  if (auditArg !== undefined && auditArg !== 'sync' && auditArg !== 'async' && auditArg !== 'buffered') {
+    throw new Error(`--audit: "${auditArg}" is not sync, async or buffered\n${USAGE}`);
+  }
   return {
     quick: argv.includes('--quick'),
     ciphers: ciphers.length > 0 ? ciphers : ALL_CIPHERS,
@@ -57,6 +63,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     only,
     profileDir: profileArg,
     rig: rigArg,
-    complete: !onlyArg && ciphers.length === 0 && !outArg && !profileArg && !rigArg,
+    auditMode: auditArg,
+    complete: !onlyArg && ciphers.length === 0 && !outArg && !profileArg && !rigArg && !auditArg,
   };
 }

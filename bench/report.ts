@@ -8,8 +8,18 @@ export interface Row {
   metric: string;
   unit: string;
   better: 'higher' | 'lower';
-  /** By subject: raw, ssh -D, gateway, gateway+pty. */
+  /** By subject: gateway, gateway+pty, gateway-trusted, ssh -D, raw. */
   values: Record<string, number>;
+}
+
+/** A deployed gateway's own counts at the end of its run (/metrics, then its audit file once it stopped). */
+export interface GatewayCounts {
+  cacheHits: number;
+  cacheMisses: number;
+  /** edge_gateway_connections_total, all outcomes. */
+  connections: number;
+  /** Lines with "kind":"audit" in its log file after SIGTERM. */
+  auditLines: number;
 }
 
 export interface Curve {
@@ -27,9 +37,16 @@ export interface BenchResults {
   durationSeconds: number;
   rows: Row[];
   curves: { throughput: Curve[]; latency: Curve[]; memory: Curve[] };
+  /** By "<cipher> <subject>": the deployed gateways' counts (absent in results from before issue 20). */
+  gatewayCounts?: Record<string, GatewayCounts>;
+  /** The deployed gateways' log destination mode. */
+  auditMode?: string;
 }
 
-const SUBJECTS = ['raw', 'ssh -D', 'gateway', 'gateway+pty'] as const;
+/** The extra subject: the gateway on a trusted CIDR, no authentication and no audit line (what the bench measured before). */
+export const TRUSTED = 'gateway-trusted';
+/** Deployed configuration first. */
+const SUBJECTS = ['gateway', 'gateway+pty', TRUSTED, 'ssh -D', 'raw'] as const;
 export const CONNECTION_RATE = 'connections per second, 100 concurrent clients';
 export const CPU_PER_CONNECTION_PROXY = 'CPU per connection (proxy process), 100 clients';
 export const CPU_PER_CONNECTION_REST = 'CPU per connection (sshd, target, rig), 100 clients';
@@ -44,25 +61,56 @@ function fmt(value: number | undefined): string {
   return value.toFixed(2);
 }
 
-/** Ratio to `ssh -D` for a subject; for a policy-only row there is no ssh figure. */
-function ratio(row: Row, subject: string): string {
+/** Ratio of a subject to another (`ssh -D` unless said); for a policy-only row there is no ssh figure. */
+function ratio(row: Row, subject: string, to = 'ssh -D'): string {
   const ours = row.values[subject];
-  const theirs = row.values['ssh -D'];
+  const theirs = row.values[to];
   if (ours === undefined || theirs === undefined || theirs === 0) return '–';
   return `${(ours / theirs).toFixed(2)}×`;
 }
 
 export function renderTable(results: BenchResults): string {
   const lines = [
-    `| cipher | metric | unit | ${SUBJECTS.join(' | ')} | gateway ÷ ssh -D | gateway+pty ÷ ssh -D |`,
-    `|---|---|---|${SUBJECTS.map(() => '---:').join('|')}|---:|---:|`,
+    `| cipher | metric | unit | ${SUBJECTS.join(' | ')} | gateway ÷ ssh -D | gateway+pty ÷ ssh -D | trusted ÷ ssh -D | gateway ÷ trusted |`,
+    `|---|---|---|${SUBJECTS.map(() => '---:').join('|')}|---:|---:|---:|---:|`,
   ];
   for (const row of results.rows) {
     const cells = SUBJECTS.map((s) => fmt(row.values[s]));
     const better = row.better === 'higher' ? '↑' : '↓';
-    lines.push(`| ${row.cipher} | ${row.metric} | ${row.unit} ${better} | ${cells.join(' | ')} | ${ratio(row, 'gateway')} | ${ratio(row, 'gateway+pty')} |`);
+    const ratios = [ratio(row, 'gateway'), ratio(row, 'gateway+pty'), ratio(row, TRUSTED), ratio(row, 'gateway', TRUSTED)];
+    lines.push(`| ${row.cipher} | ${row.metric} | ${row.unit} ${better} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/** The connect-path rows, deployed against trusted against `ssh -D`, as a short table; undefined without them. */
+export function renderDeployedVsTrusted(results: BenchResults): string | undefined {
+  const picked = results.rows.filter((r) => r.values[TRUSTED] !== undefined && r.values.gateway !== undefined);
+  if (picked.length === 0) return undefined;
+  const lines = [
+    '| metric | unit | gateway as deployed | trusted, no audit | ssh -D | deployed ÷ ssh -D | deployed ÷ trusted |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of picked) {
+    const better = row.better === 'higher' ? '↑' : '↓';
+    lines.push(
+      `| ${row.metric} | ${row.unit} ${better} | ${fmt(row.values.gateway)} | ${fmt(row.values[TRUSTED])} | ${fmt(row.values['ssh -D'])} | ${ratio(row, 'gateway')} | ${ratio(row, 'gateway', TRUSTED)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The credential cache's hit ratio and the audit lines against connections, per deployed gateway. */
+export function renderGatewayCounts(results: BenchResults): string | undefined {
+  const entries = Object.entries(results.gatewayCounts ?? {});
+  if (entries.length === 0) return undefined;
+  return entries
+    .map(([name, c]) => {
+      const lookups = c.cacheHits + c.cacheMisses;
+      const ratioText = lookups > 0 ? `${((c.cacheHits / lookups) * 100).toFixed(2)} %` : '–';
+      return `${name}: credential cache hit ratio ${ratioText} (${c.cacheHits} hits, ${c.cacheMisses} misses); ${c.auditLines} audit lines for ${c.connections} connections.`;
+    })
+    .join('\n');
 }
 
 /**
@@ -90,8 +138,11 @@ function header(results: BenchResults): string {
   return [
     `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' (quick sizes)' : ''} on ${results.machine.cores} cores, ${results.machine.cpuModel}, Node ${results.machine.node};`,
     `ssh2 native crypto binding: ${results.nativeCrypto ? 'in use' : 'NOT in use'}; rig (target and clients): ${results.rig === 'native' ? 'C' : 'Node'}; run took ${results.durationSeconds.toFixed(0)} s.`,
+    '`gateway` and `gateway+pty` run as deployed: every client presents a credential issued by the API\'s code (SOCKS5 username/password),',
+    `each connection writes its audit line at info to a file (${results.auditMode ?? 'buffered'} destination), and /metrics is scraped every second during the load phases.`,
+    `\`${TRUSTED}\` is the extra subject: a trusted CIDR (no authentication) and no audit line, in the latency and load phases only.`,
     '`gateway` holds a locked-down tunnel account (no pty, `quickAck` on: the default); `gateway+pty` sets `interactiveNoDelay` (one idle pty per pooled',
-    'connection, so sshd sets TCP_NODELAY). ↑ higher is better, ↓ lower is better; ratios are to `ssh -D` in the same run.',
+    'connection, so sshd sets TCP_NODELAY). ↑ higher is better, ↓ lower is better; ratios are to `ssh -D` in the same run unless named.',
     ...(results.quick
       ? []
       : ['Single-stream figures are medians of five runs, connections per second of five 4 s runs (subjects alternating); memory at 1,000 connections is the median of three sets of fresh processes.']),
@@ -105,7 +156,15 @@ function header(results: BenchResults): string {
  */
 export function writeReport(results: BenchResults, options: { outDir: string; docs: boolean }): void {
   const budget = connectionBudget(results);
-  const table = budget ? `${renderTable(results)}\n\n${budget}` : renderTable(results);
+  const summary = renderDeployedVsTrusted(results);
+  const counts = renderGatewayCounts(results);
+  const table = [
+    ...(summary ? ['As deployed against the trusted configuration (connect path):', '', summary, ''] : []),
+    ...(summary ? ['Every row:', ''] : []),
+    renderTable(results),
+    ...(budget ? ['', budget] : []),
+    ...(counts ? ['', counts] : []),
+  ].join('\n');
   console.log(`${header(results)}\n\n${table}\n`);
   const dir = options.outDir;
   mkdirSync(dir, { recursive: true });

@@ -1,8 +1,20 @@
-// A lean SOCKS5 client for load generation (RFC 1928, no-auth, IPv4 CONNECT): the generator shares the
-// machine's cores with what it measures, so it does no more than the protocol needs.
+// A lean SOCKS5 client for load generation (RFC 1928, no-auth or RFC 1929 username/password, IPv4 CONNECT):
+// the generator shares the machine's cores with what it measures, so it does no more than the protocol needs.
 import { connect, type Socket } from 'node:net';
 
 const GREETING = Buffer.from([0x05, 0x01, 0x00]);
+const GREETING_AUTH = Buffer.from([0x05, 0x01, 0x02]);
+
+export interface SocksCredential {
+  username: string;
+  password: string;
+}
+
+function authRequest(auth: SocksCredential): Buffer {
+  const user = Buffer.from(auth.username);
+  const pass = Buffer.from(auth.password);
+  return Buffer.concat([Buffer.from([0x01, user.length]), user, Buffer.from([pass.length]), pass]);
+}
 
 function request(host: string, port: number): Buffer {
   const parts = host.split('.').map(Number);
@@ -10,7 +22,7 @@ function request(host: string, port: number): Buffer {
 }
 
 /** A TCP socket to host:port, through the SOCKS5 proxy when one is given (raw loopback otherwise). */
-export function openStream(proxyPort: number | undefined, host: string, port: number): Promise<Socket> {
+export function openStream(proxyPort: number | undefined, host: string, port: number, auth?: SocksCredential): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port: proxyPort ?? port, noDelay: true });
     socket.once('error', reject);
@@ -21,13 +33,21 @@ export function openStream(proxyPort: number | undefined, host: string, port: nu
       });
       return;
     }
-    let stage: 'method' | 'reply' = 'method';
+    let stage: 'method' | 'auth' | 'reply' = 'method';
     let buffered = Buffer.alloc(0);
     const onData = (data: Buffer): void => {
       buffered = Buffer.concat([buffered, data]);
       if (stage === 'method') {
         if (buffered.length < 2) return;
-        if (buffered[1] !== 0x00) return fail(`proxy refused no-auth (method ${buffered[1]})`);
+        const method = auth ? 0x02 : 0x00;
+        if (buffered[1] !== method) return fail(`proxy refused method ${method} (answered ${buffered[1]})`);
+        buffered = buffered.subarray(2);
+        stage = auth ? 'auth' : 'reply';
+        socket.write(auth ? authRequest(auth) : request(host, port));
+      }
+      if (stage === 'auth') {
+        if (buffered.length < 2) return;
+        if (buffered[1] !== 0x00) return fail('proxy refused the credential');
         buffered = buffered.subarray(2);
         stage = 'reply';
         socket.write(request(host, port));
@@ -44,7 +64,7 @@ export function openStream(proxyPort: number | undefined, host: string, port: nu
       reject(new Error(reason));
     };
     socket.on('data', onData);
-    socket.once('connect', () => socket.write(GREETING));
+    socket.once('connect', () => socket.write(auth ? GREETING_AUTH : GREETING));
   });
 }
 

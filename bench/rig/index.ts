@@ -2,6 +2,7 @@
 // The C programs in rig.c when a C compiler is here, since on 2 cores the rig's own CPU is taken from what it
 // measures; the Node versions otherwise (or with --rig node), which the report then names.
 import type { Proc } from '../processes.js';
+import type { SocksCredential } from '../socks-client.js';
 import { nativeRig } from './native.js';
 import { nodeRig } from './node.js';
 
@@ -25,17 +26,20 @@ export interface LoadRun {
   cpu?: number;
 }
 
+/** RFC 1929 username and password the clients send; none: SOCKS5 no-auth. */
+export type { SocksCredential };
+
 export interface Rig {
   kind: RigKind;
   /** Serves BULK <n>, PING and IDLE request lines on 127.0.0.1 (see rig.c's header). */
   startTarget(): Promise<{ proc: Proc; port: number }>;
   /** `streams` concurrent BULK downloads of `bytesEach`, through the SOCKS port when one is given. */
-  bulk(socksPort: number | undefined, targetPort: number, streams: number, bytesEach: number): Promise<BulkResult>;
+  bulk(socksPort: number | undefined, targetPort: number, streams: number, bytesEach: number, auth?: SocksCredential): Promise<BulkResult>;
   /**
    * `concurrency` clients each looping connect → PING → read to close, until `durationMs` has passed or
    * `maxRequests` (0: no limit) have started.
    */
-  load(socksPort: number | undefined, targetPort: number, concurrency: number, durationMs: number, maxRequests: number): Promise<LoadRun>;
+  load(socksPort: number | undefined, targetPort: number, concurrency: number, durationMs: number, maxRequests: number, auth?: SocksCredential): Promise<LoadRun>;
 }
 
 /** The native rig unless it cannot be built here (reason printed) or `kind` asks for Node. */

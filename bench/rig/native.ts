@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnReady } from '../processes.js';
-import type { BulkResult, LoadRun, Rig } from './index.js';
+import type { BulkResult, LoadRun, Rig, SocksCredential } from './index.js';
 
 const SOURCE = join(import.meta.dirname, 'rig.c');
 const CACHE_DIR = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'edge-gateway');
@@ -27,10 +27,18 @@ async function build(): Promise<string> {
   return binary;
 }
 
+/** The credential reaches the rig in its environment, never its argv (a process listing shows argv). */
+function credentialEnv(auth: SocksCredential | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.EG_BENCH_SOCKS_USERNAME;
+  delete env.EG_BENCH_SOCKS_PASSWORD;
+  return auth ? { ...env, EG_BENCH_SOCKS_USERNAME: auth.username, EG_BENCH_SOCKS_PASSWORD: auth.password } : env;
+}
+
 /** Runs the rig to completion and parses the one JSON line it prints. */
-function run<T>(binary: string, args: readonly (string | number)[]): Promise<T> {
+function run<T>(binary: string, args: readonly (string | number)[], auth?: SocksCredential): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args.map(String), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args.map(String), { stdio: ['ignore', 'pipe', 'pipe'], env: credentialEnv(auth) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -55,12 +63,14 @@ export async function nativeRig(): Promise<Rig> {
       const { proc, ready } = await spawnReady(binary, ['target']);
       return { proc, port: Number(ready) };
     },
-    bulk: (socksPort, targetPort, streams, bytesEach) =>
-      run<BulkResult>(binary, ['bulk', socksPort ?? 0, targetPort, streams, bytesEach]),
-    async load(socksPort, targetPort, concurrency, durationMs, maxRequests) {
-      const r = await run<Omit<LoadRun, 'p50' | 'p99'> & { p50: number | null; p99: number | null }>(binary, [
-        'load', socksPort ?? 0, targetPort, concurrency, durationMs, maxRequests,
-      ]);
+    bulk: (socksPort, targetPort, streams, bytesEach, auth) =>
+      run<BulkResult>(binary, ['bulk', socksPort ?? 0, targetPort, streams, bytesEach], auth),
+    async load(socksPort, targetPort, concurrency, durationMs, maxRequests, auth) {
+      const r = await run<Omit<LoadRun, 'p50' | 'p99'> & { p50: number | null; p99: number | null }>(
+        binary,
+        ['load', socksPort ?? 0, targetPort, concurrency, durationMs, maxRequests],
+        auth,
+      );
       return { ...r, p50: r.p50 ?? Number.NaN, p99: r.p99 ?? Number.NaN };
     },
   };

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { quantile } from '../measure.js';
 import { spawnReady } from '../processes.js';
 import { exchange, openStream } from '../socks-client.js';
-import type { Rig } from './index.js';
+import type { Rig, SocksCredential } from './index.js';
 
-async function oneRequest(socksPort: number | undefined, targetPort: number): Promise<number> {
+async function oneRequest(socksPort: number | undefined, targetPort: number, auth: SocksCredential | undefined): Promise<number> {
   const t0 = process.hrtime.bigint();
-  await exchange(await openStream(socksPort, '127.0.0.1', targetPort), 'PING');
+  await exchange(await openStream(socksPort, '127.0.0.1', targetPort, auth), 'PING');
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
@@ -18,14 +18,14 @@ export function nodeRig(): Rig {
       const { proc, ready } = await spawnReady(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'target.ts')]);
       return { proc, port: Number(ready) };
     },
-    async bulk(socksPort, targetPort, streams, bytesEach) {
+    async bulk(socksPort, targetPort, streams, bytesEach, auth) {
       const t0 = process.hrtime.bigint();
       const sizes = await Promise.all(
-        Array.from({ length: streams }, async () => exchange(await openStream(socksPort, '127.0.0.1', targetPort), `BULK ${bytesEach}`)),
+        Array.from({ length: streams }, async () => exchange(await openStream(socksPort, '127.0.0.1', targetPort, auth), `BULK ${bytesEach}`)),
       );
       return { bytes: sizes.reduce((a, b) => a + b, 0), seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
     },
-    async load(socksPort, targetPort, concurrency, durationMs, maxRequests) {
+    async load(socksPort, targetPort, concurrency, durationMs, maxRequests, auth) {
       const deadline = Date.now() + durationMs;
       const samples: number[] = [];
       let errors = 0;
@@ -37,7 +37,7 @@ export function nodeRig(): Rig {
           while (more()) {
             started++;
             try {
-              samples.push(await oneRequest(socksPort, targetPort));
+              samples.push(await oneRequest(socksPort, targetPort, auth));
             } catch {
               errors++;
             }

@@ -11,11 +11,14 @@
  *       "BULK <n>\n" -> n bytes, then close; "PING\n" -> a small header and, 2 ms later, a small body
  *       (two writes, as real servers answer), then close; "IDLE\n" -> nothing, held open.
  *   rig load <socks-port|0> <target-port> <concurrency> <duration-ms> <max-requests|0>
- *       Closed loop: each client connects (through SOCKS5 no-auth when the port is not 0), sends
+ *       Closed loop: each client connects (through SOCKS5 when the port is not 0), sends
  *       "PING\n", reads the whole response to the server's close, and starts again. Prints one JSON line:
  *       {"requests":..,"errors":..,"seconds":..,"p50":..,"p99":..} (latencies in ms).
  *   rig bulk <socks-port|0> <target-port> <streams> <bytes-each>
  *       Concurrent "BULK" downloads read into one buffer. Prints {"bytes":..,"seconds":..,"errors":..}.
+ *   SOCKS5 authentication: no-auth, or username/password (RFC 1929) when EG_BENCH_SOCKS_USERNAME and
+ *   EG_BENCH_SOCKS_PASSWORD are set (in the environment, not argv, so no process listing shows them). Each step
+ *   waits for the proxy's answer, as curl does.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -252,7 +255,7 @@ static _Noreturn void run_target(void) {
 
 /* ---------------------------------------------------------------- clients (load and bulk) */
 
-enum client_state { C_CONNECTING, C_METHOD, C_REPLY, C_RESPONSE };
+enum client_state { C_CONNECTING, C_METHOD, C_AUTH, C_REPLY, C_RESPONSE };
 
 struct client {
   int fd;
@@ -267,6 +270,26 @@ static int socks_port, target_port;
 static const char *request_line;
 static size_t request_len;
 static uint64_t read_total;
+/* RFC 1929 request (version 1, username, password), built once; auth_len 0: no-auth. */
+static uint8_t auth_request[3 + 255 + 255];
+static size_t auth_len;
+
+static void load_credential(void) {
+  const char *user = getenv("EG_BENCH_SOCKS_USERNAME");
+  const char *pass = getenv("EG_BENCH_SOCKS_PASSWORD");
+  if (!user || !pass) return;
+  size_t ulen = strlen(user), plen = strlen(pass);
+  if (ulen == 0 || ulen > 255 || plen == 0 || plen > 255) {
+    fprintf(stderr, "rig: the SOCKS username and password must be 1-255 bytes each\n");
+    exit(2);
+  }
+  auth_request[0] = 1;
+  auth_request[1] = (uint8_t)ulen;
+  memcpy(auth_request + 2, user, ulen);
+  auth_request[2 + ulen] = (uint8_t)plen;
+  memcpy(auth_request + 3 + ulen, pass, plen);
+  auth_len = 3 + ulen + plen;
+}
 
 static int client_open(int ep, struct client *c) {
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -308,7 +331,8 @@ static int client_step(struct client *c, uint32_t events) {
     if (err) return -1;
     if (socks_port) {
       static const uint8_t greeting[] = {5, 1, 0};
-      if (send_all(c->fd, greeting, sizeof greeting) < 0) return -1;
+      static const uint8_t greeting_auth[] = {5, 1, 2};
+      if (auth_len ? send_all(c->fd, greeting_auth, sizeof greeting_auth) < 0 : send_all(c->fd, greeting, sizeof greeting) < 0) return -1;
       c->state = C_METHOD;
     } else {
       if (send_all(c->fd, request_line, request_len) < 0) return -1;
@@ -323,14 +347,19 @@ static int client_step(struct client *c, uint32_t events) {
       c->bytes += (uint64_t)r;
       continue;
     }
-    size_t want = c->state == C_METHOD ? 2 : 10;
+    size_t want = c->state == C_REPLY ? 10 : 2;
     ssize_t r = read(c->fd, c->got + c->got_len, want - c->got_len);
     if (r == 0) return -1;
     if (r < 0) return errno == EAGAIN ? 0 : -1;
     c->got_len += (size_t)r;
     if (c->got_len < want) continue;
-    if (c->state == C_METHOD) {
-      if (c->got[0] != 5 || c->got[1] != 0) return -1;
+    if (c->state == C_METHOD && auth_len) {
+      if (c->got[0] != 5 || c->got[1] != 2) return -1;
+      if (send_all(c->fd, auth_request, auth_len) < 0) return -1;
+      c->state = C_AUTH;
+      c->got_len = 0;
+    } else if (c->state == C_METHOD || c->state == C_AUTH) {
+      if (c->state == C_METHOD ? c->got[0] != 5 || c->got[1] != 0 : c->got[0] != 1 || c->got[1] != 0) return -1;
       uint8_t req[10] = {5, 1, 0, 1, 127, 0, 0, 1, (uint8_t)(target_port >> 8), (uint8_t)(target_port & 0xff)};
       if (send_all(c->fd, req, sizeof req) < 0) return -1;
       c->state = C_REPLY;
@@ -435,6 +464,7 @@ static int usage(void) {
 
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
+  load_credential();
   if (argc == 2 && strcmp(argv[1], "target") == 0) run_target();
   if (argc == 7 && strcmp(argv[1], "load") == 0) {
     socks_port = atoi(argv[2]);

@@ -16,9 +16,66 @@ export const REDACT_PATHS: readonly string[] = [
   'req.headers.cookie',
 ];
 
+/**
+ * How log lines reach their file descriptor (pino's SonicBoom):
+ * - "sync": one write(2) per line, from the main thread.
+ * - "async": pino's default: a write on libuv's thread pool per line, or per batch while one is in flight.
+ * - "buffered": lines gather in memory and go out in one write(2) from the main thread once 4 KiB have
+ *   gathered, at the latest BUFFER_FLUSH_MS later, and at exit (flushSync).
+ * bench/audit-destination.ts measured them (docs/performance.md); the gateway's default is "buffered".
+ */
+export type LogDestinationMode = 'sync' | 'async' | 'buffered';
+
+/** A buffered line waits at most this long for the write that carries it. */
+export const BUFFER_FLUSH_MS = 1000;
+const BUFFER_BYTES = 4096;
+
+/** pino's SonicBoom stream. */
+export type LogDestination = ReturnType<typeof pino.destination>;
+
+/** Every buffered destination still open, written out once when the process exits (normally or via exit()). */
+const buffered = new Set<WeakRef<LogDestination>>();
+let exitHookInstalled = false;
+
+function flushAtExit(): void {
+  for (const ref of buffered) {
+    try {
+      ref.deref()?.flushSync();
+    } catch {
+      // A destroyed or not-yet-open stream has nothing left to write.
+    }
+  }
+}
+
+/** A destination for the logger; `dest` is a file descriptor (default stdout) or a path. */
+export function logDestination(options: { mode?: LogDestinationMode; dest?: number | string } = {}): LogDestination {
+  const mode = options.mode ?? 'buffered';
+  const dest = options.dest ?? 1;
+  if (mode === 'async') return pino.destination({ dest, sync: false });
+  if (mode === 'sync') return pino.destination({ dest, sync: true });
+  // Synchronous writes of gathered lines: no thread-pool hop, and pino does not hook exit for sync streams,
+  // so the flush at exit is ours.
+  const stream = pino.destination({ dest, sync: true, minLength: BUFFER_BYTES, periodicFlush: BUFFER_FLUSH_MS });
+  const ref = new WeakRef(stream);
+  buffered.add(ref);
+  stream.once('close', () => buffered.delete(ref));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', flushAtExit);
+  }
+  return stream;
+}
+
+/**
+ * The backstop for flat lines (the audit line: fixed fields, never a nested object): the secret key names at the
+ * top level only. REDACT_PATHS' wildcards cost about 90 µs per line here (fast-redact walks every level), more
+ * than the rest of the line; on a flat line they can match nothing the top-level names miss.
+ */
+export const FLAT_REDACT = { paths: [...SECRET_KEYS], censor: '[redacted]' };
+
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Defaults to stdout. Tests pass a stream to capture and scan every line. */
+  /** Defaults to stdout through logDestination() ("buffered"). Tests pass a stream to capture and scan every line. */
   destination?: DestinationStream | NodeJS.WritableStream;
   /** Bindings on every line, e.g. { gateway: "gw-1" }. */
   base?: Record<string, unknown>;
@@ -32,5 +89,5 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  return options.destination ? pino(settings, options.destination as DestinationStream) : pino(settings);
+  return pino(settings, options.destination ?? logDestination());
 }

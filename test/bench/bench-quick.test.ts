@@ -1,4 +1,5 @@
-// `npm run bench -- --quick` completes and prints a ratio to ssh -D for every metric (no timing thresholds).
+// `npm run bench -- --quick` completes and prints a ratio to ssh -D for every metric (no timing thresholds), with the
+// gateway as deployed (a credential from the API's code, audit lines, /metrics scraped) beside the trusted subject.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,9 +35,25 @@ describe('npm run bench -- --quick', () => {
       expect(tableRows.some((line) => line.startsWith(`| ${cipher} | single-stream throughput`))).toBe(true);
     }
     expect(tableRows.some((line) => line.includes('policy decision, 10,000 routes'))).toBe(true);
+    // The credential subject: deployed gateways authenticate every client, and the trusted one runs beside them.
+    expect(run.stdout).toContain('`gateway` and `gateway+pty` run as deployed: every client presents a credential issued by the API\'s code');
+    expect(run.stdout).toMatch(/^\| metric \| unit \| gateway as deployed \| trusted, no audit \| ssh -D \|/m);
+    const rate = run.stdout.split('\n').find((line) => line.startsWith('| connections per second, 100 concurrent clients |'));
+    expect(rate?.match(/\d+\.\d+×/g)?.length, rate).toBe(2);
+    for (const subject of ['gateway', 'gateway+pty']) {
+      // Every client authenticated (misses are verifications: one credential, so the rest are hits) and every
+      // connection left its audit line.
+      const counts = new RegExp(`^aes128-gcm@openssh\\.com ${subject.replace('+', '\\+')}: credential cache hit ratio (\\d+\\.\\d+) % \\((\\d+) hits, (\\d+) misses\\); (\\d+) audit lines for (\\d+) connections\\.$`, 'm').exec(run.stdout);
+      expect(counts, `${subject} counts`).not.toBeNull();
+      const [, , hits, misses, audit, connections] = counts!.map(Number);
+      expect(hits).toBeGreaterThan(0);
+      expect(misses).toBe(1);
+      expect(audit).toBe(connections);
+    }
     expect(run.stdout).toMatch(/Connection-rate budget: 1\.5× `ssh -D`'s rate at 100 clients is \d+ conn\/s/);
     expect(run.stdout).toMatch(/ssh2 native crypto binding: (in use|NOT in use); rig \(target and clients\): (C|Node);/);
-    const results = JSON.parse(readFileSync(join(root, 'bench', 'results', 'quick-latest.json'), 'utf8')) as { rows: unknown[] };
+    const results = JSON.parse(readFileSync(join(root, 'bench', 'results', 'quick-latest.json'), 'utf8')) as { rows: Array<{ metric: string; values: Record<string, number> }> };
+    expect(results.rows.find((r) => r.metric.startsWith('connections per second'))?.values['gateway-trusted']).toBeGreaterThan(0);
     expect(results.rows.length).toBe(tableRows.length);
     expect(readFileSync(join(root, 'bench', 'results', 'quick-latest.svg'), 'utf8')).toContain('<svg');
   }, 300_000);

@@ -90,26 +90,32 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'eg-container-'));
   cleanup.push(() => rm(tmp, { recursive: true, force: true }));
 
-  // The stand-in base image, under the exact name gateway/Dockerfile's FROM uses.
+  // At once: the stand-in base image, under the exact name gateway/Dockerfile's FROM uses, and the
+  // context `cdk deploy` sends (the asset directory `cdk synth` stages, after .dockerignore).
   const dockerfile = await readFile(join(REPO_ROOT, 'gateway/Dockerfile'), 'utf8');
   const base = baseImageOf(dockerfile);
-  let step = Date.now();
-  const made = await streamProgram('bash', ['scripts/container-base-image.sh', base.image, base.nodeMajor], () => undefined, {
-    ...env,
-    EG_CONTAINER_CACHE: CACHE_DIR,
-  });
-  if (made.code !== 0) throw new Error(`making the base image failed:\n${made.stdout}`);
-  console.log(`[container] ${made.stdout.trim().split('\n').at(-1) ?? ''} (${elapsed(step)})`);
-
-  // The context `cdk deploy` sends: the asset directory `cdk synth` staged, after .dockerignore.
-  step = Date.now();
-  const asset = await synthGatewayAsset(join(tmp, 'cdk.out'));
-  console.log(`[container] cdk synth staged the image asset (${elapsed(step)})`);
+  const [, asset] = await Promise.all([
+    (async () => {
+      const since = Date.now();
+      const made = await streamProgram('bash', ['scripts/container-base-image.sh', base.image, base.nodeMajor], () => undefined, {
+        ...env,
+        EG_CONTAINER_CACHE: CACHE_DIR,
+      });
+      if (made.code !== 0) throw new Error(`making the base image failed:\n${made.stdout}`);
+      console.log(`[container] ${made.stdout.trim().split('\n').at(-1) ?? ''} (${elapsed(since)})`);
+    })(),
+    (async () => {
+      const since = Date.now();
+      const staged = await synthGatewayAsset(join(tmp, 'cdk.out'));
+      console.log(`[container] cdk synth staged the image asset (${elapsed(since)})`);
+      return staged;
+    })(),
+  ]);
 
   // Host npm settings reach the build as a mounted directory, never as a layer or a build argument.
   const npmDir = await npmSettingsDir(join(tmp, 'npm'));
   const previous = await podman(env, ['image', 'inspect', '--format', '{{.Id}}', IMAGE]);
-  step = Date.now();
+  const step = Date.now();
   const build = await streamProgram(
     'podman',
     ['build', '--isolation', 'chroot', '--format', 'docker', '--pull=never', '--volume', `${npmDir}:/run/npm:ro`, '--file', join(asset, 'gateway/Dockerfile'), '--tag', IMAGE, asset],

@@ -5,7 +5,7 @@ import { GatewayError, isGatewayError, type ErrorCode } from '../../common/error
 import type { CredentialClaims } from '../../common/schema/credential.js';
 import { decodeCredential, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
 import type { AuthResult, Authenticator, ClientAddress, Principal } from '../contracts.js';
-import { formatCidr, type Cidr } from '../policy/ip-address.js';
+import { formatCidr, formatIp, type Cidr } from '../policy/ip-address.js';
 import type { VerifiedCredentialCache } from './credential-cache.js';
 import { canonicalClientAddress, networkContains, readClientAddress, readNetwork } from './source-address.js';
 
@@ -117,8 +117,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   function checkSource(client: ClientAddress): AuthResult {
     const raw = typeof client?.address === 'string' ? client.address : '';
+    // Parsed once: this runs for every connection, with credentials or without.
     const address = readClientAddress(raw);
-    const canonical = canonicalClientAddress(raw);
+    const canonical = address ? formatIp(address) : raw;
     const nowMs = options.now();
     const lease = options.leaseFor(canonical, nowMs) ?? (canonical !== raw ? options.leaseFor(raw, nowMs) : undefined);
     if (lease) return { ok: true, principal: lease };

@@ -1,0 +1,82 @@
+// The logger's pieces that issue 20 changed: the buffered destination holds lines until flushed (and lets none go),
+// the timestamp text is pino's isoTime text, and the audit line keeps a redaction backstop.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AuditRecord } from '../../../gateway/contracts.js';
+import { createAuditSink } from '../../../gateway/observability/audit.js';
+import { createLogger, FLAT_REDACT, isoTime, logDestination } from '../../../gateway/observability/logger.js';
+import { createMetrics } from '../../../gateway/observability/metrics.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eg-log-destination-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const auditLines = async (path: string): Promise<number> => (await readFile(path, 'utf8')).split('\n').filter((l) => l.includes('"kind":"audit"')).length;
+
+describe('log destination', () => {
+  it('buffered: gathers short lines in memory and writes every one on flush', async () => {
+    const path = join(dir, 'buffered.log');
+    const destination = logDestination({ mode: 'buffered', dest: path });
+    const audit = createAuditSink(createLogger({ level: 'info', destination }), createMetrics({ processMetrics: false }));
+    const record = { conn: 'c-1', protocol: 'socks5', subject: 'alice', source: '127.0.0.1:1', destination: '127.0.0.1:2', bytesUp: 1, bytesDown: 2, durationMs: 1, outcome: 'ok' } as const satisfies AuditRecord;
+    audit(record);
+    audit({ ...record, conn: 'c-2' });
+    await new Promise((resolve) => destination.once('ready', resolve));
+    // Two lines are far below the 4 KiB a write waits for.
+    expect(await auditLines(path)).toBe(0);
+    destination.flushSync();
+    expect(await auditLines(path)).toBe(2);
+    destination.end();
+  });
+
+  it.each(['sync', 'async'] as const)('%s: writes every line too', async (mode) => {
+    const path = join(dir, `${mode}.log`);
+    const destination = logDestination({ mode, dest: path });
+    const log = createLogger({ level: 'info', destination }).child({ kind: 'audit' });
+    for (let i = 0; i < 100; i++) log.info({ conn: `c-${i}` }, 'audit');
+    await new Promise<void>((resolve) => {
+      destination.once('close', () => resolve());
+      destination.end();
+    });
+    expect(await auditLines(path)).toBe(100);
+  });
+});
+
+describe('log timestamps', () => {
+  it('are pino isoTime text, made afresh when the millisecond changes', () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(Date.UTC(2030, 0, 2, 3, 4, 5, 678));
+      expect(isoTime()).toBe(pino.stdTimeFunctions.isoTime());
+      expect(isoTime()).toBe(',"time":"2030-01-02T03:04:05.678Z"');
+      vi.setSystemTime(Date.UTC(2030, 0, 2, 3, 4, 5, 679));
+      expect(isoTime()).toBe(',"time":"2030-01-02T03:04:05.679Z"');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('the audit line\'s redaction backstop', () => {
+  it('still censors a secret key name at the top level of a flat line', () => {
+    let text = '';
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+    createLogger({ level: 'info', destination }).child({ kind: 'audit' }, { redact: FLAT_REDACT }).info({ conn: 'c-1', password: 'hunter2', token: 'abc' }, 'audit');
+    expect(text).toContain('"password":"[redacted]"');
+    expect(text).toContain('"token":"[redacted]"');
+    expect(text).not.toContain('hunter2');
+  });
+});

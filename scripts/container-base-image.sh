@@ -10,7 +10,7 @@
 # Cached on this machine: the image in podman's storage (nothing is done when it exists), and the debootstrap
 # tree and the npm tarballs under the cache directory (EG_CONTAINER_CACHE, default /var/cache/edge-gateway-test).
 #
-# Usage: scripts/container-base-image.sh IMAGE NODE_MAJOR     e.g. docker.io/library/node:24-bookworm-slim 24
+# Usage: scripts/container-base-image.sh IMAGE NODE_MAJOR     e.g. node:24-bookworm-slim 24
 set -euo pipefail
 image=${1:?usage: container-base-image.sh IMAGE NODE_MAJOR}
 node_major=${2:?usage: container-base-image.sh IMAGE NODE_MAJOR}

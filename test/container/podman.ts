@@ -80,15 +80,14 @@ export async function podmanOk(env: NodeJS.ProcessEnv, args: readonly string[]):
   return result.stdout;
 }
 
-/** The first FROM image of a Dockerfile, fully qualified as podman stores it, and the Node major its tag names. */
+/** The first FROM image of a Dockerfile, as written (a short name resolves to the local stand-in), and the Node major its tag names. */
 export function baseImageOf(dockerfile: string): { image: string; nodeMajor: string } {
   const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)/im.exec(dockerfile)?.[1];
   if (!from) throw new Error('the Dockerfile has no FROM line');
   const [name = '', tag = 'latest'] = from.split(':');
-  const qualified = name.includes('/') ? (name.split('/')[0]?.includes('.') ? name : `docker.io/${name}`) : `docker.io/library/${name}`;
   const nodeMajor = /^(\d+)/.exec(tag)?.[1];
-  if (!name.endsWith('node') || !nodeMajor) throw new Error(`the base image ${from} is not a node:<major>… image the stand-in can make`);
-  return { image: `${qualified}:${tag}`, nodeMajor };
+  if (!/(^|\/)node$/.test(name) || !nodeMajor) throw new Error(`the base image ${from} is not a node:<major>… image the stand-in can make`);
+  return { image: from, nodeMajor };
 }
 
 /** Synthesizes the CDK app as `cdk synth` does and returns the staged directory of the gateway image asset. */

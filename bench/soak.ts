@@ -28,6 +28,8 @@ const config = {
 };
 const gateway = await spawnReady(process.execPath, ['--expose-gc', ...NODE_FLAGS, fileURLToPath(await compile('bench/gateway-entry.ts')), JSON.stringify(config)]);
 const pid = gateway.proc.pid;
+/** "READY <socks port> <admin port>" (gateway-entry.ts). */
+const socksPort = Number(gateway.ready.split(' ')[0]);
 const fds = (): number => readdirSync(`/proc/${pid}/fd`).length;
 
 /** Forces two GCs in the gateway (SIGUSR2, see gateway-entry.ts); then its RSS and V8 heap in use (from /metrics). */
@@ -71,7 +73,7 @@ await Promise.all(
     let n = 0;
     while (Date.now() < deadline) {
       try {
-        const socket = await openStream(Number(gateway.ready), '127.0.0.1', targetPort);
+        const socket = await openStream(socksPort, '127.0.0.1', targetPort);
         // Mostly tiny exchanges, every 8th a 1 MiB transfer; a few clients drop mid-transfer on purpose.
         if (n % 50 === 49 && i % 5 === 0) {
           socket.write('BULK 1048576\n');

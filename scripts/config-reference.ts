@@ -73,7 +73,7 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: Row[]):
 
 export function renderConfigReference(): string {
   const rows: Row[] = [];
-  walk(configJsonSchema() as JsonSchema, '', false, rows);
+  walk(configJsonSchema(), '', false, rows);
   const lines = [
     '| field | type | default | constraints | meaning |',
     '|---|---|---|---|---|',

@@ -162,7 +162,7 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
   app.onError((err, c) => {
     const code = errorCodeOf(err);
     const status = STATUS[code] ?? (code.startsWith('EG_CREDENTIAL') || code === 'EG_AUTH_FAILED' ? 401 : 500);
-    if (status === 500) options.log.error({ err: { code, message: (err as Error).message } }, 'public request failed');
+    if (status === 500) options.log.error({ err: { code, message: err.message } }, 'public request failed');
     // An unread body (too large, wrong type, refused early) is not drained: the connection ends instead.
     if (status === 413 || status === 415) c.header('connection', 'close');
     return c.json({ error: { code, message: status === 500 ? 'internal error' : err.message } }, status);

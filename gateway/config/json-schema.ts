@@ -3,5 +3,5 @@ import { z } from 'zod';
 import { ConfigSchema } from './schema.js';
 
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' });
 }

@@ -104,7 +104,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
       log: { level: 'warn' },
     };
     await writeFile(join(stateDir, 'gateway.yaml'), `# Written by \`edge-gateway demo\` on each run.\n${stringify(raw)}`, { mode: 0o600 });
-    const config = parseConfig(raw as Record<string, unknown>, { source: join(stateDir, 'gateway.yaml'), baseDir: stateDir, env: {} });
+    const config = parseConfig(raw, { source: join(stateDir, 'gateway.yaml'), baseDir: stateDir, env: {} });
     const { startGateway } = await import('../main.js');
     const gateway = await startGateway(config, { guardProcess: true });
     closers.push(() => gateway.close());

@@ -159,7 +159,7 @@ export class HttpProxyListener {
     attempt.principal = this.#authenticate(req, attempt);
     const grant = this.#options.limits?.connections?.tryAcquire(undefined, attempt.principal.subject);
     if (grant && !grant.ok) throw new GatewayError('EG_LIMIT_EXCEEDED', grant.reason);
-    attempt.release = grant?.release;
+    if (grant?.ok) attempt.release = () => grant.release();
     const destination = normaliseDestination(host, port);
     attempt.destination = formatDestination(destination);
     const dialled = await this.#options.dialer.dial({ destination, principal: attempt.principal, origin: attempt.client, signal: this.#shutdown.signal });

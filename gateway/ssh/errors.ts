@@ -17,7 +17,7 @@ interface Ssh2ErrorShape {
 }
 
 function shapeOf(err: unknown): Ssh2ErrorShape {
-  return typeof err === 'object' && err !== null ? (err as Ssh2ErrorShape) : { message: String(err) };
+  return typeof err === 'object' && err !== null ? err : { message: String(err) };
 }
 
 // OpenSSH's sshd puts strerror()/gai_strerror() text in the description of a CONNECT_FAILED reply.

@@ -62,7 +62,7 @@ export class SshTunnelPools implements TunnelPools {
 
   async #open(destination: Destination, via: readonly string[], options: ChannelOpenOptions, signal: CancelSignal): Promise<OpenedChannel> {
     const target = { host: destination.host, port: destination.port };
-    let lastError: unknown;
+    let lastError: Error | undefined;
     for (let round = 0; round < 2; round++) {
       for (const name of via) {
         const pool = this.#pools.get(name);
@@ -72,7 +72,7 @@ export class SshTunnelPools implements TunnelPools {
         } catch (err) {
           if (!FAILOVER_CODES.has(errorCodeOf(err)) || signal.aborted) throw err;
           this.#log.warn({ err, tunnelHost: name }, 'tunnel host failed, trying the next via host');
-          lastError = err;
+          lastError = err instanceof Error ? err : new GatewayError('EG_INTERNAL', 'opening the channel failed', { cause: err });
         }
       }
       if (round > 0) break;

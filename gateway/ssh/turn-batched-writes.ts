@@ -12,6 +12,8 @@ import type { Socket } from 'node:net';
  * Call after `connect()`, which resets `write` (so a subclass cannot override it).
  */
 export function batchWritesPerTurn(sock: Socket): void {
+  // Called with `this` bound explicitly (write.apply(sock, …)) below.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const write = sock.write;
   let corked = false;
   const flush = (): void => {

@@ -53,6 +53,6 @@ export function sigv4Signer(region: string): RequestSigner {
       headers: { ...headers, host: url.host },
       body,
     });
-    return signed.headers as Record<string, string>;
+    return signed.headers;
   };
 }

@@ -18,6 +18,8 @@ export function rejectProhibited(client: Connection, reject: RejectConnection): 
     return;
   }
   const hadOwn = Object.hasOwn(protocol, 'channelOpenFail');
+  // Called as original.call(protocol, …) below.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = protocol.channelOpenFail;
   protocol.channelOpenFail = (recipient, _reason, description) =>
     original.call(protocol, recipient, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, description ?? '');

@@ -13,7 +13,7 @@ import { layout } from '../../common/layout.js';
 import { sshPublicKeyLine } from '../../common/ssh-certificate.js';
 
 const KeygenProperties = z.object({
-  Prefix: z.string().regex(/^\/[A-Za-z0-9_.\/-]+[^/]$/, 'an SSM path such as /edge-gateway/dev'),
+  Prefix: z.string().regex(/^\/[A-Za-z0-9_./-]+[^/]$/, 'an SSM path such as /edge-gateway/dev'),
   KmsKeyId: z.string().min(1),
   Rotation: z.string().min(1),
   /** Comment on the SSH CA public key line, e.g. "edge-gateway-ca-dev". */

@@ -15,7 +15,8 @@ function withPathName(name: string, body: unknown): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   const named = body as { name?: unknown };
   if (named.name !== undefined && named.name !== name) {
-    throw new GatewayError('EG_VALIDATION', `name: "${String(named.name)}" does not match the path name "${name}"`);
+    const given = typeof named.name === 'string' ? named.name : JSON.stringify(named.name);
+    throw new GatewayError('EG_VALIDATION', `name: "${given}" does not match the path name "${name}"`);
   }
   return { ...body, name };
 }

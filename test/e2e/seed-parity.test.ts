@@ -33,7 +33,7 @@ describe('seed parity through the gateway, a real sshd and real servers in netwo
   const credentialKeys = generateEd25519KeyObjects();
   const now = Math.floor(Date.now() / 1000);
   const credential = encodeCredential({ s: 'alice', g: ['staff'], e: now + 3600, t: now, i: 'e2e-alice-1' }, credentialKeys.privateKey);
-  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  const cleanup: Array<() => unknown> = [];
   const inGw = (command: string[], input?: string) => topo.exec('gw', command, { ...(input === undefined ? {} : { input }), timeoutMs: 90_000 });
 
   beforeAll(async () => {

@@ -57,7 +57,7 @@ function configInput(drainMs: number): ConfigInput {
 async function start(drainMs: number): Promise<{ gateway: RunningGateway; captured: CapturedLog }> {
   const captured = captureLog();
   logs.push(captured);
-  const gateway = await startGateway(parseConfig(configInput(drainMs) as Record<string, unknown>, { env: {} }), { log: captured.log });
+  const gateway = await startGateway(parseConfig(configInput(drainMs), { env: {} }), { log: captured.log });
   gateways.push(gateway);
   await gateway.pools.whenReady('bastion', AbortSignal.timeout(60_000));
   return { gateway, captured };

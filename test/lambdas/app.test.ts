@@ -46,7 +46,7 @@ beforeAll(async () => {
     log: pino({ level: 'silent' }),
   });
   const lambda = handle(app);
-  invoke = async (input) => (await lambda(apiGatewayV2Event(input) as never)) as LambdaResult;
+  invoke = async (input) => (await lambda(apiGatewayV2Event(input) as never));
 });
 afterAll(async () => {
   await repository?.close();

@@ -33,7 +33,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
   });
   const { handler } = await import('../../lambdas/handler.js');
-  invoke = async (input) => (await handler(apiGatewayV2Event(input) as never)) as LambdaResult;
+  invoke = async (input) => (await handler(apiGatewayV2Event(input) as never));
 });
 
 afterAll(async () => {

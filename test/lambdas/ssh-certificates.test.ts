@@ -46,7 +46,7 @@ beforeAll(async () => {
     nowSec: () => NOW,
   });
   const lambda = handle(app);
-  invoke = async (event) => (await lambda(apiGatewayV2Event(event) as never)) as LambdaResult;
+  invoke = async (event) => (await lambda(apiGatewayV2Event(event) as never));
 });
 
 afterAll(async () => {

@@ -87,8 +87,10 @@ function authHeader(c: HostileCase, ctx: CaseContext, name: string): string {
 
 function body(c: HostileCase, ctx: CaseContext): Buffer {
   if (c.listener === 'public' && c.publicPath === 'lease' && c.bodyBytes > 0 && c.bodyBytes < 600) return Buffer.from(ctx.goodJson);
-  // A body that is itself a request: if framing were lost, the origin would parse it as a second one.
-  const smuggled = Buffer.from('GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n');
+  // A body that is itself a request: if plain forwarding lost the framing, the origin would parse it as a
+  // second one. Inside a CONNECT tunnel the client speaks raw TCP to the origin, so there it is just bytes.
+  const path = c.listener === 'proxy' && c.proxyKind === 'connect' ? '/tunnelled' : '/smuggled';
+  const smuggled = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
   if (c.bodyBytes <= smuggled.length) return smuggled.subarray(0, c.bodyBytes);
   return Buffer.concat([smuggled, Buffer.alloc(c.bodyBytes - smuggled.length, 'b')]);
 }

@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto';
 import { generateEd25519KeyObjects } from '../../../common/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import type { CredentialClaims } from '../../../common/schema/credential.js';

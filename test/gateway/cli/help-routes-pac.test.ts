@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,17 +120,14 @@ describe('edge-gateway pac', () => {
   it('sends only route hosts through the proxy', async () => {
     const result = await runCli(['pac', '--config', join(dir, 'good.yaml'), '--proxy', 'gw.example:1080']);
     expect(result.code).toBe(0);
-    const FindProxyForURL = new Function(
-      'isInNet',
-      'dnsDomainIs',
-      `${result.stdout}\nreturn FindProxyForURL;`,
-    )(
-      (host: string, base: string, mask: string) => {
+    // A PAC file is JavaScript run by the browser with these helpers in scope; a fresh VM context stands in.
+    const FindProxyForURL = runInNewContext(`${result.stdout}\nFindProxyForURL;`, {
+      isInNet: (host: string, base: string, mask: string) => {
         const n = (ip: string) => ip.split('.').reduce((acc, part) => (acc << 8) + Number(part), 0) >>> 0;
         return ((n(host) & n(mask)) >>> 0) === ((n(base) & n(mask)) >>> 0);
       },
-      (host: string, domain: string) => host.endsWith(domain),
-    ) as (url: string, host: string) => string;
+      dnsDomainIs: (host: string, domain: string) => host.endsWith(domain),
+    }) as (url: string, host: string) => string;
     const proxy = 'SOCKS5 gw.example:1080';
     expect(FindProxyForURL('http://intranet.corp/', 'intranet.corp')).toBe(proxy);
     expect(FindProxyForURL('http://a.wiki.corp/', 'a.wiki.corp')).toBe(proxy);

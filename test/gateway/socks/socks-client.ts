@@ -19,7 +19,7 @@ function ipv6Bytes(address: string): Buffer {
   const [head = '', tail = ''] = url.split('::');
   const left = head ? head.split(':') : [];
   const right = url.includes('::') ? (tail ? tail.split(':') : []) : [];
-  const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
   const out = Buffer.alloc(16);
   groups.forEach((group, i) => out.writeUInt16BE(parseInt(group, 16), i * 2));
   return out;

@@ -4,13 +4,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { utils, type Client } from 'ssh2';
+import { utils, type Client, type ParsedKey } from 'ssh2';
 import { startTunnelHost, type TunnelHostServer } from '../../../gateway/tunnel-host/index.js';
 import { connectClient, ed25519, forwardOut, roundTrip, startEchoTarget } from './fixtures.js';
 
 const hostKey = ed25519();
 const clientKey = ed25519();
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
+const cleanups: Array<() => unknown> = [];
 let target: Awaited<ReturnType<typeof startEchoTarget>>;
 let host: TunnelHostServer;
 
@@ -110,7 +110,8 @@ describe('built-in tunnel host', () => {
     await writeFile(keyFile, clientKey.private, { mode: 0o600 });
     const parsed = utils.parseKey(hostKey.public);
     if (parsed instanceof Error) throw parsed;
-    const pub = (Array.isArray(parsed) ? parsed[0] : parsed).getPublicSSH().toString('base64');
+    const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+    const pub = key.getPublicSSH().toString('base64');
     await writeFile(join(dir, 'known_hosts'), `[127.0.0.1]:${host.port} ssh-ed25519 ${pub}\n`);
     const ssh = spawn('ssh', [
       '-F', '/dev/null', '-i', keyFile, '-p', String(host.port),

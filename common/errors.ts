@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   EG_STORE: 'parameter store operation failed',
   EG_STORE_VALUE_TOO_LARGE: 'value exceeds the parameter size limit',
   EG_SHUTTING_DOWN: 'the gateway is shutting down',
+  EG_CONNECTION_EXPIRED: 'the connection reached its maximum lifetime',
+  EG_IDLE_TIMEOUT: 'the connection was idle for too long',
   EG_STREAM_RESET: 'a stream was reset or failed during transfer',
   EG_UPSTREAM_PROTOCOL: 'the destination did not answer in HTTP',
   EG_INTERNAL: 'internal error',

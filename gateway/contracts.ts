@@ -89,6 +89,8 @@ export interface AuditRecord {
   conn: string;
   protocol: 'socks5' | 'http-proxy' | 'forward';
   subject?: string;
+  /** The credential behind the connection (directly, or through a lease). */
+  credentialId?: string;
   source: string;
   destination?: string;
   route?: string;

@@ -176,6 +176,8 @@ const OUTCOME_FOR_CODE: Partial<Record<ErrorCode, ConnectionOutcome>> = {
   EG_COMMAND_UNSUPPORTED: 'client_error',
   EG_LIMIT_EXCEEDED: 'limit',
   EG_SHUTTING_DOWN: 'shutdown',
+  EG_CONNECTION_EXPIRED: 'limit',
+  EG_IDLE_TIMEOUT: 'limit',
   EG_STREAM_RESET: 'client_error',
 };
 

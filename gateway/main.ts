@@ -26,6 +26,7 @@ import { compileGatewayPolicy } from './sync/compile.js';
 import { VerifiedCredentialCache } from './auth/index.js';
 import { policyFromConfig, policyFromSnapshot, validatePolicy, type GatewayPolicy } from './sync/gateway-policy.js';
 import { storeIdentityResolver } from './sync/identity.js';
+import { withoutBadRecords } from './sync/without-bad-records.js';
 import { apiCertificateRequester } from './sync/certificate-requester.js';
 import { sigv4Signer } from './sync/sigv4.js';
 import { createCertificateIdentity, type CertificateIdentity } from './ssh/certificate-identity.js';
@@ -81,8 +82,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const started: Array<{ close(): Promise<void>; destroy?(err?: Error): void }> = [];
 
   try {
+    // The store's policy applies record by record (a bad one is skipped and reported); the config file's is all or nothing.
     const load = async (): Promise<GatewayPolicy> =>
-      repository ? policyFromSnapshot(await repository.loadSnapshot(), config) : policyFromConfig(config);
+      repository ? withoutBadRecords(policyFromSnapshot(await repository.loadSnapshot(), config)).policy : policyFromConfig(config);
     const initial = await load();
     const source = repository ? `policy in the store at ${config.prefix}` : 'inline policy in the config';
     const issues = validatePolicy(initial, compile);
@@ -91,12 +93,19 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       log.warn({ prefix: config.prefix }, 'a store is configured: inline routes and tunnelHosts in the config file are ignored');
     }
     const live = new LivePolicy(initial, compile);
+    const reportSkipped = (policy: GatewayPolicy): void => {
+      const skipped = [...(policy.skipped ?? []), ...live.skipped];
+      metrics.policyRecordsSkipped.set(skipped.length);
+      if (skipped.length > 0) log.warn({ version: policy.version, skipped: skipped.map((s) => `${s.path}: ${s.message}`) }, 'policy applied without the records that cannot apply');
+    };
 
     const crypto = sshCryptoInfo();
     log.info({ nativeCrypto: crypto.native }, crypto.native ? 'ssh2 native crypto binding in use' : 'ssh2 native crypto binding NOT in use (pure JS AES-GCM, slower)');
 
     const metrics = createMetrics();
-    const connections = createConnectionTable({ metrics });
+    reportSkipped(initial);
+    const connections = createConnectionTable({ metrics, idleTimeoutMs: config.timeouts.idleMs, maxLifetimeMs: config.timeouts.maxConnectionMs });
+    started.push({ close: async () => connections.close(), destroy: () => connections.close() });
     const audit = createAuditSink(log, metrics);
     const keys = storeIdentityResolver(store, config.prefix);
     const certificates: CertificateIdentity | undefined = config.certificates
@@ -215,6 +224,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           validate: (policy) => validatePolicy(policy, compile),
           apply: (policy) => {
             live.swap(policy);
+            reportSkipped(policy);
+            // Revocation revokes everything: the connections already carried for those credentials end too.
+            const ended = connections.revoke(policy.revokedIds);
+            if (ended > 0) log.info({ ended }, 'closed the connections of revoked credentials');
             pools.update(policy.tunnelHosts);
             forwards.setProfiles(policy.profiles);
           },

@@ -1,6 +1,6 @@
 // Carries bytes both ways between a client and a channel, with backpressure and half-close kept.
 import type { Duplex } from 'node:stream';
-import { GatewayError, isGatewayError } from '../common/errors.js';
+import { GatewayError, isGatewayError, type ErrorCode } from '../common/errors.js';
 
 export interface PipeResult {
   /** Client → channel. */
@@ -11,6 +11,16 @@ export interface PipeResult {
 
 export type PipeSide = 'client' | 'channel' | 'aborted';
 
+/**
+ * Why the gateway itself may end a transfer: a side destroyed with one of these is 'aborted', and the
+ * transfer fails with that code (a shutdown, a revoked credential, a lifetime or idle limit).
+ */
+const TERMINATIONS: ReadonlySet<ErrorCode> = new Set(['EG_SHUTTING_DOWN', 'EG_CREDENTIAL_REVOKED', 'EG_CONNECTION_EXPIRED', 'EG_IDLE_TIMEOUT']);
+
+export function isTermination(err: unknown): err is GatewayError {
+  return isGatewayError(err) && TERMINATIONS.has(err.code);
+}
+
 /** A transfer that ended in an error; both ends are destroyed and the counts are what got through. */
 export class PipeError extends GatewayError {
   override readonly name = 'PipeError';
@@ -19,7 +29,8 @@ export class PipeError extends GatewayError {
   readonly bytesDown: number;
 
   constructor(side: PipeSide, bytes: PipeResult, cause: unknown) {
-    super(side === 'aborted' ? 'EG_SHUTTING_DOWN' : 'EG_STREAM_RESET', `transfer failed on the ${side} side`, { cause });
+    const code = side !== 'aborted' ? 'EG_STREAM_RESET' : isTermination(cause) ? cause.code : 'EG_SHUTTING_DOWN';
+    super(code, side === 'aborted' && isTermination(cause) ? cause.message : `transfer failed on the ${side} side`, { cause });
     this.side = side;
     this.bytesUp = bytes.bytesUp;
     this.bytesDown = bytes.bytesDown;
@@ -78,8 +89,7 @@ export function pipeBoth(client: Duplex, channel: Duplex, { signal, counters }: 
       if (!client.write(chunk)) channel.pause();
     };
     const onAbort = (): void => settle('aborted', signal?.reason);
-    const failed = (side: PipeSide, err: unknown): void =>
-      settle(isGatewayError(err) && err.code === 'EG_SHUTTING_DOWN' ? 'aborted' : side, err);
+    const failed = (side: PipeSide, err: unknown): void => settle(isTermination(err) ? 'aborted' : side, err);
     const onClientError = (err: unknown): void => failed('client', err);
     const onChannelError = (err: unknown): void => failed('channel', err);
     // A side that closes with both of its own halves complete is fine: the other may still be flushing.

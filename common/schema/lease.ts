@@ -12,9 +12,19 @@ export const RevocationSchema = z.object({
   expiresAt: z.number().int().positive(),
 });
 
-/** A source address admitted without SOCKS credentials (browsers), activated by presenting a credential. */
+/**
+ * A source address admitted without SOCKS credentials (browsers), activated by presenting a credential.
+ *
+ * The record carries that credential (RFC 1929 username and password), so every replica verifies the
+ * lease itself instead of trusting whoever wrote it: a gateway may write leases, and a record whose
+ * credential does not verify, has expired, was revoked, is bound to another source or names another
+ * id or subject is ignored. The principal comes from the verified credential, never from the record;
+ * `subject`, `groups`, `routes` are kept for listings, `expiresAt` can only shorten the credential's own.
+ */
 export const LeaseSchema = z.object({
   address: z.string().refine((value) => isIP(value) !== 0, 'an IPv4 or IPv6 address'),
+  username: z.string().min(1).max(255),
+  password: z.string().min(1).max(255),
   subject: z.string().min(1).max(64),
   groups: z.array(GroupName).max(16),
   routes: z.array(ResourceName).max(16).optional(),

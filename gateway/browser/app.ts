@@ -121,6 +121,9 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     const expiresAtMs = principal.expiresAt ?? now() + (options.defaultLeaseMs ?? 3_600_000);
     const lease: Lease = {
       address: client.address,
+      // Every replica verifies the lease by this credential; nothing else in the record is trusted.
+      username: credential.username,
+      password: credential.password,
       subject: principal.subject,
       groups: [...principal.groups],
       ...(principal.routes ? { routes: [...principal.routes] } : {}),

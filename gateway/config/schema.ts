@@ -73,6 +73,8 @@ const TimeoutsSchema = z.strictObject({
   handshakeMs: z.number().int().min(100).default(10_000).describe('SOCKS greeting + auth + request must complete within this (slowloris).'),
   connectMs: z.number().int().min(100).default(15_000).describe('Opening the SSH channel to the destination.'),
   drainMs: z.number().int().min(0).default(30_000).describe('close(): how long live transfers may continue before they are cut.'),
+  idleMs: z.number().int().min(0).default(0).describe('A carried connection that moves no byte either way for this long is closed (audit code EG_IDLE_TIMEOUT); 0 turns it off.'),
+  maxConnectionMs: z.number().int().min(0).default(0).describe('A carried connection older than this is closed (audit code EG_CONNECTION_EXPIRED), whatever it is doing; 0 turns it off.'),
 });
 
 const CertificatesSchema = z.strictObject({

@@ -136,11 +136,12 @@ export class HttpProxyListener {
   #finish(attempt: Attempt, bytes: PipeResult, err?: unknown): void {
     attempt.release?.();
     const code: ErrorCode | undefined = err === undefined ? undefined : errorCodeOf(err);
-    const outcome = err instanceof PipeError ? (err.side === 'client' ? 'client_error' : err.side === 'channel' ? 'tunnel_error' : 'shutdown') : code ? outcomeFor(code) : 'ok';
+    const outcome = err instanceof PipeError ? (err.side === 'client' ? 'client_error' : err.side === 'channel' ? 'tunnel_error' : outcomeFor(err.code)) : code ? outcomeFor(code) : 'ok';
     const record: AuditRecord = {
       conn: attempt.conn,
       protocol: 'http-proxy',
       ...(attempt.principal ? { subject: attempt.principal.subject } : {}),
+      ...(attempt.principal?.credentialId ? { credentialId: attempt.principal.credentialId } : {}),
       source: formatEndpoint(attempt.client.address, attempt.client.port),
       ...(attempt.destination ? { destination: attempt.destination } : {}),
       ...(attempt.route ? { route: attempt.route } : {}),

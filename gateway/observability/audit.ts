@@ -20,6 +20,7 @@ export function createAuditSink(log: Logger, metrics: GatewayMetrics): AuditSink
       conn: record.conn,
       protocol: record.protocol,
       subject: record.subject,
+      credentialId: record.credentialId,
       source: record.source,
       destination: record.destination,
       route: record.route,

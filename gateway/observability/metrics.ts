@@ -26,6 +26,8 @@ export interface GatewayMetrics {
   handshakeSeconds: Histogram<'protocol' | 'outcome'>;
   limitHits: Counter<'limit'>;
   channelOpenFailures: Counter<'host' | 'code'>;
+  /** Store records left out of the policy in force because they cannot apply (sync/without-bad-records.ts). */
+  policyRecordsSkipped: Gauge;
   /** Faults no code path caught (observability/process-faults.ts). */
   processFaults: Counter<'kind'>;
   /** Where the tunnel gauges read from at scrape time; set once the pools exist. */
@@ -192,6 +194,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       labelNames: ['host', 'code'],
       registers,
     }),
+    policyRecordsSkipped: new Gauge({ name: `${PREFIX}policy_records_skipped`, help: 'Store records left out of the policy in force (invalid, or a lease whose credential does not verify).', registers }),
     processFaults: new Counter({ name: `${PREFIX}process_faults_total`, help: 'Unhandled rejections and uncaught exceptions, by kind.', labelNames: ['kind'], registers }),
     watchPools(source) {
       poolStatus = source;

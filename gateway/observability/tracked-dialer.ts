@@ -25,10 +25,11 @@ export function trackDialer(dialer: Dialer, table: ConnectionTable, metrics: Gat
         protocol,
         source: formatEndpoint(origin.address, origin.port),
         subject: request.principal.subject,
+        credentialId: request.principal.credentialId,
         destination: formatDestination(request.destination),
         route: result.route,
         tunnelHost: result.tunnelHost,
-      });
+      }, (reason) => result.stream.destroy(reason));
       if (result.stream.destroyed) {
         tracked.end();
       } else {

@@ -48,6 +48,7 @@ export function createSocksConnect({ dialer, audit, log }: SocksConnectOptions):
       conn: request.conn,
       protocol: 'socks5',
       subject: request.principal.subject,
+      credentialId: request.principal.credentialId,
       source: formatEndpoint(request.client.address, request.client.port),
       destination: undefined,
       route: undefined,
@@ -111,7 +112,7 @@ function recordFailure(record: AuditRecord, err: unknown, log: Logger): void {
   if (err instanceof PipeError) {
     record.bytesUp = err.bytesUp;
     record.bytesDown = err.bytesDown;
-    record.outcome = err.side === 'client' ? 'client_error' : err.side === 'channel' ? 'tunnel_error' : 'shutdown';
+    record.outcome = err.side === 'client' ? 'client_error' : err.side === 'channel' ? 'tunnel_error' : outcomeFor(err.code);
   } else {
     record.outcome = outcomeFor(code);
   }

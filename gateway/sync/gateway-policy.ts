@@ -27,8 +27,10 @@ export interface GatewayPolicy {
   leases: readonly Lease[];
   /** Source networks allowed without credentials (from the config file; operators own them). */
   trustedCidrs: readonly TrustedNetworkConfig[];
-  /** Problems found while reading the store (a record that did not parse); any one rejects the snapshot. */
+  /** Problems found while reading the store (a record that did not parse); withoutBadRecords() turns them into `skipped`. */
   loadIssues: readonly ConfigIssue[];
+  /** Records left out of this policy because they cannot apply (withoutBadRecords). */
+  skipped?: readonly ConfigIssue[];
 }
 
 /** The policy written inline in the config file (local runs without a store). */

@@ -1,11 +1,14 @@
 // The policy in force, behind stable PolicyDecider and Authenticator faces: a swap affects only what is asked next,
 // so a new policy applies to new connections while live ones keep the channel they already have.
 import type { Authenticator, AuthResult, ClientAddress, Decision, Destination, PolicyDecider, Principal } from '../contracts.js';
+import type { ConfigIssue } from '../config/issues.js';
 import type { GatewayPolicy } from './gateway-policy.js';
 
 export interface CompiledPolicy {
   decider: PolicyDecider;
   authenticator: Authenticator;
+  /** Records left out while compiling (a lease whose credential does not verify); the rest applies. */
+  skipped?: readonly ConfigIssue[];
 }
 
 export type PolicyCompiler = (policy: GatewayPolicy, now?: () => number) => CompiledPolicy;
@@ -24,6 +27,11 @@ export class LivePolicy implements PolicyDecider, Authenticator {
 
   get current(): GatewayPolicy {
     return this.#policy;
+  }
+
+  /** Records the policy in force left out (see CompiledPolicy.skipped). */
+  get skipped(): readonly ConfigIssue[] {
+    return this.#compiled.skipped ?? [];
   }
 
   /** Compiles first, then swaps both references in one synchronous step. */

@@ -1,5 +1,5 @@
-// Issue 4: a route change in the store changes the gateway's decision on the next poll, while a transfer
-// that started before keeps going to the end; an invalid policy in the store is rejected and the last good one stays.
+// A route change in the store changes the gateway's decision on the next poll, while a transfer
+// that started before keeps going to the end; a record that cannot apply is skipped, and the rest (revocations above all) applies.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,15 +87,22 @@ describe('policy reload from the store', () => {
     expect(result.sha256).toBe(web.bodySha256);
   });
 
-  it('rejects an invalid policy, keeps the last good one and says why', async () => {
+  it('skips a record that cannot apply, applies the rest (a revocation above all), and says why', async () => {
     await repository.putRoute(webRoute()); // grant again
     await waitFor('the grant to apply', async () => (await replyFor(web.port)) === REPLY.SUCCEEDED);
-    const rejectedBefore = await reloads('rejected');
 
+    // A route naming an unknown tunnel host, and a lease record that is not even JSON.
     await repository.putRoute({ name: 'broken', destinations: [{ host: 'db.corp' }], via: ['db2'], groups: ['staff'] });
-    await waitFor('the invalid policy to be rejected', async () => (await reloads('rejected')) > rejectedBefore);
-    expect(await replyFor(web.port)).toBe(REPLY.SUCCEEDED);
-    const rejection = captured.lines().find((l) => l.msg === 'policy rejected; keeping the last good policy');
-    expect(JSON.stringify(rejection?.issues)).toMatch(/routes\[\d\]\.via\[0\]: unknown tunnel host \\"db2\\"/);
+    await repository.store.put(`${repository.names.leases}/10.9.9.9`, 'not json');
+    const [, payload] = alice.username.split('.');
+    const id = (JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as { i: string }).i;
+    await repository.revoke(id, Math.floor(Date.now() / 1000) + 3600);
+
+    await waitFor('the revocation to apply despite the bad records', async () => (await replyFor(web.port)) !== REPLY.SUCCEEDED);
+    const skipped = captured.lines().find((l) => l.msg === 'policy applied without the records that cannot apply');
+    expect(JSON.stringify(skipped?.skipped)).toMatch(/routes\/broken\.via\[0\]: unknown tunnel host \\"db2\\"/);
+    expect(JSON.stringify(skipped?.skipped)).toContain('leases/10.9.9.9: not JSON');
+    const metrics = await (await fetch(`${gateway.admin.url}/metrics`)).text();
+    expect(Number(/^edge_gateway_policy_records_skipped (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
   });
 });

@@ -47,7 +47,7 @@ describe('PolicyRepository', () => {
   it('keeps revocations and leases until they expire, and purges expired revocations on request', async () => {
     await repository.revoke('credential-0001', now + 60);
     await repository.revoke('credential-0002', now + 3600);
-    await repository.putLease({ address: 'fd00::7', subject: 'alice', groups: ['partners'], credentialId: 'credential-0003', expiresAt: now + 60 });
+    await repository.putLease({ address: 'fd00::7', username: 'u', password: 'p', subject: 'alice', groups: ['partners'], credentialId: 'credential-0003', expiresAt: now + 60 });
     expect((await repository.listLeases()).map((l) => l.address)).toEqual(['fd00::7']);
     now += 120;
     expect((await repository.listRevocations({ purge: true })).map((r) => r.id)).toEqual(['credential-0002']);

@@ -120,7 +120,8 @@ describe('lease activation and /proxy.pac over HTTP, shared through the store', 
     // A second replica: its own repository over the same store, its own authenticator.
     const replica = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: '/edge-gateway/test' });
     const shared = await replica.listLeases();
-    expect(shared).toEqual([{ address: '127.0.0.1', subject: 'alice', groups: ['staff'], credentialId: expect.any(String), expiresAt: claims.e }]);
+    // The lease carries the credential itself: every replica verifies it instead of trusting the writer.
+    expect(shared).toEqual([{ address: '127.0.0.1', username: credential.username, password: credential.password, subject: 'alice', groups: ['staff'], credentialId: expect.any(String), expiresAt: claims.e }]);
     expect(tokenAuthenticator(authority.publicKey, () => shared).withoutCredentials({ address: '127.0.0.1', port: 1 })).toMatchObject({ ok: true, principal: { subject: 'alice', source: 'lease' } });
   });
 

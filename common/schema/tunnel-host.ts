@@ -1,5 +1,6 @@
 // A tunnel host (bastion) the gateway logs in to and opens direct-tcpip channels through.
 import { z } from 'zod';
+import { connectHostProblem } from '../policy-syntax/host-name.js';
 import { ResourceName } from './names.js';
 
 export const HostKeyFingerprint = z
@@ -11,11 +12,16 @@ const AUTH_TYPE = '"key": a private key from the store or a file; "certificate":
 
 export const TunnelHostAuth = z
   .discriminatedUnion('type', [
-    z.object({
-      type: z.literal('key').describe(AUTH_TYPE),
-      privateKeyParameter: z.string().optional().describe('Store parameter (SecureString) holding the private key, relative to the stage prefix.'),
-      privateKeyPath: z.string().optional().describe('Or a file path (local runs).'),
-    }),
+    z
+      .object({
+        type: z.literal('key').describe(AUTH_TYPE),
+        privateKeyParameter: z.string().min(1).optional().describe('Store parameter (SecureString) holding the private key, relative to the stage prefix.'),
+        privateKeyPath: z.string().min(1).optional().describe('Or a file path (local runs).'),
+      })
+      // The gateway cannot log in with neither: every connection attempt would fail (ssh/identity.ts).
+      .refine((auth) => auth.privateKeyParameter !== undefined || auth.privateKeyPath !== undefined, {
+        message: 'a "key" login needs privateKeyParameter (a store parameter) or privateKeyPath (a file)',
+      }),
     z.object({
       type: z.literal('certificate').describe(AUTH_TYPE),
       principals: z.array(z.string().min(1).describe('A principal (login name) the certificate names.')).min(1).describe('Principals requested for the short-lived certificate.'),
@@ -25,7 +31,16 @@ export const TunnelHostAuth = z
 
 export const TunnelHostSchema = z.object({
   name: ResourceName.describe('Tunnel host name, referenced by routes\' and forwards\' `via`.'),
-  address: z.string().min(1).describe('SSH server name or IP address, as the gateway reaches it.'),
+  address: z
+    .string()
+    .min(1)
+    .max(253)
+    .superRefine((text, ctx) => {
+      if (text.length === 0 || text.length > 253) return; // said by min/max already
+      const problem = connectHostProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, input: text });
+    })
+    .describe('SSH server name or IP address, as the gateway reaches it.'),
   port: z.number().int().min(1).max(65535).default(22).describe('SSH port.'),
   username: z.string().min(1).max(64).describe('SSH login name.'),
   hostKeyFingerprints: z.array(HostKeyFingerprint).min(1).describe('Pinned SHA256 host key fingerprints; a host presenting any other key is refused (no trust on first use).'),

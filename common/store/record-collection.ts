@@ -14,10 +14,19 @@ export interface Loaded<T> {
   issues: LoadIssue[];
 }
 
+/** `destinations[0].ports[1]`: the path as the config file and the route compiler write it. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+/** "destinations[0].ports[0]: port 99999 is outside 1-65535; via[1]: ..." */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(value)'}: ${issue.message}`)
-    .join('; ');
+  return error.issues.map((issue) => `${issue.path.length ? formatIssuePath(issue.path) : '(value)'}: ${issue.message}`).join('; ');
 }
 
 export function parseRecord<S extends z.ZodType>(schema: S, parameter: StoredParameter): { ok: true; value: z.infer<S> } | { ok: false; issue: LoadIssue } {

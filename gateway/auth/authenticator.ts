@@ -5,7 +5,7 @@ import { GatewayError, isGatewayError, type ErrorCode } from '../../common/error
 import type { CredentialClaims } from '../../common/schema/credential.js';
 import { decodeCredential, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
 import type { AuthResult, Authenticator, ClientAddress, Principal } from '../contracts.js';
-import { formatCidr, formatIp, type Cidr } from '../policy/ip-address.js';
+import { formatCidr, formatIp, type Cidr } from '../../common/policy-syntax/ip-address.js';
 import type { VerifiedCredentialCache } from './credential-cache.js';
 import { canonicalClientAddress, networkContains, readClientAddress, readNetwork } from './source-address.js';
 

@@ -1,5 +1,5 @@
 // Client source addresses and the networks they are checked against (credential binding, trusted CIDRs).
-import { cidrContains, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from '../policy/ip-address.js';
+import { cidrContains, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from '../../common/policy-syntax/ip-address.js';
 
 /** The client's address as a plain IP: "::ffff:127.0.0.1" (a dual-stack listener) becomes 127.0.0.1. */
 export function readClientAddress(address: string): IpAddress | undefined {

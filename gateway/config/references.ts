@@ -1,7 +1,7 @@
 // Checks zod cannot express field by field: names that must exist or be unique, patterns and keys that must parse.
 import type { Route } from '../../common/schema/route.js';
 import { parsePublicKey } from '../../common/token.js';
-import { validateRoutes } from '../policy/validate-routes.js';
+import { validateRoutes } from '../../common/policy-syntax/validate-routes.js';
 import type { ConfigIssue } from './issues.js';
 
 interface PolicyShape {

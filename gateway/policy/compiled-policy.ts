@@ -3,12 +3,12 @@ import { GatewayError } from '../../common/errors.js';
 import type { Route } from '../../common/schema/route.js';
 import type { Decision, Destination, PolicyDecider, Principal } from '../contracts.js';
 import { forbiddenAddress, forbiddenName } from './forbidden.js';
-import { readHost, type HostMeaning } from './host-name.js';
-import { formatIp } from './ip-address.js';
-import { isValidPort, MAX_PORT } from './ports.js';
+import { readHost, type HostMeaning } from '../../common/policy-syntax/host-name.js';
+import { formatIp } from '../../common/policy-syntax/ip-address.js';
+import { isValidPort, MAX_PORT } from '../../common/policy-syntax/ports.js';
 import { describePrincipal } from './principal-filter.js';
 import { RouteIndex, isLoopbackDestination } from './route-index.js';
-import { formatRouteProblem, validateRoutes, type RouteProblem } from './validate-routes.js';
+import { formatRouteProblem, validateRoutes, type RouteProblem } from '../../common/policy-syntax/validate-routes.js';
 
 /** A route list that does not compile; `problems` lists every reason by path. */
 export class RoutesInvalidError extends GatewayError {

@@ -1,6 +1,6 @@
 // Destinations refused even when a route covers them: link-local, cloud metadata and "this network",
 // including the same IPv4 addresses embedded in IPv6 (compatible, SIIT and NAT64 forms).
-import { cidrContains, formatIp, parseCidr, type Cidr, type IpAddress } from './ip-address.js';
+import { cidrContains, formatIp, parseCidr, type Cidr, type IpAddress } from '../../common/policy-syntax/ip-address.js';
 
 interface ForbiddenNetwork {
   cidr: Cidr;

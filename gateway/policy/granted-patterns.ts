@@ -1,7 +1,7 @@
 // The destination patterns a principal is granted, canonical, for whoever draws them elsewhere (PAC, CLI).
 import type { Route } from '../../common/schema/route.js';
 import type { Principal } from '../contracts.js';
-import { formatHostPattern, parseHostPattern, type HostPattern } from './host-pattern.js';
+import { formatHostPattern, parseHostPattern, type HostPattern } from '../../common/policy-syntax/host-pattern.js';
 import { routeAppliesTo } from './principal-filter.js';
 
 export interface GrantedPattern {

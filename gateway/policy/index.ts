@@ -1,9 +1,9 @@
 export { compilePolicy, CompiledPolicy, RoutesInvalidError } from './compiled-policy.js';
-export { validateRoutes, validateRoute, formatRouteProblem, type RouteProblem, type KnownHosts } from './validate-routes.js';
+export { validateRoutes, validateRoute, formatRouteProblem, type RouteProblem, type KnownHosts } from '../../common/policy-syntax/validate-routes.js';
 export { listGrantedPatterns, type GrantedPattern } from './granted-patterns.js';
 export { routeAppliesTo, type RouteGrantee } from './principal-filter.js';
-export { parseHostPattern, formatHostPattern, type HostPattern } from './host-pattern.js';
-export { readHost, type HostMeaning } from './host-name.js';
+export { parseHostPattern, formatHostPattern, type HostPattern } from '../../common/policy-syntax/host-pattern.js';
+export { readHost, type HostMeaning } from '../../common/policy-syntax/host-name.js';
 export { forbiddenAddress } from './forbidden.js';
-export { parseIp, parseCidr, parseInetAton, cidrContains, formatIp, formatCidr, type IpAddress, type Cidr } from './ip-address.js';
+export { parseIp, parseCidr, parseInetAton, cidrContains, formatIp, formatCidr, type IpAddress, type Cidr } from '../../common/policy-syntax/ip-address.js';
 export { benchPolicy, generateRoutes, generateDestinations, type PolicyBenchResult } from './bench-policy.js';

@@ -2,9 +2,9 @@
 // and one Map per CIDR prefix length (longest first) for IPs, so a decision never scans the route list.
 import type { Route } from '../../common/schema/route.js';
 import type { Principal } from '../contracts.js';
-import { parseHostPattern, type HostPattern } from './host-pattern.js';
-import { ipv4Mask, ipv6PrefixKey, type IpAddress } from './ip-address.js';
-import { parsePortSpec, type PortRank } from './ports.js';
+import { parseHostPattern, type HostPattern } from '../../common/policy-syntax/host-pattern.js';
+import { ipv4Mask, ipv6PrefixKey, type IpAddress } from '../../common/policy-syntax/ip-address.js';
+import { parsePortSpec, type PortRank } from '../../common/policy-syntax/ports.js';
 
 export interface IndexedRoute {
   name: string;

@@ -218,7 +218,7 @@ describe('/v1/routes and /v1/hosts', () => {
   it('names the bad field of a route, including an unknown tunnel host', async () => {
     const bad = await invoke({ method: 'PUT', path: '/v1/routes/partner', userArn: ADMIN, body: { ...route, destinations: [{ host: '' }] } });
     expect(bad.statusCode).toBe(400);
-    expect(jsonOf<ErrorJson>(bad).error.message).toContain('destinations.0.host');
+    expect(jsonOf<ErrorJson>(bad).error.message).toContain('destinations[0].host');
     const unknownHost = await invoke({ method: 'PUT', path: '/v1/routes/partner', userArn: ADMIN, body: { ...route, via: ['bastion', 'db2'] } });
     expect(jsonOf<ErrorJson>(unknownHost).error).toEqual({ code: 'EG_VALIDATION', message: 'via[1]: unknown tunnel host "db2"' });
     const badName = await invoke({ method: 'PUT', path: '/v1/routes/Bad%20Name', userArn: ADMIN, body: route });

@@ -27,9 +27,10 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<Gate
 export function largeRoute(name: string, bytes: number): z.input<typeof RouteSchema> {
   const destinations: { host: string; ports: (number | string)[] }[] = [];
   for (let i = 0; JSON.stringify(destinations).length < bytes; i++) {
-    destinations.push({ host: `host-${i}.intranet-ü.example`, ports: [443, '8000-8100'] });
+    // Hosts are names the gateway compiles (the schema refuses any other); the description carries multi-byte text.
+    destinations.push({ host: `host-${i}.intranet.example`, ports: [443, '8000-8100'] });
   }
-  return { name, description: 'grows past one parameter', destinations, via: ['bastion'], groups: ['partners'] };
+  return { name, description: `grows past one parameter ${'ü'.repeat(400)}`, destinations, via: ['bastion'], groups: ['partners'] };
 }
 
 export function defineStoreContract(backend: string, open: () => Promise<StoreUnderTest>): void {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { formatIp, parseCidr, parseInetAton, parseIp, parseIpv6Hex } from '../../../gateway/policy/ip-address.js';
+import { formatIp, parseCidr, parseInetAton, parseIp, parseIpv6Hex } from '../../../common/policy-syntax/ip-address.js';
 
 describe('inet_aton forms (as getaddrinfo reads them)', () => {
   it.each([

@@ -2,8 +2,8 @@
 import ipaddr from 'ipaddr.js';
 import type { Route } from '../../../common/schema/route.js';
 import type { Destination, Principal } from '../../../gateway/contracts.js';
-import { readHost } from '../../../gateway/policy/host-name.js';
-import { formatIp } from '../../../gateway/policy/ip-address.js';
+import { readHost } from '../../../common/policy-syntax/host-name.js';
+import { formatIp } from '../../../common/policy-syntax/ip-address.js';
 
 export type ReferenceDecision = { allow: true; route: string } | { allow: false };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRouteProblem, validateRoutes } from '../../../gateway/policy/validate-routes.js';
+import { formatRouteProblem, validateRoutes } from '../../../common/policy-syntax/validate-routes.js';
 import { listGrantedPatterns } from '../../../gateway/policy/granted-patterns.js';
 import { member, route } from './fixtures.js';
 

@@ -1,4 +1,6 @@
 // What a host text means to the far side: a DNS name (normalised) or an IP literal in any form getaddrinfo accepts.
+// Pure and I/O-free: the gateway reads destinations with it, and the shared schema checks records with it.
+import { isIP } from 'node:net';
 import { parseIp, type IpAddress } from './ip-address.js';
 
 /** RFC 1035: 253 characters for a name written without its trailing dot, 63 per label. */
@@ -54,6 +56,18 @@ export function readHost(text: string): HostMeaning {
     if (ip) return { kind: 'ip', ip };
   }
   return { kind: 'name', name };
+}
+
+/**
+ * Why `text` cannot be a host to connect to (a profile tunnel's target, a tunnel host's address), or undefined
+ * when it can: a DNS name or an IP literal, as the gateway's own connect path (`normaliseDestination`) and
+ * `net.connect` read it. Unlike a route destination, no brackets: "[::1]" is not an address there.
+ */
+export function connectHostProblem(text: string): string | undefined {
+  if (text.startsWith('[')) return `"${text}": write an IPv6 address without brackets`;
+  if (text.includes(':') && !text.includes('%') && isIP(text) === 0) return `"${text}" is not a valid IPv6 address`;
+  const meaning = readHost(text);
+  return meaning.kind === 'invalid' ? meaning.reason : undefined;
 }
 
 /**

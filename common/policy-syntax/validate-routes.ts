@@ -1,5 +1,5 @@
 // Checks zod cannot make field by field: host patterns, port ranges, tunnel host references, unique names.
-import type { Route } from '../../common/schema/route.js';
+import type { Route } from '../schema/route.js';
 import { parseHostPattern } from './host-pattern.js';
 import { parsePortSpec } from './ports.js';
 

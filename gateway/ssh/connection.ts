@@ -287,7 +287,9 @@ export class TunnelConnection {
     // left so the channel really finishes and stops counting against this connection. EOF only if not
     // sent yet: ssh2 calls end() again, and Node builds an ERR_STREAM_ALREADY_FINISHED, stack and all,
     // for every channel (1-2% of CPU at high connection rates).
-    channel.destroy = () => {
+    // The reason, when given, still reaches the consumer (a revocation or limit ending the transfer says why).
+    channel.destroy = (reason?: Error) => {
+      if (reason) channel.emit('error', reason);
       if (!channel.writableEnded) channel.end();
       channel.close();
       channel.resume();

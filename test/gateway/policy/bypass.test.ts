@@ -62,7 +62,8 @@ describe('always-denied destinations', () => {
   });
 
   it('still allows ordinary addresses and names under the same policy (the denials are specific)', () => {
-    for (const [host, kind] of [['10.0.0.1', 'ipv4'], ['fd00:ec2::253', 'ipv6'], ['::1', 'ipv6'], ['fec0::1', 'ipv6'], ['db.corp', 'domain'], ['1.2.3.4.5', 'domain']] as const) {
+    // ::1 is left out: the tunnel host's loopback needs a route that names it (loopback.test.ts), not ::/0.
+    for (const [host, kind] of [['10.0.0.1', 'ipv4'], ['fd00:ec2::253', 'ipv6'], ['fec0::1', 'ipv6'], ['db.corp', 'domain'], ['1.2.3.4.5', 'domain']] as const) {
       expect(openPolicy.decide(to(host, 80, kind), staff), host).toMatchObject({ allow: true });
     }
   });

@@ -131,10 +131,17 @@ export class PolicyRepository {
     return this.#deleteAndBump(this.#profiles, name, `profiles/${name}`);
   }
 
-  /** Revokes credential `id` until `expiresAtSec` (its own expiry; after that it is refused anyway). */
+  /**
+   * Revokes credential `id` until `expiresAtSec` (its own expiry; after that it is refused anyway). Revoking
+   * an id again writes nothing (every write bumps the version, and every replica re-reads the tree);
+   * each new revocation also deletes the expired ones, so the subtree never outgrows what is in force.
+   */
   async revoke(id: string, expiresAtSec: number): Promise<Revocation> {
+    const existing = await this.#revocations.get(id).catch(() => undefined);
+    if (existing) return existing;
     const saved = await this.#revocations.put(id, { id, expiresAt: expiresAtSec });
     await this.#bump(`revocations/${id}`);
+    await this.listRevocations({ purge: true });
     return saved;
   }
 
@@ -146,17 +153,22 @@ export class PolicyRepository {
     return items.filter((r) => r.expiresAt > now);
   }
 
+  /** Writes the lease and deletes expired ones (no version bump for those: replicas already ignore them). */
   async putLease(lease: unknown): Promise<Lease> {
     const address = (lease as { address?: unknown } | null)?.address;
     const key = leaseKey(typeof address === 'string' ? address : '');
     const saved = await this.#leases.put(key, lease);
     await this.#bump(`leases/${key}`);
+    await this.listLeases({ purge: true });
     return saved;
   }
 
-  async listLeases(): Promise<Lease[]> {
+  /** Unexpired leases; with `purge`, expired ones are deleted. */
+  async listLeases(options: { purge?: boolean } = {}): Promise<Lease[]> {
     const now = this.#nowSec();
-    return (await this.#leases.load()).items.filter((lease) => lease.expiresAt > now);
+    const { items } = await this.#leases.load();
+    if (options.purge) for (const lease of items.filter((l) => l.expiresAt <= now)) await this.#leases.delete(leaseKey(lease.address));
+    return items.filter((lease) => lease.expiresAt > now);
   }
 
   deleteLease(address: string): Promise<boolean> {

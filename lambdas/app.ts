@@ -13,10 +13,12 @@ import { errorBody, httpStatusOf } from './http-errors.js';
 import type { IdentityResolver } from './identity.js';
 import type { AppEnv, ApiApp } from './routes/context.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
+import { registerLeaseRoutes } from './routes/leases.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSshCertificateRoutes } from './routes/ssh-certificates.js';
 import { SshCertificateService } from './services/ssh-certificates.js';
 import { CredentialService } from './services/credentials.js';
+import { LeaseService } from './services/leases.js';
 import { HostService, RouteService } from './services/policies.js';
 import type { SigningKeySource } from './services/signing-key.js';
 
@@ -103,6 +105,7 @@ export function createApp(deps: AppDeps): ApiApp {
   };
   registerCredentialRoutes(app, services);
   registerPolicyRoutes(app, services);
+  registerLeaseRoutes(app, new LeaseService({ repository: deps.repository }));
   registerSshCertificateRoutes(
     app,
     new SshCertificateService({ repository: deps.repository, config: deps.config, generateIfMissing: deps.generateSshCaIfMissing ?? false, ...(deps.nowSec ? { nowSec: deps.nowSec } : {}) }),

@@ -4,6 +4,7 @@ import { addApiCommand } from './commands/api.js';
 import { addCredentialCommand } from './commands/credential.js';
 import { addDemoCommand } from './commands/demo.js';
 import { addGatewayCommand } from './commands/gateway.js';
+import { addLeasesCommand } from './commands/leases.js';
 import { addPacCommand } from './commands/pac.js';
 import { addRoutesCommand } from './commands/routes.js';
 import { addTunnelsCommand } from './commands/tunnels.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     addApiCommand,
     addDemoCommand,
     addCredentialCommand,
+    addLeasesCommand,
     addRoutesCommand,
     addPacCommand,
     addTunnelsCommand,

@@ -67,6 +67,8 @@ const LimitsSchema = z.strictObject({
   maxConnectionsPerSubject: z.number().int().min(1).default(512).describe('Concurrent client connections one credential subject may hold.'),
   authFailureBurst: z.number().int().min(1).default(20).describe('Failed authentications a source may make in a burst before it is blocked.'),
   authFailureRefillPerSecond: z.number().positive().default(0.5).describe('Failures forgiven per second once blocked.'),
+  leaseWriteBurst: z.number().int().min(1).default(5).describe('Lease activations one subject may write to the store in a burst (each bumps the version every replica polls).'),
+  leaseWritesPerMinute: z.number().positive().default(2).describe('Lease activations one subject may write per minute after the burst; repeating an active lease writes nothing.'),
 });
 
 const TimeoutsSchema = z.strictObject({

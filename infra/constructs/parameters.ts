@@ -201,14 +201,17 @@ export class Parameters extends Construct {
     const subtrees: RecordSubtree[] = ['routes', 'hosts', 'revocations'];
     this.#allowRecordReads(role, subtrees);
     this.#allow(role, ['ssm:PutParameter', 'ssm:DeleteParameter'], subtrees.map((subtree) => `${this.prefix}/${subtree}/*`));
+    // GET /v1/leases and DELETE /v1/leases/{address}: people end their own leases, admins any. Gateways write them.
+    this.#allowRecordReads(role, ['leases']);
+    this.#allow(role, ['ssm:DeleteParameter'], [`${this.prefix}/leases/*`]);
     // ChunkedStore reads the version before it overwrites it.
     this.#allow(role, ['ssm:GetParameter', 'ssm:PutParameter'], [this.names.version]);
     this.#allow(role, ['ssm:GetParameter'], [this.names.credentialPrivateKey, this.names.sshCaPrivateKey]);
     this.#allowPrivateKeysKey(role, 'kms:Decrypt', 'ApiDecryptsThePrivateKeys');
     this.#acknowledge(
       role,
-      subtrees.map((subtree) => `${this.prefix}/${subtree}/*`),
-      'Routes, hosts and revocations are named at run time; the API reads and writes only these subtrees of this stage.',
+      [...subtrees, 'leases'].map((subtree) => `${this.prefix}/${subtree}/*`),
+      'Routes, hosts, revocations and leases are named at run time; the API reads and writes only these subtrees of this stage (leases: read and delete).',
     );
   }
 

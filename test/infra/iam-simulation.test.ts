@@ -113,7 +113,9 @@ const checks: Record<RoleName, Array<[string, Op, Expected]>> = {
     ['reading tunnel-host keys', ssm('GetParameter', `${P}/keys/tunnel/partner-a`), 'Denied'],
     ['decrypting another parameter with the private-keys key', kms('Decrypt', 'privateKeysKey', `${P}/keys/tunnel/partner-a`), 'Denied'],
     ['decrypting a signing key outside SSM', kms('Decrypt', 'privateKeysKey', CREDENTIAL_PRIVATE, true), 'Denied'],
-    // Only its own subtrees.
+    // Only its own subtrees; leases are listed and ended (DELETE /v1/leases/{address}), never written.
+    ['listing browser leases', ssm('GetParametersByPath', `${P}/leases`), 'Allowed'],
+    ['ending a browser lease', ssm('DeleteParameter', `${P}/leases/203.0.113.9`), 'Allowed'],
     ['writing a lease', ssm('PutParameter', `${P}/leases/203.0.113.9`), 'Denied'],
     ['writing a profile', ssm('PutParameter', `${P}/profiles/p1`), 'Denied'],
     ['batch-deleting records', ssm('DeleteParameters', `${P}/routes/web`), 'Denied'],

@@ -241,7 +241,7 @@ describe('OpenAPI and health', () => {
     const doc = jsonOf<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(result);
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/v1/credentials', '/v1/credentials/revoke', '/v1/hosts', '/v1/hosts/{name}', '/v1/routes', '/v1/routes/{name}', '/v1/ssh/certificates'].sort(),
+      ['/v1/credentials', '/v1/credentials/revoke', '/v1/hosts', '/v1/hosts/{name}', '/v1/leases', '/v1/leases/{address}', '/v1/routes', '/v1/routes/{name}', '/v1/ssh/certificates'].sort(),
     );
     expect(Object.keys(doc.paths['/v1/routes/{name}'] ?? {}).sort()).toEqual(['delete', 'get', 'put']);
   });
@@ -258,4 +258,34 @@ it('generated one signing key pair whose public half matches the private one', a
   const pem = await repository.getCredentialPrivateKey();
   const [publicPem] = await repository.getCredentialPublicKeys();
   expect(createPublicKey(pem as string).export({ type: 'spki', format: 'pem' })).toBe(publicPem);
+});
+
+describe('browser leases through the API', () => {
+  const lease = (address: string, subject: string) => ({
+    address,
+    username: 'eg1.placeholder',
+    password: 'placeholder',
+    subject,
+    groups: ['partners'],
+    credentialId: `lease-${address.replaceAll('.', '-')}`,
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
+
+  it('lets a person list and end their own lease, never another\'s, and an admin end any; the credential never shows', async () => {
+    const { claimSubject } = await import('../../lambdas/services/credentials.js');
+    await repository.putLease(lease('10.1.0.1', claimSubject(ALICE)));
+    await repository.putLease(lease('10.1.0.2', 'someone-else'));
+
+    const mine = await invoke({ method: 'GET', path: '/v1/leases', userArn: ALICE });
+    expect(mine.statusCode).toBe(200);
+    expect(jsonOf<{ leases: Array<{ address: string }> }>(mine).leases.map((l) => l.address)).toEqual(['10.1.0.1']);
+    expect(mine.body).not.toContain('placeholder');
+
+    expect((await invoke({ method: 'DELETE', path: '/v1/leases/10.1.0.2', userArn: ALICE })).statusCode).toBe(403);
+    expect((await invoke({ method: 'DELETE', path: '/v1/leases/10.1.0.1', userArn: ALICE })).statusCode).toBe(204);
+    expect((await invoke({ method: 'DELETE', path: '/v1/leases/10.1.0.1', userArn: ALICE })).statusCode).toBe(404);
+    expect((await invoke({ method: 'DELETE', path: '/v1/leases/10.1.0.2', userArn: ADMIN })).statusCode).toBe(204);
+    expect(await repository.listLeases()).toEqual([]);
+    expect((await invoke({ method: 'DELETE', path: '/v1/leases/not-an-address', userArn: ADMIN })).statusCode).toBe(400);
+  });
 });

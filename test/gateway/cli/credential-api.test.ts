@@ -91,6 +91,31 @@ describe('edge-gateway routes list --api', () => {
   });
 });
 
+describe('edge-gateway leases list|end --api', () => {
+  it('lists the caller\'s own lease and ends it; another person\'s is refused, an admin ends any', async () => {
+    const repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: stagePrefix('local') });
+    const lease = (address: string, subject: string) => ({
+      address, username: 'eg1.x', password: 'not-shown', subject, groups: ['staff'], credentialId: `lease-${address.replaceAll('.', '-')}`, expiresAt: Math.floor(Date.now() / 1000) + 600,
+    });
+    await repository.putLease(lease('10.2.0.1', 'ann'));
+    await repository.putLease(lease('10.2.0.2', 'zed'));
+    await repository.close();
+
+    const listed = await runCli(['leases', 'list', '--api', api.url, '--token', USER_TOKEN]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^10\.2\.0\.1\tann\tcredential lease-10-2-0-1\tuntil /m);
+    expect(listed.stdout).not.toContain('10.2.0.2');
+    expect(listed.stdout).not.toContain('not-shown');
+
+    const refused = await runCli(['leases', 'end', '10.2.0.2', '--api', api.url, '--token', USER_TOKEN]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('EG_FORBIDDEN');
+    expect((await runCli(['leases', 'end', '10.2.0.1', '--api', api.url, '--token', USER_TOKEN])).stdout).toContain('lease on 10.2.0.1 ended');
+    expect((await runCli(['leases', 'end', '10.2.0.2', '--api', api.url, '--token', ADMIN_TOKEN])).code).toBe(0);
+    expect((await runCli(['leases', 'list', '--api', api.url, '--token', ADMIN_TOKEN])).stdout).toBe('no active lease\n');
+  });
+});
+
 describe('edge-gateway api', () => {
   it('runs the API in a child process and stops it on SIGINT with exit 0', async () => {
     const port = await choosePort('127.0.0.1', 0);

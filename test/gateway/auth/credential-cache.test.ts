@@ -14,6 +14,7 @@ import { encodeCredential, parsePublicKey } from '../../../common/token.js';
 import { createAuthenticator } from '../../../gateway/auth/authenticator.js';
 import { VerifiedCredentialCache } from '../../../gateway/auth/credential-cache.js';
 import { parseConfig } from '../../../gateway/config/index.js';
+import { createMetrics } from '../../../gateway/observability/metrics.js';
 import { compileGatewayPolicy } from '../../../gateway/sync/compile.js';
 import { policyFromConfig, policyFromSnapshot, type GatewayPolicy } from '../../../gateway/sync/gateway-policy.js';
 import { LivePolicy } from '../../../gateway/sync/live-policy.js';
@@ -156,6 +157,27 @@ describe('verified-credential cache', () => {
     const { username, password } = encodeCredential(claims(), issuer.privateKey);
     for (let i = 0; i < 3; i++) expect(auth.withPassword(username, password, client)).toMatchObject({ ok: true });
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 3, size: 0 });
+  });
+
+  it('shows its lookups, evictions, flushes and size in /metrics, never a credential', async () => {
+    const { auth, cache, state } = cached({ maxEntries: 1 });
+    const metrics = createMetrics({ processMetrics: false });
+    metrics.watchCredentialCache(() => cache.stats());
+    const first = encodeCredential(claims(), issuer.privateKey);
+    const second = encodeCredential(claims({ i: 'cred-0002' }), issuer.privateKey);
+    for (const c of [first, first, first, second]) auth.withPassword(c.username, c.password, client);
+    state.keys = [successor.publicKey];
+    auth.withPassword(second.username, second.password, client);
+    const text = await metrics.render();
+    expect(text).toContain('edge_gateway_credential_cache_lookups_total{result="hit"} 2');
+    expect(text).toContain('edge_gateway_credential_cache_lookups_total{result="miss"} 3');
+    expect(text).toContain('edge_gateway_credential_cache_evictions_total 1');
+    expect(text).toContain('edge_gateway_credential_cache_flushes_total 1');
+    expect(text).toContain('edge_gateway_credential_cache_entries 0');
+    for (const c of [first, second]) {
+      expect(text).not.toContain(c.password);
+      expect(text).not.toContain(c.username.slice(4, 40));
+    }
   });
 
   it('hands out frozen claims, so no connection can change what the next one is given', () => {

@@ -40,6 +40,7 @@ import {
 /** The image's own user (the official node images' `node`). */
 const NODE_UID = 1000;
 const IMAGE = 'localhost/edge-gateway:smoke-test';
+const BUILD_STAGE = 'localhost/edge-gateway:smoke-test-build';
 const PROJECT_LAYERS_LIMIT = 60 * MB;
 const WEB_PORT = 8000;
 const PAGE_TITLE = 'Partner intranet - edge-gateway container smoke test';
@@ -115,20 +116,29 @@ beforeAll(async () => {
 
   // Host npm settings reach the build as a mounted directory, never as a layer or a build argument.
   const npmDir = await npmSettingsDir(join(tmp, 'npm'));
-  const previous = await podman(env, ['image', 'inspect', '--format', '{{.Id}}', IMAGE]);
+  const imageId = async (name: string): Promise<string | undefined> => {
+    const found = await podman(env, ['image', 'inspect', '--format', '{{.Id}}', name]);
+    return found.code === 0 ? found.stdout.trim() : undefined;
+  };
+  const previous = { image: await imageId(IMAGE), build: await imageId(BUILD_STAGE) };
+  const podmanBuild = (extra: string[]) =>
+    streamProgram(
+      'podman',
+      ['build', '--isolation', 'chroot', '--format', 'docker', '--pull=never', '--volume', `${npmDir}:/run/npm:ro`, '--file', join(asset, 'gateway/Dockerfile'), ...extra, asset],
+      () => undefined,
+      env,
+    );
   const step = Date.now();
-  const build = await streamProgram(
-    'podman',
-    ['build', '--isolation', 'chroot', '--format', 'docker', '--pull=never', '--volume', `${npmDir}:/run/npm:ro`, '--file', join(asset, 'gateway/Dockerfile'), '--tag', IMAGE, asset],
-    () => undefined,
-    env,
-  );
+  const build = await podmanBuild(['--tag', IMAGE]);
   if (build.code !== 0) throw new Error(`podman build of the cdk.out asset failed (exit ${build.code}):\n${build.stdout}`);
   console.log(`[container] podman build (${elapsed(step)})`);
-  const current = (await podmanOk(env, ['image', 'inspect', '--format', '{{.Id}}', IMAGE])).trim();
-  const old = previous.stdout.trim();
-  // The image replaced by this build goes; the layers this one shares with it (dependencies) stay cached.
-  if (previous.code === 0 && old && old !== current) await podman(env, ['rmi', old]);
+  // The build stage under a name too (all from cache): its layers are this machine's build cache.
+  const stage = await podmanBuild(['--target', 'build', '--tag', BUILD_STAGE]);
+  if (stage.code !== 0) throw new Error(`tagging the build stage failed:\n${stage.stdout}`);
+  // What this build replaced goes, with its untagged parents; layers shared with the new images stay.
+  for (const [name, old] of [[IMAGE, previous.image], [BUILD_STAGE, previous.build]] as const) {
+    if (old && old !== (await imageId(name))) await podman(env, ['rmi', old]);
+  }
 
   // The tunnel topology and a file store the gateway reads through a mounted directory.
   topo = await createTopology();

@@ -1,5 +1,7 @@
 // Every static forward the gateway runs, by id: opened from profiles (at boot or on request) or ad hoc.
-import { GatewayError } from '../../common/errors.js';
+import { GatewayError, PolicyDeniedError } from '../../common/errors.js';
+import { formatEndpoint } from '../endpoint.js';
+import { alwaysDenied } from '../policy/always-deny.js';
 import { FtpForward } from './ftp-forward.js';
 import { LocalForward } from './local-forward.js';
 import { ForwardProfileSchema, type ForwardProfile as Profile, type TunnelSpec } from './profile.js';
@@ -76,6 +78,8 @@ export class TunnelRegistry {
   async openTunnel(spec: TunnelSpec, profile?: string): Promise<TunnelStatus> {
     const id = profile ? `${profile}.${spec.name}` : spec.name;
     if (this.entries.has(id)) throw new GatewayError('EG_VALIDATION', `tunnel "${id}" is already open`);
+    const denied = alwaysDenied(spec.target.host, spec.target.port);
+    if (denied) throw new PolicyDeniedError('EG_DESTINATION_FORBIDDEN', `tunnel "${id}": target ${formatEndpoint(spec.target.host, spec.target.port)} is always denied: ${denied}`);
     const forward = this.build(spec);
     this.entries.set(id, { spec, profile, forward });
     try {

@@ -1,7 +1,9 @@
 // Static remote forward (`ssh -R`): a port bound on the tunnel host whose connections reach `target` on our side.
-import { connect } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { connect, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorCodeOf } from '../../common/errors.js';
+import { PolicyDeniedError, errorCodeOf } from '../../common/errors.js';
+import { alwaysDenied } from '../policy/always-deny.js';
 import { outcomeFor } from '../dial.js';
 import { PipeError, pipeBoth } from '../pipe.js';
 import type { ClientAddress, RemoteBinding } from '../contracts.js';
@@ -55,7 +57,10 @@ export class RemoteForward {
     this.streams.add(stream);
     stream.on('error', () => undefined);
     try {
-      const local = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
+      // Checked for each connection, and again on what a name resolves to: the gateway's own side holds the task metadata endpoint.
+      const denied = alwaysDenied(target.host, target.port);
+      if (denied) throw new PolicyDeniedError('EG_DESTINATION_FORBIDDEN', `remote forward target is always denied: ${denied}`);
+      const local = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true, lookup: allowedLookup });
       await new Promise<void>((resolve, reject) => {
         local.once('connect', resolve).once('error', reject);
       });
@@ -64,7 +69,7 @@ export class RemoteForward {
       record.end('ok');
     } catch (err) {
       stream.destroy();
-      const code = err instanceof PipeError ? err.code : 'EG_CHANNEL_REFUSED';
+      const code = err instanceof PipeError || err instanceof PolicyDeniedError ? err.code : 'EG_CHANNEL_REFUSED';
       log.warn({ conn: record.conn, forward: this.name, dst: destination, code: errorCodeOf(err) }, 'remote forward connection failed');
       record.end(outcomeFor(code), code, err);
     } finally {
@@ -84,3 +89,15 @@ export class RemoteForward {
     for (const stream of this.streams) stream.destroy(err);
   }
 }
+
+/** dns.lookup that refuses a name resolving to an always-denied address (a name such as "metadata" on the gateway's side). */
+const allowedLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return callback(err, '', 0);
+    const allowed = addresses.filter((a) => alwaysDenied(a.address, 1) === undefined);
+    if (allowed.length === 0) return callback(new PolicyDeniedError('EG_DESTINATION_FORBIDDEN', `${hostname} resolves only to always-denied addresses`), '', 0);
+    if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, allowed);
+    const first = allowed[0] as LookupAddress;
+    callback(null, first.address, first.family);
+  });
+};

@@ -1,7 +1,7 @@
 // Every tunnel host's pool behind one TunnelPools: failover across a route's `via` hosts, live policy updates.
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { GatewayError, errorCodeOf } from '../../common/errors.js';
+import { GatewayError, PolicyDeniedError, errorCodeOf } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type {
   CancelSignal,
@@ -14,6 +14,7 @@ import type {
   TunnelPools,
 } from '../contracts.js';
 import { createDeadline } from '../deadline.js';
+import { alwaysDenied } from '../policy/always-deny.js';
 import { TunnelPool, type TunnelPoolOptions } from './pool.js';
 
 export interface SshTunnelPoolsOptions {
@@ -45,6 +46,9 @@ export class SshTunnelPools implements TunnelPools {
 
   openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel> {
     if (this.#closing) return Promise.reject(new GatewayError('EG_SHUTTING_DOWN'));
+    // Every channel passes here, whichever path asked for it: the always-deny list holds even where no route applies.
+    const denied = alwaysDenied(destination.host, destination.port);
+    if (denied) return Promise.reject(new PolicyDeniedError('EG_DESTINATION_FORBIDDEN', `destination is always denied: ${denied}`));
     // One timer per connection: a timer and an AbortController each were ~1.5% of CPU at 100 clients.
     // Not async: an async function returning #open's promise would add a layer of promise jobs.
     if (options.bounded && options.signal) return this.#open(destination, via, options, options.signal);

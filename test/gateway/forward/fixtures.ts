@@ -14,8 +14,8 @@ export interface Bastion {
   close(): Promise<void>;
 }
 
-export async function startBastion(options: { gatewayPorts?: 'no' | 'clientspecified' } = {}): Promise<Bastion> {
-  const sshd = await startSshd({ gatewayPorts: options.gatewayPorts ?? 'no' });
+export async function startBastion(options: { gatewayPorts?: 'no' | 'clientspecified'; logLevel?: 'VERBOSE' | 'DEBUG1' } = {}): Promise<Bastion> {
+  const sshd = await startSshd({ gatewayPorts: options.gatewayPorts ?? 'no', ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
   const log = pino({ level: 'silent' });
   const host = TunnelHostSchema.parse(tunnelHostInput(sshd));
   const pools = new SshTunnelPools({ hosts: [host], log, openTimeoutMs: 30_000 });

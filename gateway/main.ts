@@ -1,5 +1,6 @@
 // Composition root: config → logger → store → first policy → pools → listeners → admin → sync, and the graceful drain.
 import { GatewayError } from '../common/errors.js';
+import { KeyedTokenBucket } from '../common/keyed-token-bucket.js';
 import { PolicyRepository } from '../common/policy-repository.js';
 import type { Lease } from '../common/schema/lease.js';
 import type { ParameterStore } from '../common/store.js';
@@ -196,15 +197,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     }
 
     // Every lease write bumps the version and makes every replica re-read the tree: bounded per subject.
-    const leaseWrites = new AuthFailureLimiter({ burst: config.limits.leaseWriteBurst, refillPerSecond: config.limits.leaseWritesPerMinute / 60 });
+    const leaseWrites = new KeyedTokenBucket({ burst: config.limits.leaseWriteBurst, refillPerSecond: config.limits.leaseWritesPerMinute / 60 });
     /** A lease applies on this gateway at once; with a store it is also written there for the other replicas. */
     const addLease = async (lease: Lease): Promise<unknown> => {
       const current = live.current;
       // The same credential on the same address again (a page reload, a second tab): nothing changed, nothing to write.
       const same = current.leases.find((l) => l.address === lease.address && l.credentialId === lease.credentialId);
       if (same && same.expiresAt >= lease.expiresAt) return same;
-      if (leaseWrites.isBlocked(lease.subject)) throw new GatewayError('EG_LIMIT_EXCEEDED', `too many lease activations for ${JSON.stringify(lease.subject)}; try again in a minute`);
-      leaseWrites.recordFailure(lease.subject);
+      if (!leaseWrites.tryTake(lease.subject)) throw new GatewayError('EG_LIMIT_EXCEEDED', `too many lease activations for ${JSON.stringify(lease.subject)}; try again in a minute`);
       live.swap({ ...current, leases: [...current.leases.filter((l) => l.address !== lease.address), lease] });
       return repository ? repository.putLease(lease) : lease;
     };

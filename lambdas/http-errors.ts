@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { ERROR_CODES, type ErrorCode } from '../common/errors.js';
 
-export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 503>> = {
+export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503>> = {
   EG_VALIDATION: 400,
   EG_CREDENTIAL_TOO_LARGE: 400,
   EG_CREDENTIAL_MALFORMED: 400,
@@ -14,11 +14,12 @@ export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, 400 | 401 | 403 | 40
   EG_NOT_FOUND: 404,
   EG_STORE_VALUE_TOO_LARGE: 413,
   EG_BODY_TOO_LARGE: 413,
+  EG_LIMIT_EXCEEDED: 429,
   EG_STORE: 503,
   EG_CONFIG_INVALID: 503,
 };
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
 
 export function httpStatusOf(code: ErrorCode): ErrorStatus {
   return HTTP_STATUS_BY_CODE[code] ?? 500;

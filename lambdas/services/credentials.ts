@@ -1,6 +1,7 @@
 // Issues and revokes SOCKS credentials: grants only routes the caller's groups reach, caps the TTL, signs the claims.
 import { createHash, randomBytes } from 'node:crypto';
 import { GatewayError } from '../../common/errors.js';
+import { KeyedTokenBucket } from '../../common/keyed-token-bucket.js';
 import type { PolicyRepository } from '../../common/policy-repository.js';
 import type { CredentialClaims } from '../../common/schema/credential.js';
 import type { Route } from '../../common/schema/route.js';
@@ -60,7 +61,15 @@ export function grantableRoutes(routes: readonly Route[], groups: readonly strin
   return routes.filter((route) => route.groups.some((g) => groups.includes(g)));
 }
 
+const SELF_REVOCATION_BURST = 10;
+const SELF_REVOCATIONS_PER_MINUTE = 2;
+
 export class CredentialService {
+  /**
+   * Every revocation bumps the version and grows the tree each replica re-reads: a person's own revocations
+   * are bounded per caller (per API instance; API Gateway's throttle bounds the whole stage). Admins are not.
+   */
+  readonly #selfRevocations = new KeyedTokenBucket({ burst: SELF_REVOCATION_BURST, refillPerSecond: SELF_REVOCATIONS_PER_MINUTE / 60 });
   readonly #repository: PolicyRepository;
   readonly #keys: SigningKeySource;
   readonly #config: CredentialServiceOptions['config'];
@@ -129,9 +138,11 @@ export class CredentialService {
     } else if (!caller.admin) {
       throw new GatewayError('EG_FORBIDDEN', 'only an admin may revoke by id alone; an owner also sends the credential\'s username and password');
     }
+    if (!caller.admin && !this.#selfRevocations.tryTake(caller.principal)) {
+      throw new GatewayError('EG_LIMIT_EXCEEDED', 'too many revocations for this caller; try again in a minute');
+    }
+    // The repository writes nothing for an id already revoked, and drops revocations that expired anyway.
     await this.#repository.revoke(request.id, expiresAtSec);
-    // Housekeeping: revocations of credentials that expired anyway are dropped.
-    await this.#repository.listRevocations({ purge: true });
     return { id: request.id, expiresAtSec };
   }
 }

@@ -187,6 +187,25 @@ describe('POST /v1/credentials/revoke', () => {
     expect(admin.statusCode).toBe(200);
     expect((await repository.listRevocations()).map((r) => r.id)).toContain('AbCdEfGh12345678');
   });
+
+  it('writes nothing for an id revoked again, and bounds a person\'s own revocations (429), not an admin\'s', async () => {
+    const versionBefore = await repository.getVersion();
+    expect((await invoke({ method: 'POST', path: '/v1/credentials/revoke', userArn: ADMIN, body: { id: 'AbCdEfGh12345678' } })).statusCode).toBe(200);
+    expect(await repository.getVersion()).toBe(versionBefore);
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const credential = jsonOf<CredentialJson>(await invoke({ method: 'POST', path: '/v1/credentials', jwtSubject: BOB_JWT, body: {} }));
+      const revoked = await invoke({ method: 'POST', path: '/v1/credentials/revoke', jwtSubject: BOB_JWT, body: { id: credential.id, username: credential.username, password: credential.password } });
+      statuses.push(revoked.statusCode);
+    }
+    // The first ten (the burst) are written; then the caller is told to wait.
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    for (let i = 0; i < 12; i++) {
+      expect((await invoke({ method: 'POST', path: '/v1/credentials/revoke', userArn: ADMIN, body: { id: `AdminFlood${String(i).padStart(6, '0')}` } })).statusCode).toBe(200);
+    }
+  });
 });
 
 describe('/v1/routes and /v1/hosts', () => {

@@ -90,6 +90,7 @@ describe('policy reload from the store', () => {
   it('skips a record that cannot apply, applies the rest (a revocation above all), and says why', async () => {
     await repository.putRoute(webRoute()); // grant again
     await waitFor('the grant to apply', async () => (await replyFor(web.port)) === REPLY.SUCCEEDED);
+    const rejectedBefore = await reloads('rejected');
 
     // A route naming an unknown tunnel host, and a lease record that is not even JSON.
     await repository.putRoute({ name: 'broken', destinations: [{ host: 'db.corp' }], via: ['db2'], groups: ['staff'] });
@@ -104,5 +105,7 @@ describe('policy reload from the store', () => {
     expect(JSON.stringify(skipped?.skipped)).toContain('leases/10.9.9.9: not JSON');
     const metrics = await (await fetch(`${gateway.admin.url}/metrics`)).text();
     expect(Number(/^edge_gateway_policy_records_skipped (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    // Applied around the bad records, never rejected whole.
+    expect(await reloads('rejected')).toBe(rejectedBefore);
   });
 });

@@ -65,18 +65,25 @@ export function createConnectionTable(options: ConnectionTableOptions): Connecti
   const idleMs = options.idleTimeoutMs ?? 0;
   const lifetimeMs = options.maxLifetimeMs ?? 0;
 
+  /** Once per connection: it leaves the table when its streams have closed (end()). */
+  const terminate = (entry: LiveConnection, reason: GatewayError): void => {
+    const close = terminators.get(entry);
+    terminators.delete(entry);
+    activity.delete(entry);
+    close?.(reason);
+  };
   const sweep = (): void => {
     const at = now();
-    for (const [entry, terminate] of terminators) {
+    for (const entry of terminators.keys()) {
       if (lifetimeMs > 0 && at - entry.startedAt >= lifetimeMs) {
-        terminate(new GatewayError('EG_CONNECTION_EXPIRED', `the connection reached its maximum lifetime (${lifetimeMs} ms)`));
+        terminate(entry, new GatewayError('EG_CONNECTION_EXPIRED', `the connection reached its maximum lifetime (${lifetimeMs} ms)`));
         continue;
       }
       if (idleMs <= 0) continue;
       const bytes = entry.bytesUp + entry.bytesDown;
       const seen = activity.get(entry);
       if (!seen || seen.bytes !== bytes) activity.set(entry, { bytes, since: at });
-      else if (at - seen.since >= idleMs) terminate(new GatewayError('EG_IDLE_TIMEOUT', `no byte moved for ${idleMs} ms`));
+      else if (at - seen.since >= idleMs) terminate(entry, new GatewayError('EG_IDLE_TIMEOUT', `no byte moved for ${idleMs} ms`));
     }
   };
   const periods = [idleMs, lifetimeMs].filter((ms) => ms > 0);
@@ -115,9 +122,9 @@ export function createConnectionTable(options: ConnectionTableOptions): Connecti
     },
     revoke(credentialIds) {
       let ended = 0;
-      for (const [entry, terminate] of terminators) {
+      for (const entry of terminators.keys()) {
         if (entry.credentialId === undefined || !credentialIds.has(entry.credentialId)) continue;
-        terminate(new GatewayError('EG_CREDENTIAL_REVOKED', `credential ${entry.credentialId} was revoked`));
+        terminate(entry, new GatewayError('EG_CREDENTIAL_REVOKED', `credential ${entry.credentialId} was revoked`));
         ended++;
       }
       return ended;

@@ -62,6 +62,8 @@ export class HttpProxyListener {
   readonly #options: HttpProxyOptions;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  /** Refused at accept (over the per-source limit): a request already in their first packet is not served. */
+  readonly #refused = new WeakSet<Socket>();
   readonly #shutdown = new AbortController();
   #closing: Promise<void> | undefined;
 
@@ -97,8 +99,8 @@ export class HttpProxyListener {
     const grant = this.#options.limits?.connections?.tryAcquire(socket.remoteAddress ?? '', undefined);
     if (grant && !grant.ok) {
       const attempt = this.#begin(socket);
+      this.#refused.add(socket);
       socket.end(rawRefusal(429, 'EG_LIMIT_EXCEEDED'));
-      socket.destroySoon();
       this.#finish(attempt, NO_BYTES, new GatewayError('EG_LIMIT_EXCEEDED', grant.reason));
       return;
     }
@@ -171,6 +173,7 @@ export class HttpProxyListener {
   }
 
   async #onConnect(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    if (this.#refused.has(socket)) return void socket.destroy();
     const attempt = this.#begin(socket);
     let stream: Duplex;
     try {
@@ -194,6 +197,7 @@ export class HttpProxyListener {
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#refused.has(req.socket)) return void req.socket.destroy();
     const attempt = this.#begin(req.socket);
     let bytes: PipeResult = NO_BYTES;
     try {

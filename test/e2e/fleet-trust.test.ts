@@ -200,6 +200,19 @@ describe('trust across two replicas on one SSM store', () => {
     }
   }, 60_000);
 
+  it('writes nothing for a lease already held, and bounds a subject\'s lease writes (429 past the burst)', async () => {
+    const dave = keys.issue('dave', ['staff']);
+    const port = replicas[0]?.publicPort ?? 0;
+    expect(await activateLease(port, '127.0.8.1', dave)).toBe(201);
+    const version = await repository.getVersion();
+    expect(await activateLease(port, '127.0.8.1', dave)).toBe(201); // a page reload: same credential, same address
+    expect(await repository.getVersion()).toBe(version);
+    const statuses: number[] = [];
+    for (let i = 2; i <= 6; i++) statuses.push(await activateLease(port, `127.0.8.${i}`, dave));
+    // The default burst is 5 writes per subject: four more are written, the fifth new address is refused.
+    expect(statuses).toEqual([201, 201, 201, 201, 429]);
+  }, 60_000);
+
   it('stays ready with one of two tunnel hosts down, and keeps serving the other partner', async () => {
     const carol = keys.issue('carol', ['staff']);
     await sshdB.close();

@@ -45,7 +45,8 @@ beforeAll(async () => {
       routes: [{ name: 'origin', destinations: [{ host: '127.0.0.1', ports: [origins.httpPort, origins.garbagePort] }], via: ['bastion'], groups: ['staff'] }],
       credentialPublicKeys: [keys.publicKeyPem],
       timeouts: { handshakeMs: 1000, connectMs: 10_000 },
-      limits: { maxConnectionsPerSource: 64 },
+      // Every generated lease case is alice's: her lease writes are not what this suite bounds (fleet-trust and store-calls do).
+      limits: { maxConnectionsPerSource: 64, leaseWriteBurst: 100_000 },
       log: { level: 'warn' },
     },
     ready: { host: '127.0.0.1', port: ports.admin },
@@ -199,9 +200,12 @@ describe('regressions, one per finding', () => {
     );
     const closed = sockets.map((socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve()))));
     // The source holds its 64 slots with half-sent heads: the next connection is refused at once.
-    const over = await rawExchange({ port: ctx.proxyPort, localAddress: '127.0.3.4', pieces: [], pauseMs: 0, cutMode: 'destroy', readMs: 3000 });
+    // Refused at accept, a request already in its first packet is not carried either.
+    const head = `GET http://127.0.0.1:${ctx.originPort}/over-limit HTTP/1.1\r\nHost: x\r\nProxy-Authorization: Basic ${ctx.goodBasic}\r\n\r\n`;
+    const over = await rawExchange({ port: ctx.proxyPort, localAddress: '127.0.3.4', pieces: [Buffer.from(head)], pauseMs: 0, cutMode: 'destroy', readMs: 3000 });
     expect(statusOf(over.response)).toBe(429);
     expect(over.response.toString()).toContain('EG_LIMIT_EXCEEDED');
+    expect(origins.paths).not.toContain('/over-limit');
     // handshakeMs is 1 s here: every half-sent head is closed by the gateway, not by us.
     await Promise.all(closed);
     await goodRequest();

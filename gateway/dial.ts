@@ -64,6 +64,8 @@ export function formatDestination(destination: Destination): string {
 }
 
 export interface DialRequest {
+  /** The connection's id at its edge: the same in its audit line, in /v1/connections and in its log lines. */
+  conn?: string;
   destination: Destination;
   principal: Principal;
   origin: ClientAddress;

@@ -165,7 +165,7 @@ export class HttpProxyListener {
     if (grant?.ok) attempt.release = () => grant.release();
     const destination = normaliseDestination(host, port);
     attempt.destination = formatDestination(destination);
-    const dialled = await this.#options.dialer.dial({ destination, principal: attempt.principal, origin: attempt.client, signal: this.#shutdown.signal });
+    const dialled = await this.#options.dialer.dial({ conn: attempt.conn, destination, principal: attempt.principal, origin: attempt.client, signal: this.#shutdown.signal });
     attempt.route = dialled.route;
     attempt.tunnelHost = dialled.tunnelHost;
     attempt.counters = dialled.counters;

@@ -21,7 +21,7 @@ export function trackDialer(dialer: Dialer, table: ConnectionTable, metrics: Gat
       metrics.handshakeSeconds.observe({ protocol, outcome: 'ok' }, (performance.now() - started) / 1000);
       const origin = request.origin;
       const tracked = table.track({
-        id: `${protocol}-${(++sequence).toString(36)}`,
+        id: request.conn ?? `${protocol}-${(++sequence).toString(36)}`,
         protocol,
         source: formatEndpoint(origin.address, origin.port),
         subject: request.principal.subject,

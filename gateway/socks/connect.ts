@@ -89,7 +89,7 @@ async function dialAndReply(dialer: Dialer, request: SocksConnectRequest, record
   try {
     const destination = normaliseDestination(request.host, request.port);
     record.destination = formatDestination(destination);
-    dialed = await dialer.dial({ destination, principal: request.principal, origin: request.client, signal: request.signal, abort: request.abort });
+    dialed = await dialer.dial({ conn: request.conn, destination, principal: request.principal, origin: request.client, signal: request.signal, abort: request.abort });
   } catch (err) {
     request.refuse(replyFor(errorCodeOf(err)));
     throw err;

@@ -108,6 +108,7 @@ describe('foundation: SOCKS5 over pooled SSH', () => {
     expect(audit[0]?.bytesDown).toBeGreaterThanOrEqual(64 * MIB);
   });
 
+  let liveIds: string[] = [];
   it('carries 200 concurrent clients over 4 SSH connections, spread visible in /v1/pools', async () => {
     const clients = await Promise.all(Array.from({ length: 200 }, () => socksConnect(gateway.socks.port, '127.0.0.1', echo.port, staff.username, staff.password)));
     try {
@@ -117,8 +118,10 @@ describe('foundation: SOCKS5 over pooled SSH', () => {
       expect(ready).toHaveLength(4);
       expect(ready.every((c) => c.channels > 0)).toBe(true);
       expect(ready.reduce((sum, c) => sum + c.channels, 0)).toBe(200);
-      const live = (await admin('/v1/connections')) as { connections: Array<{ subject: string; tunnelHost: string }> };
-      expect(live.connections.filter((c) => c.subject === 'alice' && c.tunnelHost === 'bastion').length).toBe(200);
+      const live = (await admin('/v1/connections')) as { connections: Array<{ id: string; subject: string; tunnelHost: string }> };
+      const mine = live.connections.filter((c) => c.subject === 'alice' && c.tunnelHost === 'bastion');
+      expect(mine.length).toBe(200);
+      liveIds = mine.map((c) => c.id);
       const echoed = await Promise.all(
         clients.map(async ({ client }, i) => {
           client.send(`hello ${i}`);
@@ -130,6 +133,8 @@ describe('foundation: SOCKS5 over pooled SSH', () => {
     } finally {
       for (const { client } of clients) client.destroy();
     }
+    // One id per connection: what /v1/connections showed while it was open is its audit line's `conn`.
+    await waitFor('the 200 audit lines', () => liveIds.every((id) => captured.lines().some((l) => l.msg === 'audit' && l.conn === id)));
   });
 
   it('refuses a destination no route grants with 0x02, and it never reaches the tunnel host', async () => {

@@ -314,7 +314,7 @@ describe('policy bypass attempts over real sockets', () => {
     ['127.0.0.3 as a decimal name', '2130706435', () => outsider.port, REPLY.NOT_ALLOWED_BY_RULESET],
     ['127.0.0.3 as a hex name', '0x7F000003', () => outsider.port, REPLY.NOT_ALLOWED_BY_RULESET],
     ['127.0.0.3 as an octal name', '0177.0.0.3', () => outsider.port, REPLY.NOT_ALLOWED_BY_RULESET],
-    ['a granted address on port 0', '127.0.0.1', () => 0, REPLY.HOST_UNREACHABLE],
+    ['a granted address on port 0', '127.0.0.1', () => 0, REPLY.NOT_ALLOWED_BY_RULESET], // port 0 is on the always-deny list
     ['a 255-byte name', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`, () => echo.port, REPLY.HOST_UNREACHABLE],
     ['a granted name with a NUL byte after it', Buffer.from('localhost\0.evil.example'), () => echo.port, REPLY.HOST_UNREACHABLE],
   ];

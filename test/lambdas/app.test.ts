@@ -1,20 +1,17 @@
 // The API as Lambda runs it: real API Gateway v2 events into hono/aws-lambda's handle(), file store behind.
 import { createPublicKey } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { handle } from 'hono/aws-lambda';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyRepository } from '../../common/policy-repository.js';
-import { FileStore } from '../../common/store/file-store.js';
 import { decodeCredential, parsePublicKey, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
 import { createApp } from '../../lambdas/app.js';
 import { parseApiConfig } from '../../lambdas/config.js';
 import { createIdentityResolver } from '../../lambdas/identity.js';
 import { createSigningKeySource } from '../../lambdas/services/signing-key.js';
 import { apiGatewayV2Event, jsonOf, type ErrorJson, type EventInput, type LambdaResult } from './events.js';
-import { ADMIN, ALICE, BOB_JWT, STRANGER, apiConfig, seedPolicy } from './fixtures.js';
+import { startLambdaApi, type LambdaApi } from './lambda-api.js';
+import { ADMIN, ALICE, BOB_JWT, STRANGER, apiConfig } from './fixtures.js';
 
 interface CredentialJson {
   id: string;
@@ -29,28 +26,17 @@ interface CredentialJson {
   settings: { curl: string; proxychains: string; env: Record<string, string> };
 }
 
-let dir: string;
 let repository: PolicyRepository;
 let invoke: (input: EventInput) => Promise<LambdaResult>;
 
+let api: LambdaApi;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'eg-api-'));
-  repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: '/edge-gateway/test' });
-  await seedPolicy(repository);
-  const config = parseApiConfig(apiConfig(), 'test');
-  const app = createApp({
-    repository,
-    issuer: createSigningKeySource({ repository, generateIfMissing: true }),
-    identity: createIdentityResolver(config),
-    config,
-    log: pino({ level: 'silent' }),
-  });
-  const lambda = handle(app);
-  invoke = async (input) => (await lambda(apiGatewayV2Event(input) as never));
+  api = await startLambdaApi('eg-api-');
+  repository = api.repository;
+  invoke = (input) => api.invoke(input);
 });
 afterAll(async () => {
-  await repository?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await api?.close();
 });
 
 async function publicKeys() {

@@ -1,42 +1,22 @@
-// The API validates a route with the schema the gateway compiles: a route the gateway would refuse (issue 19,
-// "one bad record freezes every update") is answered 400 EG_VALIDATION naming its path, and never stored.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { handle } from 'hono/aws-lambda';
-import { pino } from 'pino';
+// The API validates a route with the schema the gateway compiles: a route the gateway would refuse (so one bad
+// record can never hold back a fleet's updates) is answered 400 EG_VALIDATION naming its path, and never stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyRepository } from '../../common/policy-repository.js';
-import { FileStore } from '../../common/store/file-store.js';
-import { createApp } from '../../lambdas/app.js';
-import { parseApiConfig } from '../../lambdas/config.js';
-import { createIdentityResolver } from '../../lambdas/identity.js';
-import { createSigningKeySource } from '../../lambdas/services/signing-key.js';
-import { apiGatewayV2Event, jsonOf, type ErrorJson, type EventInput, type LambdaResult } from './events.js';
-import { ADMIN, TUNNEL_HOST, apiConfig, seedPolicy } from './fixtures.js';
+import { jsonOf, type ErrorJson, type EventInput, type LambdaResult } from './events.js';
+import { startLambdaApi, type LambdaApi } from './lambda-api.js';
+import { ADMIN, TUNNEL_HOST } from './fixtures.js';
 
-let dir: string;
 let repository: PolicyRepository;
 let invoke: (input: EventInput) => Promise<LambdaResult>;
 
+let api: LambdaApi;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'eg-api-routes-'));
-  repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: '/edge-gateway/test' });
-  await seedPolicy(repository);
-  const config = parseApiConfig(apiConfig(), 'test');
-  const app = createApp({
-    repository,
-    issuer: createSigningKeySource({ repository, generateIfMissing: true }),
-    identity: createIdentityResolver(config),
-    config,
-    log: pino({ level: 'silent' }),
-  });
-  const lambda = handle(app);
-  invoke = async (input) => (await lambda(apiGatewayV2Event(input) as never));
+  api = await startLambdaApi('eg-api-routes-');
+  repository = api.repository;
+  invoke = (input) => api.invoke(input);
 });
 afterAll(async () => {
-  await repository?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await api?.close();
 });
 
 const good = { destinations: [{ host: '*.partner.corp', ports: [443, '8000-8100'] }, { host: '10.20.0.0/16', ports: ['*'] }], via: ['bastion'], groups: ['partners'] };

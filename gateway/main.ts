@@ -19,8 +19,7 @@ import { createConnectionTable, type ConnectionTable } from './observability/con
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { guardProcessFaults } from './observability/process-faults.js';
-import { trackDialer } from './observability/tracked-dialer.js';
-import { createSocksConnect } from './socks/connect.js';
+import { ConnectionBook } from './observability/connection-book.js';
 import { SocksListener } from './socks/listener.js';
 import { SshTunnelPools } from './ssh/pools.js';
 import { sshCryptoInfo } from './ssh/native.js';
@@ -108,7 +107,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     reportSkipped(initial);
     const connections = createConnectionTable({ metrics, idleTimeoutMs: config.timeouts.idleMs, maxLifetimeMs: config.timeouts.maxConnectionMs });
     started.push({ close: async () => connections.close(), destroy: () => connections.close() });
-    const audit = createAuditSink(log, metrics);
+    const book = new ConnectionBook({ table: connections, metrics, audit: createAuditSink(log, metrics), log });
     const keys = storeIdentityResolver(store, config.prefix);
     const certificates: CertificateIdentity | undefined = config.certificates
       ? createCertificateIdentity({
@@ -126,7 +125,6 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const pools = new SshTunnelPools({
       hosts: initial.tunnelHosts,
       log,
-      openTimeoutMs: config.timeouts.connectMs,
       pool: { resolveIdentity },
     });
     started.push(pools);
@@ -144,8 +142,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       host: config.listeners.socks.host,
       port: config.listeners.socks.port,
       authenticator: live,
-      onConnect: createSocksConnect({ dialer: trackDialer(dialer, connections, metrics, 'socks5'), audit, log: socksLog }),
-      audit,
+      dialer,
+      book,
       log: socksLog,
       handshakeTimeoutMs: config.timeouts.handshakeMs,
       drainTimeoutMs: config.timeouts.drainMs,
@@ -158,9 +156,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     if (config.listeners.httpProxy) {
       const proxy = new HttpProxyListener({
         auth: live,
-        dialer: trackDialer(dialer, connections, metrics, 'http-proxy'),
+        dialer,
         log: log.child({ component: 'http-proxy' }),
-        audit,
+        book,
         headTimeoutMs: config.timeouts.handshakeMs,
         limits,
       });
@@ -169,7 +167,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       http = { address: bound.host, port: bound.port };
     }
 
-    const forwards = new TunnelRegistry({ pools, log: log.child({ component: 'forward' }), audit, connections, connectTimeoutMs: config.timeouts.connectMs }, initial.profiles);
+    const forwards = new TunnelRegistry({ dialer, pools, book, log: log.child({ component: 'forward' }) }, initial.profiles);
     started.push(forwards);
 
     let draining = false;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateEd25519, signUserCertificate, type Ed25519KeyPair } from '../../../common/ssh-certificate.js';
-import { createCertificateIdentity, type CertificateRequester } from '../../../gateway/ssh/certificate-identity.js';
+import { createCertificateIdentity, type CertificateRequester } from '../../../gateway/identity/certificate.js';
 import { SshTunnelPools } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { startEchoTarget, startHttpTarget } from '../../harness/targets.js';

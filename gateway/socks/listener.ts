@@ -16,6 +16,7 @@ import { PipeError, pipeBoth } from '../pipe.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 import { SocksConnectionState } from './connection-state.js';
 import { AUTH_METHOD, REPLY, replyFor } from './replies.js';
+import { listen } from '../../common/listen.js';
 
 export interface SocksListenerLimits {
   connections?: ConnectionLimits;
@@ -62,18 +63,11 @@ export class SocksListener {
     this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.acceptSocket(socket));
   }
 
-  listen(): Promise<{ address: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ host: this.#options.host, port: this.#options.port }, () => {
-        this.#server.off('error', reject);
-        this.#server.on('error', (err) => this.#options.log.error({ err }, 'socks listener error'));
-        const bound = this.#server.address();
-        if (bound === null || typeof bound === 'string') return reject(new GatewayError('EG_INTERNAL', 'no TCP address'));
-        this.#options.log.info({ address: bound.address, port: bound.port }, 'socks listening');
-        resolve({ address: bound.address, port: bound.port });
-      });
-    });
+  async listen(): Promise<{ address: string; port: number }> {
+    const bound = await listen(this.#server, this.#options.port, this.#options.host);
+    this.#server.on('error', (err) => this.#options.log.error({ err }, 'socks listener error'));
+    this.#options.log.info({ address: bound.address, port: bound.port }, 'socks listening');
+    return { address: bound.address, port: bound.port };
   }
 
   /** Live client connections (handshaking or transferring). */

@@ -10,18 +10,13 @@ import { GatewayError, errorCodeOf } from '../../common/errors.js';
 import { Cancellation } from '../cancel.js';
 import type { Authenticator, Destination } from '../contracts.js';
 import { formatDestination, normaliseDestination, type DialResult, type Dialer } from '../dial.js';
-import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
+import type { ListenerLimits } from '../limits/index.js';
 import type { ConnectionBook } from '../observability/connection-book.js';
 import { PipeError, pipeBoth } from '../pipe.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 import { SocksConnectionState } from './connection-state.js';
 import { AUTH_METHOD, REPLY, replyFor } from './replies.js';
 import { listen } from '../../common/listen.js';
-
-export interface SocksListenerLimits {
-  connections?: ConnectionLimits;
-  authFailures?: AuthFailureLimiter;
-}
 
 export interface SocksListenerOptions {
   host: string;
@@ -35,7 +30,7 @@ export interface SocksListenerOptions {
   handshakeTimeoutMs: number;
   /** How long close() lets live transfers run before destroying them. Default 30 s. */
   drainTimeoutMs?: number;
-  limits?: SocksListenerLimits;
+  limits?: ListenerLimits;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;

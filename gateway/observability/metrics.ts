@@ -30,6 +30,8 @@ export interface GatewayMetrics {
   policyRecordsSkipped: Gauge;
   /** Faults no code path caught (observability/process-faults.ts). */
   processFaults: Counter<'kind'>;
+  /** Each attempt the SSM client made (retries included), by operation and result (ok, throttled, client_error, server_error). */
+  storeCalls: Counter<'operation' | 'result'>;
   /** Where the tunnel gauges read from at scrape time; set once the pools exist. */
   watchPools(source: PoolStatusSource): void;
   /** Where the credential cache's series read from at scrape time. */
@@ -196,6 +198,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     }),
     policyRecordsSkipped: new Gauge({ name: `${PREFIX}policy_records_skipped`, help: 'Store records left out of the policy in force (invalid, or a lease whose credential does not verify).', registers }),
     processFaults: new Counter({ name: `${PREFIX}process_faults_total`, help: 'Unhandled rejections and uncaught exceptions, by kind.', labelNames: ['kind'], registers }),
+    storeCalls: new Counter({
+      name: `${PREFIX}store_calls_total`,
+      help: 'SSM Parameter Store requests (each retry counts), by operation and result: ok, throttled, client_error, server_error.',
+      labelNames: ['operation', 'result'],
+      registers,
+    }),
     watchPools(source) {
       poolStatus = source;
     },

@@ -166,6 +166,10 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     },
   });
 
+  const policyReloads = new Counter({ name: `${PREFIX}policy_reloads_total`, help: 'Policy reload attempts by result.', labelNames: ['result'], registers });
+  // Present at 0 from the start: increase() cannot see a series' first count, and a rejection is counted once.
+  for (const result of ['applied', 'rejected', 'error']) policyReloads.inc({ result }, 0);
+
   return {
     registry,
     connectionEnded(protocol, outcome, bytesUp, bytesDown) {
@@ -180,7 +184,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       active.set(protocol, (active.get(protocol) ?? 0) + delta);
     },
     authFailures: new Counter({ name: `${PREFIX}auth_failures_total`, help: 'Refused authentications by error code.', labelNames: ['code'], registers }),
-    policyReloads: new Counter({ name: `${PREFIX}policy_reloads_total`, help: 'Policy reload attempts by result.', labelNames: ['result'], registers }),
+    policyReloads,
     policyVersion: new Gauge({ name: `${PREFIX}policy_version`, help: 'Version of the policy in force.', registers }),
     handshakeSeconds: new Histogram({
       name: `${PREFIX}handshake_seconds`,

@@ -11,6 +11,7 @@ import { SsmStore } from '../../common/store/ssm-store.js';
 import type { EncodedCredential } from '../../common/token.js';
 import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
+import { AUDIT_QUERIES } from '../../infra/constructs/audit-queries.js';
 import { GATEWAY_METRIC } from '../../infra/constructs/gateway-metrics.js';
 import { launchBrowser } from '../harness/browser.js';
 import { emfProblems, type EmfDirective } from '../harness/emf-format.js';
@@ -176,6 +177,22 @@ describe('what operators get from a live gateway', () => {
     for (const value of ['alice', alice.username, '127.0.0.9', `127.0.0.1:${web.port}`, `127.0.0.1:${echo.port}`]) expect(text).not.toContain(value);
     const keys = new Set(emfLines().flatMap((line) => (line._aws as { CloudWatchMetrics: EmfDirective[] }).CloudWatchMetrics.flatMap((d) => d.Dimensions.flat())));
     expect([...keys].sort()).toEqual(['code', 'direction', 'host', 'limit', 'operation', 'outcome', 'protocol', 'result', 'state']);
+  });
+
+  it('writes audit lines with every field the saved Logs Insights queries read', () => {
+    const fields = new Set(captured.lines().filter((line) => line.kind === 'audit').flatMap((line) => Object.keys(line)));
+    expect(fields.size).toBeGreaterThan(5);
+    for (const [name, query] of Object.entries(AUDIT_QUERIES)) {
+      const text = [...(query.fields ?? []), ...(query.filterStatements ?? []), ...(query.statsStatements ?? []), query.sort ?? ''].join(' ');
+      // Identifiers outside quotes, less the query language's own words and the names a query gives its results.
+      const words = text.replace(/"[^"]*"/g, ' ').match(/@?[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
+      const own = new Set([...text.matchAll(/\bas (\w+)/g)].map((m) => m[1]));
+      const language = new Set(['and', 'or', 'in', 'as', 'by', 'desc', 'asc', 'count', 'sum', 'max', 'min', 'count_distinct', 'not']);
+      for (const word of words) {
+        if (word.startsWith('@') || language.has(word) || own.has(word)) continue;
+        expect(fields, `${name}: ${word}`).toContain(word);
+      }
+    }
   });
 
   it('has a Grafana dashboard that parses and whose every query names a series the gateway exports', async () => {

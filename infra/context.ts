@@ -1,8 +1,9 @@
 // The CDK app's settings: cdk.json context (or `-c key=value`), validated once into typed props.
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import { GroupName, TunnelHostName } from '../common/schema/names.js';
+import { GroupName, StageName, TunnelHostName } from '../common/schema/names.js';
 import { TunnelHostSchema } from '../common/schema/tunnel-host.js';
+import { issuesFromZod } from '../common/issues.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -59,10 +60,7 @@ const SnsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Z
 
 export const InfraContextSchema = z
   .object({
-    stage: z
-      .string()
-      .regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and "-", 1-32 chars (it becomes /edge-gateway/{stage})')
-      .default('dev'),
+    stage: StageName.default('dev'),
     /** Who may reach the proxy ports. Empty means no ingress at all; "0.0.0.0/0" only if listed here. */
     allowedClientCidrs: z.preprocess(listFromContext, z.array(Cidr)).default([]),
     /** Seeded into {prefix}/hosts/{name} at deploy time; the API edits them afterwards. */
@@ -153,7 +151,7 @@ export function parseInfraContext(lookup: (key: string) => unknown): InfraContex
   );
   const result = InfraContextSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  context ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const lines = issuesFromZod(result.error.issues).map((issue) => `  context ${issue.path || '(root)'}: ${issue.message}`);
     throw new Error(`invalid CDK context (cdk.json "context" or -c key=value):\n${lines.join('\n')}`);
   }
   return result.data;

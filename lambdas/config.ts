@@ -1,10 +1,11 @@
 // The API's settings: one zod schema, filled from a config file locally or from the Lambda environment.
 import { z } from 'zod';
 import { GatewayError } from '../common/errors.js';
-import { GroupName, Port } from '../common/schema/names.js';
+import { GroupName, Port, StageName } from '../common/schema/names.js';
+import { describeIssues } from '../common/issues.js';
 
 export const ApiConfigSchema = z.object({
-  stage: z.string().regex(/^[a-z0-9-]{1,32}$/).default('local'),
+  stage: StageName.default('local'),
   credentials: z
     .object({
       defaultTtlSeconds: z.number().int().min(60).default(3600),
@@ -90,7 +91,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
 export function parseApiConfig(input: unknown, source: string): ApiConfig {
   const parsed = ApiConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const detail = describeIssues(parsed.error, '(root)');
     throw new GatewayError('EG_CONFIG_INVALID', `invalid API configuration from ${source}: ${detail}`);
   }
   const { credentials } = parsed.data;

@@ -14,6 +14,7 @@ import type { IdentityResolver } from './identity.js';
 import type { AppEnv, ApiApp } from './routes/context.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerLeaseRoutes } from './routes/leases.js';
+import { registerMeRoute } from './routes/me.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSshCertificateRoutes } from './routes/ssh-certificates.js';
 import { SshCertificateService } from './services/ssh-certificates.js';
@@ -90,7 +91,7 @@ export function createApp(deps: AppDeps): ApiApp {
   );
   app.use('/v1/*', async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
-    const caller = deps.identity.identify(callerRequestFrom(c.env, c.req.header('authorization')));
+    const caller = await deps.identity.identify(callerRequestFrom(c.env, c.req.header('authorization')));
     if (!caller) throw new GatewayError('EG_AUTH_REQUIRED', 'send a bearer token (local) or a SigV4-signed request (AWS)');
     c.set('caller', caller);
     return next();
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): ApiApp {
     config: deps.config,
   };
   registerCredentialRoutes(app, services);
+  registerMeRoute(app, services);
   registerPolicyRoutes(app, services);
   registerLeaseRoutes(app, new LeaseService({ repository: deps.repository }));
   registerSshCertificateRoutes(

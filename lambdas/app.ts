@@ -15,6 +15,8 @@ import type { AppEnv, ApiApp } from './routes/context.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerLeaseRoutes } from './routes/leases.js';
 import { registerMeRoute } from './routes/me.js';
+import { IssuerDiscovery } from './oidc/discovery.js';
+import { registerPageRoutes } from './page/page-routes.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSshCertificateRoutes } from './routes/ssh-certificates.js';
 import { SshCertificateService } from './services/ssh-certificates.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   log: Logger;
   /** Unix seconds; tests inject a clock. */
   nowSec?: () => number;
+  /** The sign-in issuer's discovery document (shared with the token verifier); made from config.oidc when absent. */
+  discovery?: IssuerDiscovery;
   /** Local runs: create the SSH CA key pair in the store on first use (in AWS the key generator does). */
   generateSshCaIfMissing?: boolean;
 }
@@ -112,6 +116,9 @@ export function createApp(deps: AppDeps): ApiApp {
     app,
     new SshCertificateService({ repository: deps.repository, config: deps.config, generateIfMissing: deps.generateSshCaIfMissing ?? false, ...(deps.nowSec ? { nowSec: deps.nowSec } : {}) }),
   );
+
+  const discovery = deps.discovery ?? (deps.config.oidc ? new IssuerDiscovery(deps.config.oidc.issuer) : undefined);
+  registerPageRoutes(app, { config: deps.config, ...(discovery ? { discovery } : {}) });
 
   const health = () => ({ status: 'ok', stage: deps.config.stage });
   app.get('/v1/healthz', (c) => c.json(health()));

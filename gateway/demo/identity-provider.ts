@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import { renderLoginPage } from './identity-login-page.js';
+import { boundedMemoryAdapters } from './identity-store.js';
 
 export interface DemoUser {
   username: string;
@@ -58,6 +59,7 @@ function providerConfiguration(options: DemoIdentityProviderOptions, signingKey:
   const { user } = options;
   const origins = new Set(options.redirectUris.map((uri) => new URL(uri).origin));
   return {
+    adapter: boundedMemoryAdapters(),
     clients: [
       {
         client_id: options.clientId,

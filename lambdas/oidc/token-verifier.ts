@@ -1,6 +1,7 @@
 // Verifies an OpenID Connect ID or access token (a JWT) against the issuer's published keys (jose), with one code per refusal.
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { GatewayError, isGatewayError } from '../../common/errors.js';
+import { IssuerDiscovery } from './discovery.js';
 import { audiencesOf, type OidcSettings } from './settings.js';
 
 /** Larger than any real ID or access token; a bigger Authorization header is not read further. */
@@ -9,7 +10,6 @@ export const MAX_TOKEN_CHARS = 8 * 1024;
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 30;
 const FETCH_TIMEOUT_MS = 5_000;
-const MAX_DISCOVERY_BYTES = 64 * 1024;
 
 export interface VerifiedToken {
   subject: string;
@@ -18,6 +18,8 @@ export interface VerifiedToken {
 
 export interface OidcTokenVerifierOptions {
   settings: OidcSettings;
+  /** Shared with the page, which needs the same document. */
+  discovery?: IssuerDiscovery;
   /** Unix seconds; tests inject a clock. */
   nowSec?: () => number;
 }
@@ -25,17 +27,6 @@ export interface OidcTokenVerifierOptions {
 /** A compact JWS: three base64url parts. Anything else is some other kind of bearer token. */
 export function looksLikeJwt(token: string): boolean {
   return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
-}
-
-/** The issuer's `jwks_uri`, from its discovery document (which must name the same issuer). */
-async function discoverJwksUri(issuer: string): Promise<URL> {
-  const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
-  const text = await response.text();
-  if (!response.ok || text.length > MAX_DISCOVERY_BYTES) throw new Error(`discovery answered ${response.status}`);
-  const document = JSON.parse(text) as { issuer?: unknown; jwks_uri?: unknown };
-  if (document.issuer !== issuer || typeof document.jwks_uri !== 'string') throw new Error('discovery names another issuer or no jwks_uri');
-  return new URL(document.jwks_uri);
 }
 
 const JOSE_CODES: Record<string, GatewayError['code']> = {
@@ -69,21 +60,26 @@ function refusalOf(err: unknown): GatewayError {
 export class OidcTokenVerifier {
   readonly #settings: OidcSettings;
   readonly #nowSec: (() => number) | undefined;
+  readonly #discovery: IssuerDiscovery;
   #keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
   constructor(options: OidcTokenVerifierOptions) {
     this.#settings = options.settings;
     this.#nowSec = options.nowSec;
+    this.#discovery = options.discovery ?? new IssuerDiscovery(options.settings.issuer);
   }
 
   /** The key set, discovered once; a failed discovery is tried again on the next token. */
   #keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     this.#keys ??= (async () => {
-      const uri = this.#settings.jwksUri ? new URL(this.#settings.jwksUri) : await discoverJwksUri(this.#settings.issuer);
+      const uri = this.#settings.jwksUri ? new URL(this.#settings.jwksUri) : new URL((await this.#discovery.metadata()).jwks_uri);
       return createRemoteJWKSet(uri, { timeoutDuration: FETCH_TIMEOUT_MS });
     })();
-    this.#keys.catch(() => (this.#keys = undefined));
-    return this.#keys;
+    const pending = this.#keys;
+    pending.catch(() => {
+      if (this.#keys === pending) this.#keys = undefined;
+    });
+    return pending;
   }
 
   async verify(token: string): Promise<VerifiedToken> {

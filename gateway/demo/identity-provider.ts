@@ -71,6 +71,8 @@ function providerConfiguration(options: DemoIdentityProviderOptions, signingKey:
       },
     ],
     pkce: { required: () => true },
+    // Seconds. Short: a demo sign-in is used at once, and nothing outlives an hour.
+    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 },
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] },

@@ -26,6 +26,7 @@ import { IssuerDiscovery } from './oidc/discovery.js';
 import { OidcTokenVerifier } from './oidc/token-verifier.js';
 import type { ApiApp } from './routes/context.js';
 import { createSigningKeySource } from './services/signing-key.js';
+import { formatEndpoint } from '../common/endpoint.js';
 
 export interface ApiServerOptions {
   /** Default 127.0.0.1. */
@@ -73,7 +74,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     server.once('error', reject);
   });
   const listening = server as ServerType;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `http://${formatEndpoint(host, port)}`;
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyRepository } from '../../common/policy-repository.js';
 import { FileStore } from '../../common/store/file-store.js';
 import { decodeCredential, parsePublicKey } from '../../common/token.js';
-import { demoSigningKey, startDemoIdentityProvider, type DemoIdentityProvider } from '../../gateway/demo/identity-provider.js';
+import { demoSigningKey, startDemoIdentityProvider, type DemoIdentityProvider } from '../../gateway/cli/demo/identity-provider.js';
 import { startApiServer, type ApiServer } from '../../lambdas/server.js';
 import { registerSecret } from '../harness/log-capture.js';
 import { jsonOf, type ErrorJson } from './events.js';

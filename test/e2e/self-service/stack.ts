@@ -11,7 +11,7 @@ import { stagePrefix } from '../../../common/layout.js';
 import { PolicyRepository } from '../../../common/policy-repository.js';
 import { FileStore } from '../../../common/store/file-store.js';
 import { parseConfig, type ConfigInput } from '../../../gateway/config/index.js';
-import { startDemoIdentityProvider, type DemoUser } from '../../../gateway/demo/identity-provider.js';
+import { startDemoIdentityProvider, type DemoUser } from '../../../gateway/cli/demo/identity-provider.js';
 import { startGateway, type RunningGateway } from '../../../gateway/main.js';
 import { startApiServer, type ApiServer } from '../../../lambdas/server.js';
 import { registerSecret } from '../../harness/log-capture.js';

@@ -24,7 +24,11 @@ export const CLIENT_ID = 'edge-gateway-page';
 export const INTRANET_HOST = hostname().toLowerCase();
 export const USER: DemoUser = { username: 'pat', password: 'pat-demo-password-0123', email: 'pat@partner.example', name: 'Pat Partner', groups: ['staff'] };
 
-export type ProxyListeners = 'socks' | 'http' | 'both';
+/** SOCKS is always on; "both" adds the HTTP proxy, which the default PAC then names. */
+export type ProxyListeners = 'socks' | 'both';
+
+/** A local bearer token for the same person, for suites that need a credential without the browser sign-in. */
+export const PERSON_API_TOKEN = 'pat-local-api-token-0123456789';
 
 export interface SelfServiceStack {
   apiUrl: string;
@@ -44,6 +48,7 @@ export async function startSelfServiceStack(listeners: ProxyListeners = 'socks')
   };
   try {
     registerSecret('demo user password', USER.password);
+    registerSecret('person API token', PERSON_API_TOKEN);
     const resolved = await lookup(INTRANET_HOST, { family: 4 });
     if (!resolved.address.startsWith('127.')) throw new Error(`this machine's name ${INTRANET_HOST} resolves to ${resolved.address}, not loopback`);
     const dir = await mkdtemp(join(tmpdir(), 'eg-self-service-'));
@@ -72,6 +77,8 @@ export async function startSelfServiceStack(listeners: ProxyListeners = 'socks')
         proxy: { host: '127.0.0.1', port: socksPort },
         pacUrl,
         oidc: { issuer: idp.issuer, clientId: CLIENT_ID, scopes: ['openid', 'profile', 'email', 'groups'] },
+        principals: { [USER.username]: USER.groups },
+        tokens: { [USER.username]: PERSON_API_TOKEN },
       },
     });
     cleanup.push(() => api.close());

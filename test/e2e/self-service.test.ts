@@ -127,6 +127,15 @@ describe('the self-service page in Chromium, against a real OpenID provider', ()
     expect(carried[0]).toMatchObject({ protocol: 'socks5', subject: USER.username, route: 'intranet', tunnelHost: 'bastion' });
   }, 120_000);
 
+  it('ends the lease on the page: the PAC is refused to this address; one click brings it back', async () => {
+    await page.getByRole('button', { name: 'End the lease' }).click();
+    await page.locator('#lease-details').waitFor({ state: 'hidden' });
+    await waitFor('the gateway to drop the ended lease', async () => (await fetch(stack.pacUrl)).status === 401, 60_000);
+    await page.getByRole('button', { name: 'Use this browser' }).click();
+    await page.locator('#lease-details').waitFor({ state: 'visible' });
+    expect((await fetch(stack.pacUrl)).status).toBe(200);
+  }, 120_000);
+
   it('revokes the credential on the page; the next load through the gateway is refused', async () => {
     await page.getByRole('button', { name: 'Revoke this credential' }).click();
     await page.locator('#credential-details').waitFor({ state: 'hidden' });

@@ -9,7 +9,7 @@ import { GatewayError, errorCodeOf, type ErrorCode } from '../../common/errors.j
 import { Cancellation } from '../cancel.js';
 import type { Authenticator, Principal } from '../contracts.js';
 import { formatDestination, normaliseDestination, type Dialer } from '../dial.js';
-import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
+import type { ListenerLimits } from '../limits/index.js';
 import type { ConnectionBook } from '../observability/connection-book.js';
 import type { ConnectionRecord } from '../observability/connection-record.js';
 import { PipeError, pipeBoth, type PipeResult } from '../pipe.js';
@@ -26,7 +26,7 @@ export interface HttpProxyOptions {
   /** From TCP accept to a complete request head (slowloris); the SOCKS handshake deadline. Default 10 s. */
   headTimeoutMs?: number;
   /** Shared with the SOCKS listener and lease activation, so a limit answers the same on every way in. */
-  limits?: { connections?: ConnectionLimits; authFailures?: AuthFailureLimiter };
+  limits?: ListenerLimits;
 }
 
 export interface Endpoint {

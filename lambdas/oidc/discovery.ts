@@ -1,6 +1,8 @@
 // The issuer's OpenID discovery document, fetched once (bounded, with a deadline) and kept; a failure is retried next time.
 const FETCH_TIMEOUT_MS = 5_000;
 const MAX_DISCOVERY_BYTES = 64 * 1024;
+/** After a failure, requests are refused at once for this long instead of each asking the issuer again. */
+const RETRY_AFTER_FAILURE_MS = 10_000;
 
 /** What the API and the page need from the document. */
 export interface IssuerMetadata {
@@ -37,17 +39,29 @@ async function fetchMetadata(issuer: string): Promise<IssuerMetadata> {
 
 export class IssuerDiscovery {
   readonly #issuer: string;
+  readonly #now: () => number;
   #metadata: Promise<IssuerMetadata> | undefined;
+  /** When the kept fetch failed; checked on the next call rather than by a timer (nothing keeps the process alive). */
+  #failedAt: number | undefined;
 
-  constructor(issuer: string) {
+  constructor(issuer: string, now: () => number = Date.now) {
     this.#issuer = issuer;
+    this.#now = now;
   }
 
+  /** The document; a failed fetch is kept (refusing at once) for a short while, then tried again. */
   metadata(): Promise<IssuerMetadata> {
-    const pending = (this.#metadata ??= fetchMetadata(this.#issuer));
-    pending.catch(() => {
-      if (this.#metadata === pending) this.#metadata = undefined;
-    });
-    return pending;
+    if (this.#failedAt !== undefined && this.#now() - this.#failedAt >= RETRY_AFTER_FAILURE_MS) {
+      this.#metadata = undefined;
+      this.#failedAt = undefined;
+    }
+    if (!this.#metadata) {
+      const pending = fetchMetadata(this.#issuer);
+      this.#metadata = pending;
+      pending.catch(() => {
+        if (this.#metadata === pending) this.#failedAt = this.#now();
+      });
+    }
+    return this.#metadata;
   }
 }

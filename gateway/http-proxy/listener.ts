@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf, type ErrorCode } from '../../common/errors.js';
+import { listen } from '../../common/listen.js';
 import { Cancellation } from '../cancel.js';
 import type { Authenticator, Principal } from '../contracts.js';
 import { formatDestination, normaliseDestination, type Dialer } from '../dial.js';
@@ -72,15 +73,10 @@ export class HttpProxyListener {
     this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onRequest(req, res));
   }
 
-  listen(endpoint: Endpoint): Promise<Endpoint> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(endpoint.port, endpoint.host, () => {
-        this.#server.off('error', reject);
-        this.#server.on('error', (err) => this.#options.log.error({ err }, 'http proxy listener error'));
-        resolve(this.address());
-      });
-    });
+  async listen(endpoint: Endpoint): Promise<Endpoint> {
+    await listen(this.#server, endpoint.port, endpoint.host);
+    this.#server.on('error', (err) => this.#options.log.error({ err }, 'http proxy listener error'));
+    return this.address();
   }
 
   address(): Endpoint {

@@ -173,6 +173,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
             socks: { advertise: config.listeners.socks.advertise, host: socksAddress.address, port: socksAddress.port },
             ...(http ? { http: { advertise: config.listeners.httpProxy?.advertise, host: http.address, port: http.port } } : {}),
           },
+          pageOrigins: config.listeners.public.pageOrigins,
           log: log.child({ component: 'browser' }),
         },
       });

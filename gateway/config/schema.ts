@@ -32,6 +32,20 @@ const HttpListener = z.strictObject({
 
 const HttpProxyListener = HttpListener.extend({ advertise: Advertise });
 
+/** An origin such as "https://api.example.com": scheme, host and port, nothing else. */
+const PageOrigin = z
+  .string()
+  .regex(/^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'an origin such as "https://api.example.com" (no path)')
+  .describe('One origin: scheme, host and optional port.');
+
+const PublicListener = HttpListener.extend({
+  pageOrigins: z
+    .array(PageOrigin)
+    .max(16)
+    .default([])
+    .describe('Origins of the self-service page (the credential API\'s address) allowed to activate a lease from a browser ("use this browser"), e.g. "https://api.example.com".'),
+});
+
 const AdminListener = z.strictObject({
   host: ListenHost.default('127.0.0.1').describe('Ops endpoints answer on loopback unless an operator says otherwise.'),
   port: ListenPort.default(9090),
@@ -101,7 +115,7 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       socks: SocksListener.prefault({}).describe('SOCKS5 listener (credentials via RFC 1929 username/password).'),
       httpProxy: HttpProxyListener.optional().describe('HTTP CONNECT proxy; off unless configured.'),
-      public: HttpListener.optional().describe('Public HTTP listener for PAC, lease activation and health; off unless configured.'),
+      public: PublicListener.optional().describe('Public HTTP listener for PAC, lease activation and health; off unless configured.'),
       admin: AdminListener.prefault({}).describe('Ops listener: /healthz, /readyz, /metrics and the /v1 admin API.'),
     })
     .prefault({})

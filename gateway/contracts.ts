@@ -2,6 +2,7 @@
 // client → listener → authentication → route decision → SSH pool → channel.
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../common/errors.js';
+import type { HostMeaning } from '../common/policy-syntax/host-name.js';
 
 export type DestinationKind = 'ipv4' | 'ipv6' | 'domain';
 
@@ -10,7 +11,11 @@ export interface Destination {
   host: string;
   port: number;
   kind: DestinationKind;
+  /** What `host` means (a name or an IP), read once at the edge (gateway/destination.ts); the policy decides on it. */
+  meaning?: ValidHostMeaning;
 }
+
+export type ValidHostMeaning = Exclude<HostMeaning, { kind: 'invalid' }>;
 
 export interface ClientAddress {
   address: string;

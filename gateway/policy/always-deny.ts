@@ -2,13 +2,12 @@
 // the policy engine, static forwards, FTP data channels and admin-opened tunnels at the channel opener,
 // remote forwards before they dial on the gateway's own side (where the ECS task metadata endpoint,
 // 169.254.170.2, holds the task role's credentials).
-import { readHost } from '../../common/policy-syntax/host-name.js';
+import { readHost, type HostMeaning } from '../../common/policy-syntax/host-name.js';
 import { forbiddenAddress, forbiddenName } from './forbidden.js';
 
 /** Why `host:port` is refused whatever a route or an operator grants, or undefined. */
-export function alwaysDenied(host: string, port: number): string | undefined {
+export function alwaysDenied(host: string, port: number, meaning: HostMeaning = readHost(host)): string | undefined {
   if (port === 0) return 'port 0';
-  const meaning = readHost(host);
   if (meaning.kind === 'invalid') return undefined; // not an address at all: the opener refuses it on its own terms
   return meaning.kind === 'ip' ? forbiddenAddress(meaning.ip) : forbiddenName(meaning.name);
 }

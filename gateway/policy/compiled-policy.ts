@@ -1,7 +1,7 @@
 // The route decision: default deny, always-deny addresses first, then the most specific route the principal may use.
 import { GatewayError } from '../../common/errors.js';
 import type { Route } from '../../common/schema/route.js';
-import type { Decision, Destination, PolicyDecider, Principal } from '../contracts.js';
+import type { Decision, Destination, PolicyDecider, Principal, ValidHostMeaning } from '../contracts.js';
 import { forbiddenAddress, forbiddenName } from './forbidden.js';
 import { readHost, type HostMeaning } from '../../common/policy-syntax/host-name.js';
 import { formatIp } from '../../common/policy-syntax/ip-address.js';
@@ -60,13 +60,10 @@ export class CompiledPolicy implements PolicyDecider {
   }
 
   #decide(destination: Destination, principal: Principal): Decision {
-    const { host, port, kind } = destination ?? {};
-    if (!isValidPort(port)) return deny('EG_DESTINATION_INVALID', `port ${quote(String(port))} is outside 1-${MAX_PORT}`);
-    if (typeof host !== 'string') return deny('EG_DESTINATION_INVALID', 'destination host is missing');
-    if (kind !== 'domain' && kind !== 'ipv4' && kind !== 'ipv6') return deny('EG_DESTINATION_INVALID', `unknown destination kind ${quote(String(kind))}`);
-    const meaning = readHost(host);
-    if (meaning.kind === 'invalid') return deny('EG_DESTINATION_INVALID', `destination ${quote(host)}: ${meaning.reason}`);
-    if (kind !== 'domain' && meaning.kind !== 'ip') return deny('EG_DESTINATION_INVALID', `destination ${quote(host)} is not an ${kind} address`);
+    const { host, port } = destination ?? {};
+    // Read once at the edge (gateway/destination.ts); a destination built elsewhere is read here, as strictly.
+    const meaning = destination?.meaning ?? this.#read(destination);
+    if ('denied' in meaning) return meaning.denied;
 
     const why = meaning.kind === 'ip' ? forbiddenAddress(meaning.ip) : forbiddenName(meaning.name);
     if (why) return deny('EG_DESTINATION_FORBIDDEN', `${shown(host, meaning, port)} is always denied: ${why}`);
@@ -86,6 +83,18 @@ export class CompiledPolicy implements PolicyDecider {
       return deny('EG_POLICY_DENIED', `no route grants ${shown(host, meaning, port)} to ${describePrincipal(principal)}${loopback}`);
     }
     return { allow: true, route: entry.route.name, via: entry.route.via };
+  }
+
+  /** A destination that did not come through an edge (a test, a caller of its own): read and checked here. */
+  #read(destination: Destination | undefined): ValidHostMeaning | { denied: Decision } {
+    const { host, port, kind } = destination ?? {};
+    if (!isValidPort(port)) return { denied: deny('EG_DESTINATION_INVALID', `port ${quote(String(port))} is outside 1-${MAX_PORT}`) };
+    if (typeof host !== 'string') return { denied: deny('EG_DESTINATION_INVALID', 'destination host is missing') };
+    if (kind !== 'domain' && kind !== 'ipv4' && kind !== 'ipv6') return { denied: deny('EG_DESTINATION_INVALID', `unknown destination kind ${quote(String(kind))}`) };
+    const meaning = readHost(host);
+    if (meaning.kind === 'invalid') return { denied: deny('EG_DESTINATION_INVALID', `destination ${quote(host)}: ${meaning.reason}`) };
+    if (kind !== 'domain' && meaning.kind !== 'ip') return { denied: deny('EG_DESTINATION_INVALID', `destination ${quote(host)} is not an ${kind} address`) };
+    return meaning;
   }
 }
 

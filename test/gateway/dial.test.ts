@@ -6,6 +6,7 @@ import type { CancelSignal, ChannelOpener, Destination, OpenedChannel } from '..
 import { Cancellation } from '../../gateway/cancel.js';
 import { createDialer, normaliseDestination } from '../../gateway/dial.js';
 import { outcomeFor } from '../../gateway/observability/outcome.js';
+import { compilePolicy } from '../../gateway/policy/index.js';
 import { testBook } from '../harness/connection-book.js';
 import { TestPolicy, principalFor } from './socks/fixtures.js';
 
@@ -32,7 +33,7 @@ describe('normaliseDestination', () => {
     ['Intranet.Example.', 8080, { host: 'intranet.example', port: 8080, kind: 'domain' }],
     ['2852039166', 80, { host: '2852039166', port: 80, kind: 'domain' }],
     ['db_1.corp', 5432, { host: 'db_1.corp', port: 5432, kind: 'domain' }],
-    [`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`, 1, { kind: 'domain' }],
+    [`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`, 1, { kind: 'domain' }],
   ])('normalises %s:%i', (host, port, expected) => {
     expect(normaliseDestination(host, port)).toMatchObject(expected);
   });
@@ -40,9 +41,22 @@ describe('normaliseDestination', () => {
   it.each([
     ['', 80], ['.', 80], ['a..b', 80], ['evil\0.example', 80], ['evil\r\n.example', 80], ['two words', 80],
     ['a'.repeat(64), 80], [`${'a'.repeat(63)}.`.repeat(4) + 'abcd', 80], ['fe80::1%eth0', 80],
+    // RFC 1035: 253 characters; the one reader routes are written in says so for clients too.
+    [`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`, 80],
     ['10.0.0.1', 65_536], ['example.com', -1],
   ])('refuses %j port %i as EG_DESTINATION_INVALID', (host, port) => {
     expect(() => normaliseDestination(host, port)).toThrow(expect.objectContaining({ code: 'EG_DESTINATION_INVALID' }));
+  });
+
+  it('carries what the host means, so the policy decides without reading it again, and decides alike', () => {
+    expect(normaliseDestination('2852039166', 80).meaning).toEqual({ kind: 'ip', ip: { family: 4, value: 0xa9fea9fe } });
+    expect(normaliseDestination('Intranet.Example.', 80).meaning).toEqual({ kind: 'name', name: 'intranet.example' });
+    const engine = compilePolicy([{ name: 'net', destinations: [{ host: '10.0.0.0/8', ports: ['*'] }, { host: '*.corp', ports: [443] }], via: ['b'], groups: ['staff'] }]);
+    const staff = { ...principal, groups: ['staff'] };
+    for (const [host, port, kind] of [['10.1.2.3', 22, 'ipv4'], ['167772161', 80, 'domain'], ['0x0a.1', 80, 'domain'], ['db.corp', 443, 'domain'], ['DB.Corp.', 443, 'domain'], ['169.254.169.254', 80, 'ipv4'], ['2852039166', 80, 'domain'], ['fd00:ec2::254', 80, 'ipv6'], ['db.corp', 80, 'domain']] as const) {
+      const read = normaliseDestination(host, port);
+      expect(engine.decide(read, staff), host).toEqual(engine.decide({ host, port, kind }, staff));
+    }
   });
 
   it('refuses port 0 as a policy refusal (always denied), not as an unreachable host', () => {

@@ -87,7 +87,7 @@ export type ConnectionOutcome = 'ok' | 'auth_failed' | 'denied' | 'tunnel_error'
 /** One line per client connection (no secrets). */
 export interface AuditRecord {
   conn: string;
-  protocol: 'socks5' | 'http-proxy' | 'forward';
+  protocol: 'socks5' | 'http-proxy' | 'https-proxy' | 'forward';
   subject?: string;
   /** The credential behind the connection (directly, or through a lease). */
   credentialId?: string;

@@ -21,6 +21,8 @@ export interface BrowserOptions {
   ns?: string;
   proxy?: { server: string; username?: string; password?: string };
   pacUrl?: string;
+  /** Chromium's environment, e.g. a HOME whose ~/.pki/nssdb trusts a test CA. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LaunchedBrowser {
@@ -42,6 +44,7 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Launc
     headless: true,
     args: [...FLAGS, ...(options.pacUrl ? [`--proxy-pac-url=${options.pacUrl}`] : [])],
     ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.env ? { env: options.env } : {}),
     timeout: 120_000,
   });
   let closed = false;

@@ -1,11 +1,15 @@
 // Test PKI on disk (a local CA and a server certificate it signs) and TLS probes: which certificate a listener serves.
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { connect, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createLocalCa, type LocalCa } from '../../gateway/tls/local-ca.js';
 import { registerKey } from './log-capture.js';
+
+const run = promisify(execFile);
 
 export interface TestPki {
   dir: string;
@@ -73,4 +77,14 @@ export async function servedFingerprint(port: number, ca: string): Promise<strin
   const fingerprint = socket.getPeerX509Certificate()?.fingerprint256 ?? '';
   socket.destroy();
   return fingerprint;
+}
+
+/** A HOME whose NSS database (what Chromium on Linux trusts besides its root store) trusts `caPath` for servers. */
+export async function homeTrusting(caPath: string): Promise<{ home: string; close(): Promise<void> }> {
+  const home = await mkdtemp(join(tmpdir(), 'eg-home-'));
+  const db = `sql:${join(home, '.pki', 'nssdb')}`;
+  await mkdir(join(home, '.pki', 'nssdb'), { recursive: true });
+  await run('certutil', ['-d', db, '-N', '--empty-password']);
+  await run('certutil', ['-d', db, '-A', '-t', 'C,,', '-n', 'edge-gateway test CA', '-i', caPath]);
+  return { home, close: () => rm(home, { recursive: true, force: true }) };
 }

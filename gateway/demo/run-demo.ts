@@ -12,6 +12,7 @@ import { startDemoIntranet } from './intranet.js';
 import { choosePorts } from './ports.js';
 import { loadOrCreateDemoState } from './state.js';
 import { writeDemoApiConfig, writeDemoPolicy } from './policy.js';
+import { loadOrCreateDemoTls } from './tls.js';
 
 export const DEMO_HOST_NAME = 'intranet.demo';
 export const DEMO_ROUTE = 'demo';
@@ -19,15 +20,17 @@ export const DEMO_TUNNEL_HOST = 'demo-host';
 export const DEMO_GROUP = 'demo';
 const LOOPBACK = '127.0.0.1';
 
+type DemoPort = 'socks' | 'api' | 'http' | 'admin' | 'httpsProxy' | 'https';
+
 export interface RunDemoOptions {
   stateDir?: string;
-  ports?: Partial<Record<'socks' | 'api' | 'http' | 'admin', number>>;
+  ports?: Partial<Record<DemoPort, number>>;
   fallback?: boolean;
   out?: Writable;
 }
 
 export interface RunningDemo {
-  ports: Record<'socks' | 'api' | 'http' | 'admin', number>;
+  ports: Record<DemoPort, number>;
   /** The curl line printed in the banner. */
   banner: string;
   close(): Promise<void>;
@@ -43,7 +46,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
     const state = await loadOrCreateDemoState(stateDir);
     const ports = await choosePorts(
       LOOPBACK,
-      { socks: 1080, api: 8787, http: 8081, admin: 9091, ...options.ports },
+      { socks: 1080, api: 8787, http: 8081, admin: 9091, httpsProxy: 3129, https: 8443, ...options.ports },
       options.fallback ?? true,
     );
     const intranet = await startDemoIntranet(LOOPBACK, 0);
@@ -93,13 +96,17 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
     });
     closers.push(() => api.close());
 
+    const tls = await loadOrCreateDemoTls(stateDir);
     const raw: ConfigInput = {
       stage: 'demo',
       listeners: {
         socks: { host: LOOPBACK, port: ports.socks },
         public: { host: LOOPBACK, port: ports.http },
+        httpsProxy: { host: LOOPBACK, port: ports.httpsProxy },
+        publicHttps: { host: LOOPBACK, port: ports.https },
         admin: { host: LOOPBACK, port: ports.admin, tokenFile: 'gateway-admin-token' },
       },
+      tls: { certificateFile: tls.certificatePath, keyFile: tls.keyPath },
       store,
       log: { level: 'warn' },
     };
@@ -116,6 +123,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
       socks: { host: LOOPBACK, port: ports.socks },
       apiUrl: api.url,
       gatewayHttpUrl: `http://${LOOPBACK}:${ports.http}`,
+      https: { proxy: { host: LOOPBACK, port: ports.httpsProxy }, publicUrl: `https://${LOOPBACK}:${ports.https}`, caPath: tls.caPath },
       adminUrl: `http://${LOOPBACK}:${ports.admin}`,
       tunnelHost: { port: tunnelHost.port, fingerprint: tunnelHost.hostKeyFingerprint },
       intranet: { name: DEMO_HOST_NAME, address: intranet.host, port: intranet.port },

@@ -54,6 +54,12 @@ describe('cdk-nag AwsSolutions', () => {
       allowedClientCidrs: ['0.0.0.0/0'],
       tunnelHosts: [{ name: 'partner-a', address: 'bastion.example', username: 'tunnel', hostKeyFingerprints: ['SHA256:' + 'B'.repeat(43)], auth: { type: 'key', privateKeyParameter: 'keys/tunnel/partner-a' } }],
     }],
+    ['TLS listeners (HTTPS proxy and public)', {
+      allowedClientCidrs: ['203.0.113.0/24'],
+      tlsCertificateParameter: '/edge-gateway/dev/tls/certificate',
+      tlsKeyParameter: '/edge-gateway/dev/tls/key',
+      tlsDomainName: 'gw.example.com',
+    }],
   ])('passes with zero unacknowledged errors: %s', (_name, context) => {
     const dir = outdir();
     const { app } = createEdgeGatewayApp({ context: { ...cdkJsonContext, ...context }, outdir: dir });

@@ -94,9 +94,9 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
     : undefined;
 
   return {
-    ...(tls ? { tls } : {}),
     ...(certificates ? { certificates } : {}),
     ...parsed,
+    ...(tls ? { tls } : {}),
     prefix: parsed.prefix ?? stagePrefix(parsed.stage),
     listeners: { ...parsed.listeners, admin },
     store: parsed.store?.type === 'file' ? { ...parsed.store, path: resolveFrom(baseDir, parsed.store.path) } : parsed.store,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS, compile } from '../scripts/compile.mjs';
 import { descendantsOf, startSshd, freePort } from '../test/harness/sshd.js';
-import { benchPolicy } from '../gateway/policy/index.js';
+import { benchPolicy } from './policy.js';
 import { sshCryptoInfo } from '../gateway/ssh/native.js';
 import { issueBenchCredential, type BenchCredential } from './credential.js';
 import { closedLoop, idleMemory, median, sequentialLatency, throughput, type Subject, type Target } from './measure.js';

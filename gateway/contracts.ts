@@ -72,9 +72,8 @@ export interface Abortable {
 
 export interface ChannelOpenOptions {
   origin: ClientAddress;
-  signal?: CancelSignal;
-  /** The signal already aborts at the caller's own deadline: the opener sets no second timer. */
-  bounded?: boolean;
+  /** The connection's cancellation, with the dial's deadline attached: the opener sets no timer of its own. */
+  signal: CancelSignal;
 }
 
 /** The SSH side: opens a direct-tcpip channel on a live connection (fill-first) of the first usable `via` host. */
@@ -82,12 +81,14 @@ export interface ChannelOpener {
   openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel>;
 }
 
+export type Protocol = 'socks5' | 'http-proxy' | 'https-proxy' | 'forward';
+
 export type ConnectionOutcome = 'ok' | 'auth_failed' | 'denied' | 'tunnel_error' | 'client_error' | 'limit' | 'shutdown';
 
 /** One line per client connection (no secrets). */
 export interface AuditRecord {
   conn: string;
-  protocol: 'socks5' | 'http-proxy' | 'https-proxy' | 'forward';
+  protocol: Protocol;
   subject?: string;
   /** The credential behind the connection (directly, or through a lease). */
   credentialId?: string;

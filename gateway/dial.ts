@@ -1,18 +1,18 @@
-// The protocol-neutral connect path: normalise → decide → open a channel. SOCKS, the HTTP proxy and
-// static forwards all come through here, so no destination reaches SSH without a policy decision.
+// The one connect path: every channel a client or an operator's forward opens comes through here. It
+// refuses the always-deny list, asks the policy (routes for a client; an operator's grant names its own
+// tunnel hosts), attaches the connect deadline to the connection's one cancellation, opens the channel
+// and puts the connection in the live table.
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GatewayError, PolicyDeniedError, isGatewayError } from '../common/errors.js';
-import type { ErrorCode } from '../common/errors.js';
-import { createDeadline, deadlineOn, type Deadline } from './deadline.js';
-import type { PipeResult } from './pipe.js';
+import { deadlineOn, type Deadline } from './deadline.js';
+import type { ConnectionRecord } from './observability/connection-record.js';
+import { alwaysDenied } from './policy/always-deny.js';
 import { formatEndpoint } from './endpoint.js';
 import type {
   Abortable,
   CancelSignal,
   ChannelOpener,
-  ClientAddress,
-  ConnectionOutcome,
   Decision,
   Destination,
   OpenedChannel,
@@ -63,26 +63,27 @@ export function formatDestination(destination: Destination): string {
   return formatEndpoint(destination.host, destination.port);
 }
 
+/** An operator's forward: no route applies, the operator named the tunnel hosts (the always-deny list still does). */
+export interface OperatorGrant {
+  /** The forward's name: the audit line's route. */
+  name: string;
+  via: readonly string[];
+}
+
 export interface DialRequest {
-  /** The connection's id at its edge: the same in its audit line, in /v1/connections and in its log lines. */
-  conn?: string;
+  record: ConnectionRecord;
   destination: Destination;
-  principal: Principal;
-  origin: ClientAddress;
-  signal?: CancelSignal;
-  /**
-   * The controller behind `signal`, when the caller lets the dial's time limit abort it as well: then
-   * one controller serves the connection instead of two (the caller's and the deadline's).
-   */
-  abort?: Abortable;
+  /** Who asks, for a client: the route policy decides. Exactly one of `principal` and `grant`. */
+  principal?: Principal;
+  grant?: OperatorGrant;
+  /** The connection's one cancellation: its edge aborts it (client gone, shutdown); the dial's deadline too. */
+  cancel: Abortable;
 }
 
 export interface DialResult {
   stream: Duplex;
   route: string;
   tunnelHost: string;
-  /** Live byte counts for whoever carries the stream to add to (the connection table's entry). */
-  counters?: PipeResult;
 }
 
 export interface Dialer {
@@ -97,93 +98,86 @@ export interface DialerOptions {
 
 const channelTimeout = (): GatewayError => new GatewayError('EG_CHANNEL_TIMEOUT');
 
+function decide(policy: PolicyDecider, { destination, principal, grant }: DialRequest): Decision {
+  if (principal) return policy.decide(destination, principal);
+  if (!grant) throw new GatewayError('EG_INTERNAL', 'a dial needs a principal or an operator grant');
+  const denied = alwaysDenied(destination.host, destination.port);
+  if (denied) return { allow: false, code: 'EG_DESTINATION_FORBIDDEN', reason: `destination is always denied: ${denied}` };
+  return { allow: true, route: grant.name, via: grant.via };
+}
+
 export function createDialer(options: DialerOptions): Dialer {
   return {
     /**
-     * One promise per dial, settled by the opener or by the signal (the time limit or the caller), so
-     * an opener that ignores the signal still cannot hold the dial past it; a stream it delivers late
-     * is destroyed. Not an async function around a race: each layer of promises is work on every
-     * short connection.
+     * One promise per dial, settled by the opener or by the signal (the time limit or the edge), so an
+     * opener that ignores the signal still cannot hold the dial past it; a stream it delivers late is
+     * destroyed. Not an async function around a race: each layer of promises is work on every short
+     * connection.
      */
-    dial({ destination, principal, origin, signal: callerSignal, abort }) {
+    dial(request) {
+      const { record, destination, cancel } = request;
+      const started = performance.now();
       let decision: Decision;
       try {
-        decision = options.policy.decide(destination, principal);
+        decision = decide(options.policy, request);
       } catch (err) {
+        record.dialSettled(started, err);
         return Promise.reject(err);
       }
-      if (!decision.allow) return Promise.reject(new PolicyDeniedError(decision.code, decision.reason));
+      if (!decision.allow) {
+        const err = new PolicyDeniedError(decision.code, decision.reason);
+        record.dialSettled(started, err);
+        return Promise.reject(err);
+      }
       const { route, via } = decision;
-      const signal = abort?.signal ?? callerSignal;
-      const deadline = abort ? deadlineOn(abort, options.connectTimeoutMs, channelTimeout) : createDeadline(options.connectTimeoutMs, signal, channelTimeout);
-      const guard = deadline.signal;
+      record.route = route;
+      const deadline = deadlineOn(cancel, options.connectTimeoutMs, channelTimeout);
+      const signal = cancel.signal;
       return new Promise<DialResult>((resolve, reject) => {
         let settled = false;
         const finish = (): void => {
           settled = true;
-          guard.removeEventListener('abort', onAbort);
+          signal.removeEventListener('abort', onAbort);
           deadline.dispose();
         };
         const fail = (err: unknown): void => {
           if (settled) return;
           finish();
-          reject(dialError(err, deadline, signal));
+          const reason = dialError(err, deadline, signal);
+          record.dialSettled(started, reason);
+          reject(reason);
         };
-        const onAbort = (): void => fail(guard.reason);
+        const onAbort = (): void => fail(signal.reason);
         const opened = (channel: OpenedChannel): void => {
-          if (settled || guard.aborted) {
+          if (settled || signal.aborted) {
             channel.stream.destroy();
-            return fail(guard.reason);
+            return fail(signal.reason);
           }
           finish();
+          record.dialSettled(started);
+          record.opened(route, channel.host, channel.stream);
           resolve({ stream: channel.stream, route, tunnelHost: channel.host });
         };
         try {
-          options.channels.openChannel(destination, via, { origin, signal: guard, bounded: true }).then(opened, fail);
+          options.channels.openChannel(destination, via, { origin: record.origin, signal }).then(opened, fail);
         } catch (err) {
           return fail(err);
         }
-        if (guard.aborted) fail(guard.reason);
-        else if (!settled) guard.addEventListener('abort', onAbort, { once: true });
+        if (signal.aborted) fail(signal.reason);
+        else if (!settled) signal.addEventListener('abort', onAbort, { once: true });
       });
     },
   };
 }
 
-/** Why a dial failed, in the caller's terms: its time limit first (a shared controller also aborts the caller's signal). */
-function dialError(err: unknown, deadline: Deadline, signal: CancelSignal | undefined): unknown {
+/** Why a dial failed, in the edge's terms: the time limit first (it aborts the edge's cancellation too). */
+function dialError(err: unknown, deadline: Deadline, signal: CancelSignal): unknown {
   if (deadline.timedOut) return new GatewayError('EG_CHANNEL_TIMEOUT', undefined, { cause: err });
-  if (signal?.aborted) {
-    // The caller says why it gave up (client left, shutdown); anything else counts as shutdown.
+  if (signal.aborted) {
+    // The edge says why it gave up (client left, shutdown); anything else counts as shutdown.
     if (isGatewayError(signal.reason)) return signal.reason;
     return new GatewayError('EG_SHUTTING_DOWN', undefined, { cause: err });
   }
   if (isGatewayError(err)) return err;
   return new GatewayError('EG_INTERNAL', 'opening the channel failed', { cause: err });
-}
-
-const OUTCOME_FOR_CODE: Partial<Record<ErrorCode, ConnectionOutcome>> = {
-  EG_AUTH_REQUIRED: 'auth_failed',
-  EG_AUTH_FAILED: 'auth_failed',
-  EG_CREDENTIAL_EXPIRED: 'auth_failed',
-  EG_CREDENTIAL_REVOKED: 'auth_failed',
-  EG_CREDENTIAL_MALFORMED: 'auth_failed',
-  EG_CREDENTIAL_BAD_SIGNATURE: 'auth_failed',
-  EG_CREDENTIAL_SOURCE_MISMATCH: 'auth_failed',
-  EG_POLICY_DENIED: 'denied',
-  EG_DESTINATION_FORBIDDEN: 'denied',
-  EG_DESTINATION_INVALID: 'client_error',
-  EG_PROTOCOL: 'client_error',
-  EG_HANDSHAKE_TIMEOUT: 'client_error',
-  EG_COMMAND_UNSUPPORTED: 'client_error',
-  EG_LIMIT_EXCEEDED: 'limit',
-  EG_SHUTTING_DOWN: 'shutdown',
-  EG_CONNECTION_EXPIRED: 'limit',
-  EG_IDLE_TIMEOUT: 'limit',
-  EG_STREAM_RESET: 'client_error',
-};
-
-/** The audit outcome of a connection that failed with `code`; SSH-side failures are tunnel errors. */
-export function outcomeFor(code: ErrorCode): ConnectionOutcome {
-  return OUTCOME_FOR_CODE[code] ?? 'tunnel_error';
 }

@@ -19,20 +19,14 @@ import { createConnectionTable, type ConnectionTable } from './observability/con
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { guardProcessFaults } from './observability/process-faults.js';
-import { trackDialer } from './observability/tracked-dialer.js';
-import { createSocksConnect } from './socks/connect.js';
+import { ConnectionBook } from './observability/connection-book.js';
 import { SocksListener } from './socks/listener.js';
-import { SshTunnelPools } from './ssh/pools.js';
-import { sshCryptoInfo } from './ssh/native.js';
+import { SshTunnelPools, sshCryptoInfo } from './ssh/index.js';
 import { compileGatewayPolicy } from './sync/compile.js';
 import { VerifiedCredentialCache } from './auth/index.js';
 import { policyFromConfig, policyFromSnapshot, validatePolicy, type GatewayPolicy } from './sync/gateway-policy.js';
-import { storeIdentityResolver } from './sync/identity.js';
 import { withoutBadRecords } from './sync/without-bad-records.js';
-import { apiCertificateRequester } from './sync/certificate-requester.js';
-import { sigv4Signer } from './sync/sigv4.js';
-import { createCertificateIdentity, type CertificateIdentity } from './ssh/certificate-identity.js';
-import type { IdentityResolver } from './ssh/identity.js';
+import { createIdentityResolver } from './identity/resolver.js';
 import { LivePolicy, type PolicyCompiler } from './sync/live-policy.js';
 import { openParameterStore } from './sync/open-store.js';
 import { startLiveCertificate } from './tls/from-config.js';
@@ -113,25 +107,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     reportSkipped(initial);
     const connections = createConnectionTable({ metrics, idleTimeoutMs: config.timeouts.idleMs, maxLifetimeMs: config.timeouts.maxConnectionMs });
     started.push({ close: async () => connections.close(), destroy: () => connections.close() });
-    const audit = createAuditSink(log, metrics);
-    const keys = storeIdentityResolver(store, config.prefix);
-    const certificates: CertificateIdentity | undefined = config.certificates
-      ? createCertificateIdentity({
-          requestCertificate: apiCertificateRequester({
-            apiUrl: config.certificates.apiUrl,
-            ...(config.certificates.token ? { token: config.certificates.token } : {}),
-            ...(config.certificates.sigv4Region ? { sign: sigv4Signer(config.certificates.sigv4Region) } : {}),
-          }),
-          renewFraction: config.certificates.renewFraction,
-          log: log.child({ component: 'ssh-certificates' }),
-        })
-      : undefined;
-    if (certificates) started.push({ close: async () => certificates.close(), destroy: () => certificates.close() });
-    const resolveIdentity: IdentityResolver = (host) => (host.auth.type === 'certificate' && certificates ? certificates.resolve(host) : keys(host));
+    const book = new ConnectionBook({ table: connections, metrics, audit: createAuditSink(log, metrics), log });
+    const identity = createIdentityResolver({ config, store, log });
+    started.push(identity);
+    const resolveIdentity = identity.resolve;
     const pools = new SshTunnelPools({
       hosts: initial.tunnelHosts,
       log,
-      openTimeoutMs: config.timeouts.connectMs,
       pool: { resolveIdentity },
     });
     started.push(pools);
@@ -149,8 +131,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       host: config.listeners.socks.host,
       port: config.listeners.socks.port,
       authenticator: live,
-      onConnect: createSocksConnect({ dialer: trackDialer(dialer, connections, metrics, 'socks5'), audit, log: socksLog }),
-      audit,
+      dialer,
+      book,
       log: socksLog,
       handshakeTimeoutMs: config.timeouts.handshakeMs,
       drainTimeoutMs: config.timeouts.drainMs,
@@ -163,9 +145,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     if (config.listeners.httpProxy) {
       const proxy = new HttpProxyListener({
         auth: live,
-        dialer: trackDialer(dialer, connections, metrics, 'http-proxy'),
+        dialer,
         log: log.child({ component: 'http-proxy' }),
-        audit,
+        book,
         headTimeoutMs: config.timeouts.handshakeMs,
         limits,
       });
@@ -181,9 +163,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     if (config.listeners.httpsProxy && certificate) {
       const proxy = new HttpProxyListener({
         auth: live,
-        dialer: trackDialer(dialer, connections, metrics, 'https-proxy'),
+        dialer,
         log: log.child({ component: 'https-proxy' }),
-        audit,
+        book,
         headTimeoutMs: config.timeouts.handshakeMs,
         limits,
         tls: { certificate },
@@ -193,7 +175,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       https = { address: bound.host, port: bound.port };
     }
 
-    const forwards = new TunnelRegistry({ pools, log: log.child({ component: 'forward' }), audit, connections, connectTimeoutMs: config.timeouts.connectMs }, initial.profiles);
+    const forwards = new TunnelRegistry({ dialer, pools, book, log: log.child({ component: 'forward' }) }, initial.profiles);
     started.push(forwards);
 
     let draining = false;

@@ -1,29 +1,10 @@
-// One table maps GatewayError codes to HTTP status; every refusal is `{ error: { code, message } }`.
+// Every refusal is `{ error: { code, message } }`, with the status common/http-status.ts gives its code.
 import { z } from '@hono/zod-openapi';
 import { ERROR_CODES, type ErrorCode } from '../common/errors.js';
 
-export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503>> = {
-  EG_VALIDATION: 400,
-  EG_CREDENTIAL_TOO_LARGE: 400,
-  EG_CREDENTIAL_MALFORMED: 400,
-  EG_AUTH_REQUIRED: 401,
-  EG_AUTH_FAILED: 401,
-  EG_CREDENTIAL_BAD_SIGNATURE: 403,
-  EG_CREDENTIAL_EXPIRED: 403,
-  EG_FORBIDDEN: 403,
-  EG_NOT_FOUND: 404,
-  EG_STORE_VALUE_TOO_LARGE: 413,
-  EG_BODY_TOO_LARGE: 413,
-  EG_LIMIT_EXCEEDED: 429,
-  EG_STORE: 503,
-  EG_CONFIG_INVALID: 503,
-};
+import type { ErrorStatus } from '../common/http-status.js';
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
-
-export function httpStatusOf(code: ErrorCode): ErrorStatus {
-  return HTTP_STATUS_BY_CODE[code] ?? 500;
-}
+export { httpStatusOf } from '../common/http-status.js';
 
 export const ErrorBodySchema = z
   .object({

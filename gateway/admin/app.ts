@@ -1,6 +1,7 @@
 // The admin HTTP app: health and metrics open on loopback, /v1/* behind the admin bearer token.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { ERROR_CODES, errorCodeOf, isGatewayError } from '../../common/errors.js';
+import { httpStatusOf } from '../../common/http-status.js';
 import type { TunnelHostStatus } from '../contracts.js';
 import type { ConnectionView } from '../observability/connections.js';
 import type { Logger } from '../observability/logger.js';
@@ -28,17 +29,6 @@ export interface AdminAppOptions {
   extraRoutes?: AdminRoutes | readonly AdminRoutes[];
 }
 
-const HTTP_STATUS: Partial<Record<string, 400 | 401 | 403 | 404 | 409 | 503>> = {
-  EG_VALIDATION: 400,
-  EG_CONFIG_INVALID: 400,
-  EG_AUTH_REQUIRED: 401,
-  EG_AUTH_FAILED: 401,
-  EG_FORBIDDEN: 403,
-  EG_NOT_FOUND: 404,
-  EG_SHUTTING_DOWN: 503,
-  EG_TUNNEL_UNAVAILABLE: 503,
-};
-
 export function createAdminApp(options: AdminAppOptions): Hono {
   const app = new Hono();
   const requireAdmin = requireBearer(options.token);
@@ -56,7 +46,7 @@ export function createAdminApp(options: AdminAppOptions): Hono {
   app.notFound((c) => c.json({ error: { code: 'EG_NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
     const code = errorCodeOf(err);
-    const status = HTTP_STATUS[code] ?? 500;
+    const status = httpStatusOf(code);
     if (status === 500) options.log.error({ err, path: c.req.path }, 'admin request failed');
     // Internal messages stay in the log; clients get the code's stable text.
     const message = isGatewayError(err) && status !== 500 ? err.message : ERROR_CODES[code];

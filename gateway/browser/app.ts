@@ -3,7 +3,8 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
-import { GatewayError, errorCodeOf, type ErrorCode } from '../../common/errors.js';
+import { GatewayError, errorCodeOf } from '../../common/errors.js';
+import { httpStatusOf } from '../../common/http-status.js';
 import type { Lease } from '../../common/schema/lease.js';
 import type { Route } from '../../common/schema/route.js';
 import type { Authenticator, ClientAddress, Principal } from '../contracts.js';
@@ -30,16 +31,6 @@ export interface BrowserAppOptions {
   defaultLeaseMs?: number;
   now?: () => number;
 }
-
-const STATUS: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503>> = {
-  EG_VALIDATION: 400,
-  EG_AUTH_REQUIRED: 401,
-  EG_FORBIDDEN: 403,
-  EG_BODY_TOO_LARGE: 413,
-  EG_UNSUPPORTED_MEDIA_TYPE: 415,
-  EG_LIMIT_EXCEEDED: 429,
-  EG_STORE: 503,
-};
 
 /** The PAC result keyword per proxy listener (HTTPS: TLS to the proxy, supported by Chromium and Firefox). */
 const PAC_KEYWORD = { https: 'HTTPS', http: 'PROXY', socks: 'SOCKS5' } as const;
@@ -169,7 +160,7 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
 
   app.onError((err, c) => {
     const code = errorCodeOf(err);
-    const status = STATUS[code] ?? (code.startsWith('EG_CREDENTIAL') || code === 'EG_AUTH_FAILED' ? 401 : 500);
+    const status = httpStatusOf(code);
     if (status === 500) options.log.error({ err: { code, message: err.message } }, 'public request failed');
     // An unread body (too large, wrong type, refused early) is not drained: the connection ends instead.
     if (status === 413 || status === 415) c.header('connection', 'close');

@@ -1,6 +1,7 @@
 // Admin API for static forwards: /v1/tunnels and /v1/profiles (mounted into the admin app behind its bearer token).
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { ERROR_CODES, errorCodeOf, isGatewayError, type ErrorCode } from '../../common/errors.js';
+import { httpStatusOf } from '../../common/http-status.js';
 import { TunnelSpecSchema } from './profile.js';
 import type { TunnelRegistry } from './registry.js';
 
@@ -8,16 +9,8 @@ export interface ForwardRouteContext {
   requireAdmin: MiddlewareHandler;
 }
 
-const STATUS: Partial<Record<ErrorCode, 400 | 404 | 409 | 503>> = {
-  EG_VALIDATION: 400,
-  EG_CONFIG_INVALID: 400,
-  EG_NOT_FOUND: 404,
-  EG_SHUTTING_DOWN: 503,
-  EG_TUNNEL_UNAVAILABLE: 503,
-};
-
 function failure(c: Context, code: ErrorCode, message: string) {
-  return c.json({ error: { code, message } }, STATUS[code] ?? 502);
+  return c.json({ error: { code, message } }, httpStatusOf(code));
 }
 
 /** Runs `action`; a GatewayError becomes its status and message, anything else goes to the app's onError. */

@@ -1,15 +1,13 @@
 // A static forward that turns each client connection on its listener into a direct-tcpip channel to one target;
 // subclasses say what runs on the opened channel (a plain pipe, an FTP session).
 import type { Socket } from 'node:net';
-import { GatewayError, errorCodeOf } from '../../common/errors.js';
+import { errorCodeOf } from '../../common/errors.js';
+import { Cancellation } from '../cancel.js';
 import type { Destination, OpenedChannel } from '../contracts.js';
-import { createDeadline } from '../deadline.js';
-import { normaliseDestination, outcomeFor } from '../dial.js';
+import { formatDestination, normaliseDestination } from '../dial.js';
 import type { PipeResult } from '../pipe.js';
-import { ForwardRecord } from './forward-record.js';
 import { TrackedListener } from './listener.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS, type Endpoint, type ForwardDeps } from './types.js';
-import { formatEndpoint } from '../endpoint.js';
+import type { Endpoint, ForwardDeps } from './types.js';
 
 export interface ChannelForwardOptions extends ForwardDeps {
   name: string;
@@ -34,6 +32,8 @@ export abstract class ChannelForward<Options extends ChannelForwardOptions = Cha
   protected readonly destination: Destination;
   private readonly listener: TrackedListener;
   private readonly shutdown = new AbortController();
+  /** Connections still opening their channel: destroy() cancels them. */
+  private readonly dialling = new Set<Cancellation>();
 
   constructor(protected readonly options: Options) {
     this.name = options.name;
@@ -63,29 +63,22 @@ export abstract class ChannelForward<Options extends ChannelForwardOptions = Cha
   }
 
   private async handle(client: Socket): Promise<void> {
-    const { pools, log } = this.options;
-    const destination = formatEndpoint(this.destination.host, this.destination.port);
-    const record = new ForwardRecord(this.options, {
-      source: formatEndpoint(client.remoteAddress ?? 'unknown', client.remotePort ?? 0),
-      destination,
-      route: this.name,
-    });
-    const { conn, bytes } = record;
+    const { dialer, book, log } = this.options;
+    const record = book.open('forward', { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 });
+    record.destination = formatDestination(this.destination);
+    record.route = this.name;
     client.on('error', () => undefined); // reported through the carrier or the open failure
-    this.prepare(client, bytes);
-    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const deadline = createDeadline(timeoutMs, this.shutdown.signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
+    this.prepare(client, record);
+    const cancel = new Cancellation();
+    this.dialling.add(cancel);
     try {
-      const origin = { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 };
-      const channel = await pools.openChannel(this.destination, this.options.via, { origin, signal: deadline.signal, bounded: true }).finally(() => deadline.dispose());
-      record.tunnelHost = channel.host;
-      await this.carry({ conn, client, channel, bytes, shutdown: this.shutdown.signal });
-      record.end('ok');
+      const dialed = await dialer.dial({ record, destination: this.destination, grant: { name: this.name, via: this.options.via }, cancel }).finally(() => this.dialling.delete(cancel));
+      await this.carry({ conn: record.id, client, channel: { stream: dialed.stream, host: dialed.tunnelHost }, bytes: record, shutdown: this.shutdown.signal });
+      record.end();
     } catch (err) {
       client.destroy();
-      const code = errorCodeOf(err);
-      log.warn({ conn, forward: this.name, dst: destination, code }, this.failureMessage);
-      record.end(outcomeFor(code), code, err);
+      log.warn({ conn: record.id, forward: this.name, dst: record.destination, code: errorCodeOf(err) }, this.failureMessage);
+      record.end(err);
     }
   }
 
@@ -95,6 +88,7 @@ export abstract class ChannelForward<Options extends ChannelForwardOptions = Cha
 
   destroy(err?: Error): void {
     this.shutdown.abort(err);
+    for (const cancel of this.dialling) cancel.abort(err);
     this.listener.destroy(err);
   }
 }

@@ -26,7 +26,7 @@ export class FtpForward extends ChannelForward<FtpForwardOptions> {
       tunnelHost: channel.host,
       serverHost: this.destination.host,
       active: this.options.active,
-      pools: this.options.pools,
+      data: { dialer: this.options.dialer, pools: this.options.pools, book: this.options.book, forward: this.name },
       log: this.options.log.child({ conn, forward: this.name }),
       signal: shutdown,
     });

@@ -18,7 +18,7 @@ export class TrackedListener {
 
   listen(endpoint: Endpoint): Promise<Endpoint> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(new GatewayError('EG_CONFIG_INVALID', `cannot listen on ${endpoint.host}:${endpoint.port}: ${err.message}`, { cause: err }));
+      const onError = (err: Error) => reject(new GatewayError('EG_VALIDATION', `cannot listen on ${endpoint.host}:${endpoint.port}: ${err.message}`, { cause: err }));
       this.server.once('error', onError);
       this.server.listen(endpoint.port, endpoint.host, () => {
         this.server.off('error', onError);

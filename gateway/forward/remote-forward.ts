@@ -2,12 +2,10 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { connect, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { PolicyDeniedError, errorCodeOf } from '../../common/errors.js';
+import { GatewayError, PolicyDeniedError, errorCodeOf, isGatewayError } from '../../common/errors.js';
 import { alwaysDenied } from '../policy/always-deny.js';
-import { outcomeFor } from '../dial.js';
-import { PipeError, pipeBoth } from '../pipe.js';
+import { pipeBoth } from '../pipe.js';
 import type { ClientAddress, RemoteBinding } from '../contracts.js';
-import { ForwardRecord } from './forward-record.js';
 import type { Endpoint, ForwardDeps } from './types.js';
 import { formatEndpoint } from '../endpoint.js';
 
@@ -46,14 +44,10 @@ export class RemoteForward {
   }
 
   private async handle(stream: Duplex, peer: ClientAddress): Promise<void> {
-    const { target, log } = this.options;
-    const destination = formatEndpoint(target.host, target.port);
-    const record = new ForwardRecord(this.options, {
-      source: `${this.options.host}:${formatEndpoint(peer.address, peer.port)}`,
-      destination,
-      route: this.name,
-      tunnelHost: this.options.host,
-    });
+    const { target, log, book } = this.options;
+    const record = book.open('forward', peer, `${this.options.host}:${formatEndpoint(peer.address, peer.port)}`);
+    record.destination = formatEndpoint(target.host, target.port);
+    record.route = this.name;
     this.streams.add(stream);
     stream.on('error', () => undefined);
     try {
@@ -62,16 +56,15 @@ export class RemoteForward {
       if (denied) throw new PolicyDeniedError('EG_DESTINATION_FORBIDDEN', `remote forward target is always denied: ${denied}`);
       const local = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true, lookup: allowedLookup });
       await new Promise<void>((resolve, reject) => {
-        local.once('connect', resolve).once('error', reject);
+        local.once('connect', resolve).once('error', (err) => reject(isGatewayError(err) ? err : new GatewayError('EG_CHANNEL_REFUSED', undefined, { cause: err })));
       });
-      // The pipe counts into the live entry, so /v1/connections sees bytes as they pass.
-      await pipeBoth(stream, local, { counters: record.bytes });
-      record.end('ok');
+      record.opened(this.name, this.options.host, stream);
+      await pipeBoth(stream, local, { counters: record });
+      record.end();
     } catch (err) {
       stream.destroy();
-      const code = err instanceof PipeError || err instanceof PolicyDeniedError ? err.code : 'EG_CHANNEL_REFUSED';
-      log.warn({ conn: record.conn, forward: this.name, dst: destination, code: errorCodeOf(err) }, 'remote forward connection failed');
-      record.end(outcomeFor(code), code, err);
+      log.warn({ conn: record.id, forward: this.name, dst: record.destination, code: errorCodeOf(err) }, 'remote forward connection failed');
+      record.end(err);
     } finally {
       this.streams.delete(stream);
     }

@@ -1,21 +1,20 @@
 // What every forward needs from the rest of the gateway, handed in by main.ts (or a test).
 import type { Logger } from 'pino';
-import type { AuditRecord, TunnelPools } from '../contracts.js';
-import type { ConnectionTable } from '../observability/connections.js';
+import type { TunnelPools } from '../contracts.js';
+import type { Dialer } from '../dial.js';
+import type { ConnectionBook } from '../observability/connection-book.js';
 
 export interface ForwardDeps {
-  pools: Pick<TunnelPools, 'openChannel' | 'forwardIn'>;
+  /** The one connect path: local forwards and FTP data channels open their channels through it. */
+  dialer: Dialer;
+  /** Remote forwards and active FTP binds (tcpip-forward on a tunnel host). */
+  pools: Pick<TunnelPools, 'forwardIn'>;
+  /** Each forwarded connection's record: live table entry and one audit line. */
+  book: ConnectionBook;
   log: Logger;
-  audit?: (record: AuditRecord) => void;
-  /** The live table (GET /v1/connections): each forwarded connection shows there while it lasts. */
-  connections?: Pick<ConnectionTable, 'track'>;
-  /** Opening a channel must finish within this. Default 15 s. */
-  connectTimeoutMs?: number;
 }
 
 export interface Endpoint {
   host: string;
   port: number;
 }
-
-export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;

@@ -1,20 +1,21 @@
 // HTTP proxy listener: CONNECT tunnels and plain-HTTP forwarding, `Proxy-Authorization: Basic` with the SOCKS
 // credential (or a lease / trusted CIDR without one), the same dialer (policy → pool), the same limits as
-// SOCKS and one audit line per request.
-import { randomUUID } from 'node:crypto';
+// SOCKS and one connection record (one audit line) per request.
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf, type ErrorCode } from '../../common/errors.js';
-import type { AuditRecord, Authenticator, ClientAddress, Principal } from '../contracts.js';
-import { formatDestination, normaliseDestination, outcomeFor, type Dialer } from '../dial.js';
+import { Cancellation } from '../cancel.js';
+import type { Authenticator, Principal } from '../contracts.js';
+import { formatDestination, normaliseDestination, type Dialer } from '../dial.js';
 import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
+import type { ConnectionBook } from '../observability/connection-book.js';
+import type { ConnectionRecord } from '../observability/connection-record.js';
 import { PipeError, pipeBoth, type PipeResult } from '../pipe.js';
 import { PROXY_AUTHENTICATE, parseBasicAuthorization } from './basic.js';
 import { forwardRequest } from './forward-request.js';
 import { httpStatusFor } from './status.js';
-import { formatEndpoint } from '../endpoint.js';
 import { createHttpsServer } from '../tls/https-server.js';
 import type { LiveCertificate } from '../tls/live-certificate.js';
 
@@ -22,7 +23,8 @@ export interface HttpProxyOptions {
   auth: Pick<Authenticator, 'withPassword' | 'withoutCredentials'>;
   dialer: Dialer;
   log: Logger;
-  audit?: (record: AuditRecord) => void;
+  /** Makes each request's record: its id, live-table entry and audit line. */
+  book: ConnectionBook;
   /** From TCP accept to a complete request head (slowloris); the SOCKS handshake deadline. Default 10 s. */
   headTimeoutMs?: number;
   /** Shared with the SOCKS listener and lease activation, so a limit answers the same on every way in. */
@@ -36,25 +38,16 @@ export interface Endpoint {
   port: number;
 }
 
+/** One request's state: its record, the subject's slot and the dial's cancellation. */
 interface Attempt {
-  conn: string;
-  started: number;
-  client: ClientAddress;
-  principal?: Principal;
-  destination?: string;
-  route?: string;
-  tunnelHost?: string;
-  counters?: PipeResult;
+  record: ConnectionRecord;
+  cancel: Cancellation;
   /** The subject's concurrent-connection slot, held while the request runs. */
   release?: () => void;
 }
 
 const DEFAULT_HEAD_TIMEOUT_MS = 10_000;
 const NO_BYTES: PipeResult = { bytesUp: 0, bytesDown: 0 };
-
-function clientOf(socket: Socket): ClientAddress {
-  return { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-}
 
 /** A complete HTTP/1.1 error answer for a socket that has no ServerResponse (CONNECT, or refused at accept). */
 function rawRefusal(status: number, code: ErrorCode): string {
@@ -69,6 +62,8 @@ export class HttpProxyListener {
   /** Refused at accept (over the per-source limit): a request already in their first packet is not served. */
   readonly #refused = new WeakSet<Socket>();
   readonly #shutdown = new AbortController();
+  /** Requests still dialling: destroy() cancels them. */
+  readonly #dialling = new Set<Cancellation>();
   #closing: Promise<void> | undefined;
 
   constructor(options: HttpProxyOptions) {
@@ -110,7 +105,7 @@ export class HttpProxyListener {
       // Before TLS there is no one to read an HTTP answer: the connection just ends.
       if (this.#options.tls) socket.destroy();
       else socket.end(rawRefusal(429, 'EG_LIMIT_EXCEEDED'));
-      this.#finish(attempt, NO_BYTES, new GatewayError('EG_LIMIT_EXCEEDED', grant.reason));
+      this.#finish(attempt, new GatewayError('EG_LIMIT_EXCEEDED', grant.reason));
       return;
     }
     this.#sockets.add(socket);
@@ -122,7 +117,7 @@ export class HttpProxyListener {
 
   #authenticate(req: IncomingMessage, attempt: Attempt): Principal {
     const { auth, limits } = this.#options;
-    const client = attempt.client;
+    const client = attempt.record.origin;
     if (limits?.authFailures?.isBlocked(client.address)) {
       throw new GatewayError('EG_LIMIT_EXCEEDED', 'too many authentication failures from this source');
     }
@@ -141,43 +136,27 @@ export class HttpProxyListener {
   }
 
   #begin(socket: Socket): Attempt {
-    return { conn: randomUUID(), started: Date.now(), client: clientOf(socket) };
+    return { record: this.#options.book.open(this.#options.tls ? 'https-proxy' : 'http-proxy', { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }), cancel: new Cancellation() };
   }
 
-  #finish(attempt: Attempt, bytes: PipeResult, err?: unknown): void {
+  #finish(attempt: Attempt, err?: unknown): void {
     attempt.release?.();
-    const code: ErrorCode | undefined = err === undefined ? undefined : errorCodeOf(err);
-    const outcome = err instanceof PipeError ? (err.side === 'client' ? 'client_error' : err.side === 'channel' ? 'tunnel_error' : outcomeFor(err.code)) : code ? outcomeFor(code) : 'ok';
-    const record: AuditRecord = {
-      conn: attempt.conn,
-      protocol: this.#options.tls ? 'https-proxy' : 'http-proxy',
-      ...(attempt.principal ? { subject: attempt.principal.subject } : {}),
-      ...(attempt.principal?.credentialId ? { credentialId: attempt.principal.credentialId } : {}),
-      source: formatEndpoint(attempt.client.address, attempt.client.port),
-      ...(attempt.destination ? { destination: attempt.destination } : {}),
-      ...(attempt.route ? { route: attempt.route } : {}),
-      ...(attempt.tunnelHost ? { tunnelHost: attempt.tunnelHost } : {}),
-      bytesUp: bytes.bytesUp,
-      bytesDown: bytes.bytesDown,
-      durationMs: Date.now() - attempt.started,
-      outcome,
-      ...(code ? { code, reason: (err as Error).message } : {}),
-    };
-    if (code) this.#options.log.info({ conn: attempt.conn, dst: attempt.destination, code }, 'http proxy request refused or failed');
-    this.#options.audit?.(record);
+    this.#dialling.delete(attempt.cancel);
+    attempt.record.end(err);
   }
 
   async #open(attempt: Attempt, req: IncomingMessage, host: string, port: number): Promise<Duplex> {
-    attempt.principal = this.#authenticate(req, attempt);
-    const grant = this.#options.limits?.connections?.tryAcquire(undefined, attempt.principal.subject);
+    const principal = this.#authenticate(req, attempt);
+    const { record, cancel } = attempt;
+    record.identify(principal);
+    const grant = this.#options.limits?.connections?.tryAcquire(undefined, principal.subject);
     if (grant && !grant.ok) throw new GatewayError('EG_LIMIT_EXCEEDED', grant.reason);
     if (grant?.ok) attempt.release = () => grant.release();
     const destination = normaliseDestination(host, port);
-    attempt.destination = formatDestination(destination);
-    const dialled = await this.#options.dialer.dial({ conn: attempt.conn, destination, principal: attempt.principal, origin: attempt.client, signal: this.#shutdown.signal });
-    attempt.route = dialled.route;
-    attempt.tunnelHost = dialled.tunnelHost;
-    attempt.counters = dialled.counters;
+    record.destination = formatDestination(destination);
+    this.#dialling.add(cancel);
+    const dialled = await this.#options.dialer.dial({ record, destination, principal, cancel });
+    this.#dialling.delete(cancel);
     return dialled.stream;
   }
 
@@ -190,25 +169,25 @@ export class HttpProxyListener {
       stream = await this.#open(attempt, req, target.host, target.port);
     } catch (err) {
       socket.end(rawRefusal(httpStatusFor(errorCodeOf(err)), errorCodeOf(err)));
-      return this.#finish(attempt, NO_BYTES, err);
+      return this.#finish(attempt, err);
     }
     if (socket.destroyed) {
       stream.destroy();
-      return this.#finish(attempt, NO_BYTES, new PipeError('client', NO_BYTES, new Error('client left before the reply')));
+      return this.#finish(attempt, new PipeError('client', NO_BYTES, new Error('client left before the reply')));
     }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) socket.unshift(head);
     try {
-      this.#finish(attempt, await pipeBoth(socket, stream, { signal: this.#shutdown.signal, counters: attempt.counters }));
+      await pipeBoth(socket, stream, { signal: this.#shutdown.signal, counters: attempt.record });
+      this.#finish(attempt);
     } catch (err) {
-      this.#finish(attempt, err instanceof PipeError ? err : NO_BYTES, err);
+      this.#finish(attempt, err);
     }
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.#refused.has(req.socket)) return void req.socket.destroy();
     const attempt = this.#begin(req.socket);
-    let bytes: PipeResult = NO_BYTES;
     try {
       if (!/^http:\/\//i.test(req.url ?? '')) throw new GatewayError('EG_PROTOCOL', 'a proxy request needs an absolute http:// URI');
       let url: URL;
@@ -218,8 +197,8 @@ export class HttpProxyListener {
         throw new GatewayError('EG_PROTOCOL', 'the request URI is not a valid URL');
       }
       const stream = await this.#open(attempt, req, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80));
-      bytes = await forwardRequest(req, res, url, stream, attempt.counters);
-      this.#finish(attempt, bytes);
+      await forwardRequest(req, res, url, stream, attempt.record);
+      this.#finish(attempt);
     } catch (err) {
       const code = errorCodeOf(err);
       if (!res.headersSent && !res.destroyed) {
@@ -227,7 +206,7 @@ export class HttpProxyListener {
         res.writeHead(status, { 'content-type': 'text/plain', connection: 'close', 'x-edge-gateway-error': code, ...(status === 407 ? { 'proxy-authenticate': PROXY_AUTHENTICATE } : {}) });
         res.end(`${STATUS_CODES[status]}: ${code}\n`);
       } else res.destroy();
-      this.#finish(attempt, err instanceof PipeError ? err : bytes, err);
+      this.#finish(attempt, err);
     }
   }
 
@@ -243,6 +222,7 @@ export class HttpProxyListener {
   destroy(err?: Error): void {
     void this.close();
     this.#shutdown.abort(err);
+    for (const cancel of this.#dialling) cancel.abort(err ?? new GatewayError('EG_SHUTTING_DOWN'));
     for (const socket of this.#sockets) socket.destroy(err);
   }
 }

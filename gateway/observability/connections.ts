@@ -1,10 +1,8 @@
 // The table of live client connections behind GET /v1/connections and the active-connections gauge; it
 // also ends them: those of a revoked credential, and those past the idle or lifetime limit (one sweep timer).
 import { GatewayError } from '../../common/errors.js';
-import type { AuditRecord } from '../contracts.js';
+import type { Protocol } from '../contracts.js';
 import type { GatewayMetrics } from './metrics.js';
-
-type Protocol = AuditRecord['protocol'];
 
 export interface LiveConnection {
   id: string;
@@ -18,25 +16,19 @@ export interface LiveConnection {
   tunnelHost?: string;
   bytesUp: number;
   bytesDown: number;
-  /** Unix ms. */
+  /** Unix ms; the table sets it on entry. */
   startedAt: number;
+  /** Destroys the connection's streams with `reason`; the pipe reads it as a termination and the audit line says why. */
+  terminate(reason: GatewayError): void;
 }
 
-export interface ConnectionView extends LiveConnection {
-  ageMs: number;
-}
-
-/** A handle the protocol code updates while the connection lives; end() is idempotent. */
-export interface TrackedConnection {
-  readonly entry: LiveConnection;
-  end(): void;
-}
-
-/** Destroys the connection's streams with `reason`; the pipe reads it as a termination and the audit line says why. */
-export type Terminate = (reason: GatewayError) => void;
+export type ConnectionView = Omit<LiveConnection, 'terminate'> & { ageMs: number };
 
 export interface ConnectionTable {
-  track(entry: Omit<LiveConnection, 'bytesUp' | 'bytesDown' | 'startedAt'>, terminate?: Terminate): TrackedConnection;
+  /** A connection now carried (a connection record, observability/connection-record.ts); it stays until leave(). */
+  enter(entry: LiveConnection): void;
+  /** Idempotent. */
+  leave(entry: LiveConnection): void;
   list(): ConnectionView[];
   size(): number;
   /** Ends every connection authenticated by one of `credentialIds`; returns how many. */
@@ -59,22 +51,21 @@ const MAX_SWEEP_MS = 5_000;
 export function createConnectionTable(options: ConnectionTableOptions): ConnectionTable {
   const now = options.now ?? Date.now;
   const live = new Set<LiveConnection>();
-  const terminators = new Map<LiveConnection, Terminate>();
+  /** Live and not yet told to end: each is terminated at most once. */
+  const running = new Set<LiveConnection>();
   /** Bytes seen at the last sweep, and since when they have not moved. */
   const activity = new Map<LiveConnection, { bytes: number; since: number }>();
   const idleMs = options.idleTimeoutMs ?? 0;
   const lifetimeMs = options.maxLifetimeMs ?? 0;
 
-  /** Once per connection: it leaves the table when its streams have closed (end()). */
   const terminate = (entry: LiveConnection, reason: GatewayError): void => {
-    const close = terminators.get(entry);
-    terminators.delete(entry);
+    running.delete(entry);
     activity.delete(entry);
-    close?.(reason);
+    entry.terminate(reason);
   };
   const sweep = (): void => {
     const at = now();
-    for (const entry of terminators.keys()) {
+    for (const entry of running) {
       if (lifetimeMs > 0 && at - entry.startedAt >= lifetimeMs) {
         terminate(entry, new GatewayError('EG_CONNECTION_EXPIRED', `the connection reached its maximum lifetime (${lifetimeMs} ms)`));
         continue;
@@ -92,37 +83,22 @@ export function createConnectionTable(options: ConnectionTableOptions): Connecti
   timer?.unref();
 
   return {
-    track(init, terminate) {
-      // Every field named, in one order: a spread gave each entry a hidden class of its own (≈340 bytes).
-      const entry: LiveConnection = {
-        id: init.id,
-        protocol: init.protocol,
-        source: init.source,
-        subject: init.subject,
-        credentialId: init.credentialId,
-        destination: init.destination,
-        route: init.route,
-        tunnelHost: init.tunnelHost,
-        bytesUp: 0,
-        bytesDown: 0,
-        startedAt: now(),
-      };
+    enter(entry) {
+      if (live.has(entry)) return;
+      entry.startedAt = now();
       live.add(entry);
-      if (terminate) terminators.set(entry, terminate);
+      running.add(entry);
       options.metrics.connectionActive(entry.protocol, 1);
-      return {
-        entry,
-        end() {
-          if (!live.delete(entry)) return;
-          terminators.delete(entry);
-          activity.delete(entry);
-          options.metrics.connectionActive(entry.protocol, -1);
-        },
-      };
+    },
+    leave(entry) {
+      if (!live.delete(entry)) return;
+      running.delete(entry);
+      activity.delete(entry);
+      options.metrics.connectionActive(entry.protocol, -1);
     },
     revoke(credentialIds) {
       let ended = 0;
-      for (const entry of terminators.keys()) {
+      for (const entry of running) {
         if (entry.credentialId === undefined || !credentialIds.has(entry.credentialId)) continue;
         terminate(entry, new GatewayError('EG_CREDENTIAL_REVOKED', `credential ${entry.credentialId} was revoked`));
         ended++;
@@ -134,7 +110,20 @@ export function createConnectionTable(options: ConnectionTableOptions): Connecti
     },
     list() {
       const at = now();
-      return [...live].map((entry) => ({ ...entry, ageMs: at - entry.startedAt }));
+      return [...live].map((entry) => ({
+        id: entry.id,
+        protocol: entry.protocol,
+        source: entry.source,
+        subject: entry.subject,
+        credentialId: entry.credentialId,
+        destination: entry.destination,
+        route: entry.route,
+        tunnelHost: entry.tunnelHost,
+        bytesUp: entry.bytesUp,
+        bytesDown: entry.bytesDown,
+        startedAt: entry.startedAt,
+        ageMs: at - entry.startedAt,
+      }));
     },
     size: () => live.size,
   };

@@ -6,4 +6,3 @@ export { parseHostPattern, formatHostPattern, type HostPattern } from '../../com
 export { readHost, type HostMeaning } from '../../common/policy-syntax/host-name.js';
 export { forbiddenAddress } from './forbidden.js';
 export { parseIp, parseCidr, parseInetAton, cidrContains, formatIp, formatCidr, type IpAddress, type Cidr } from '../../common/policy-syntax/ip-address.js';
-export { benchPolicy, generateRoutes, generateDestinations, type PolicyBenchResult } from './bench-policy.js';

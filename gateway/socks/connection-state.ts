@@ -1,38 +1,36 @@
 // One SOCKS client connection as the listener tracks it, from TCP accept to close.
 //
 // Sized for 10,000 idle connections: what is only needed for a moment (the handshake timer, the dial's
-// Cancellation, a child logger) is made late or dropped early, not held for the connection's life.
-import type { Logger } from 'pino';
+// Cancellation) is made late or dropped early, not held for the connection's life.
+import { GatewayError } from '../../common/errors.js';
 import type { Cancellation } from '../cancel.js';
-import type { ClientAddress, Principal } from '../contracts.js';
-import type { Failure } from './handshake-failure.js';
+import type { Principal } from '../contracts.js';
+import type { ConnectionRecord } from '../observability/connection-record.js';
 
 export class SocksConnectionState {
-  readonly started = performance.now();
-  principal: Principal | undefined;
-  /** Set once the request went to onConnect, which then writes the audit line. */
+  readonly record: ConnectionRecord;
+  principal: Principal | undefined = undefined;
+  /** Set once the request went to the dial; from then on the relay ends the record. */
   handedOff = false;
   /** Set once the success reply went out; before that our FIN means a refusal. */
   accepted = false;
-  failure: Failure | undefined;
+  /** Why the handshake failed, for the audit line if the connection ends before the request. */
+  failure: GatewayError | undefined = undefined;
   /** Why no-auth was not offered; the audit reason if the client then could not log in at all. */
-  anonymousRefusal: Failure | undefined;
+  anonymousRefusal: GatewayError | undefined = undefined;
   /** From TCP accept to a complete request (slowloris); cleared and dropped once the request is in. */
-  timer: NodeJS.Timeout | undefined;
-  /** Cancels the dial: made at the hand-off, dropped at the reply (a piped socket is destroyed instead). */
-  abort: Cancellation | undefined;
-  /** What still runs: the socket, and onConnect once handed off. At zero the listener forgets it. */
+  timer: NodeJS.Timeout | undefined = undefined;
+  /** The connection's one cancellation: made at the hand-off, dropped at the reply (a piped socket is destroyed instead). */
+  cancel: Cancellation | undefined = undefined;
+  /** What still runs: the socket, and the relay once handed off. At zero the listener forgets it. */
   pending = 1;
-  #log: Logger | undefined;
 
-  constructor(
-    readonly conn: string,
-    readonly client: ClientAddress,
-    private readonly parentLog: Logger,
-  ) {}
+  constructor(record: ConnectionRecord) {
+    this.record = record;
+  }
 
-  /** Made on first use: most connections never log at the configured level. */
-  get log(): Logger {
-    return (this.#log ??= this.parentLog.child({ conn: this.conn }));
+  /** Why a connection that never got past the handshake ended. */
+  handshakeFailure(): GatewayError {
+    return this.failure ?? (this.principal ? undefined : this.anonymousRefusal) ?? new GatewayError('EG_PROTOCOL', 'connection closed during the handshake');
   }
 }

@@ -1,18 +1,18 @@
-// The SOCKS5 listener: accepts clients, runs the handshake through socksv5 (patched, see
-// docs/socksv5-fixes.md) and hands each authenticated CONNECT to `onConnect`. Sole socksv5 importer.
-import { randomBytes } from 'node:crypto';
+// The SOCKS5 listener, from accept to pipe: socksv5 (patched, see docs/socksv5-fixes.md) parses the
+// handshake, the authenticator checks the credential, and each CONNECT is dialled (dial.ts), answered and
+// piped; its connection record writes the one audit line. Sole socksv5 importer.
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import socksv5 from 'socksv5';
-import { GatewayError } from '../../common/errors.js';
-import type { ErrorCode } from '../../common/errors.js';
+import { GatewayError, errorCodeOf } from '../../common/errors.js';
 import { Cancellation } from '../cancel.js';
-import type { Authenticator } from '../contracts.js';
+import type { Authenticator, Destination } from '../contracts.js';
+import { formatDestination, normaliseDestination, type DialResult, type Dialer } from '../dial.js';
 import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
-import type { AuditSink, SocksConnectHandler, SocksConnectRequest } from './connect.js';
-import { HANDSHAKE_ABANDONED, failure, handshakeAuditRecord } from './handshake-failure.js';
-import type { Failure } from './handshake-failure.js';
+import type { ConnectionBook } from '../observability/connection-book.js';
+import { PipeError, pipeBoth } from '../pipe.js';
 import { SocksConnectionState } from './connection-state.js';
 import { AUTH_METHOD, REPLY, replyFor } from './replies.js';
 
@@ -25,9 +25,9 @@ export interface SocksListenerOptions {
   host: string;
   port: number;
   authenticator: Authenticator;
-  onConnect: SocksConnectHandler;
-  /** Receives the audit line of every connection that never reached `onConnect`. */
-  audit: AuditSink;
+  dialer: Dialer;
+  /** Makes each connection's record: its id, live-table entry and audit line. */
+  book: ConnectionBook;
   log: Logger;
   /** From TCP accept to a complete request; slower clients are closed (slowloris). */
   handshakeTimeoutMs: number;
@@ -43,8 +43,6 @@ export class SocksListener {
   readonly #server: Server;
   readonly #socks: socksv5.Server;
   readonly #live = new Map<Socket, SocksConnectionState>();
-  readonly #idPrefix = randomBytes(3).toString('hex');
-  #sequence = 0;
   #closing: Promise<void> | undefined;
   #destroyed = false;
   /** Set while close() waits for the last connection to go. */
@@ -57,8 +55,7 @@ export class SocksListener {
     this.#socks.on('handshakeError', (err, socket) => {
       const live = this.#live.get(socket);
       if (!live) return;
-      const code: ErrorCode = err.command ? 'EG_COMMAND_UNSUPPORTED' : 'EG_PROTOCOL';
-      live.failure ??= failure('client_error', code, err.message);
+      live.failure ??= new GatewayError(err.command ? 'EG_COMMAND_UNSUPPORTED' : 'EG_PROTOCOL', err.message);
     });
     // allowHalfOpen: a client's FIN must not end our side while the response is still flowing.
     this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.acceptSocket(socket));
@@ -90,20 +87,16 @@ export class SocksListener {
       return;
     }
     socket.setNoDelay?.(true);
-    const live = new SocksConnectionState(
-      `${this.#idPrefix}-${(++this.#sequence).toString(36)}`,
-      { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
-      this.#options.log,
-    );
+    const live = new SocksConnectionState(this.#options.book.open('socks5', { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }));
     live.timer = setTimeout(() => {
-      live.failure ??= failure('client_error', 'EG_HANDSHAKE_TIMEOUT');
+      live.failure ??= new GatewayError('EG_HANDSHAKE_TIMEOUT');
       socket.destroy();
     }, this.#options.handshakeTimeoutMs);
     this.#live.set(socket, live);
-    socket.on('error', (err) => live.log.debug({ err }, 'client socket error'));
+    socket.on('error', (err) => this.#options.log.debug({ conn: live.record.id, err }, 'client socket error'));
     socket.on('end', () => {
       if (live.handedOff) return;
-      live.failure ??= failure('client_error', 'EG_PROTOCOL', 'client closed during the handshake');
+      live.failure ??= new GatewayError('EG_PROTOCOL', 'client closed during the handshake');
       socket.destroy();
     });
     // A refusal ends our side; with allowHalfOpen the socket would wait for the client's FIN forever.
@@ -115,9 +108,9 @@ export class SocksListener {
       clearTimeout(live.timer);
       // Gone while we were still dialing: stop opening a channel nobody will read.
       if (live.handedOff && !live.accepted) {
-        live.abort?.abort(new GatewayError('EG_STREAM_RESET', 'client left before the reply'));
+        live.cancel?.abort(new GatewayError('EG_STREAM_RESET', 'client left before the reply'));
       }
-      if (!live.handedOff) this.#auditHandshake(live);
+      if (!live.handedOff) live.record.end(live.handshakeFailure());
       this.#release(socket, live);
     });
     this.#socks.handleConnection(socket);
@@ -134,34 +127,37 @@ export class SocksListener {
     const live = this.#live.get(socket);
     if (!live || this.#destroyed) return [];
     const { authenticator, limits } = this.#options;
-    if (limits?.authFailures?.isBlocked(live.client.address)) {
-      live.failure = failure('limit', 'EG_LIMIT_EXCEEDED', 'too many authentication failures from this source');
+    const client = live.record.origin;
+    if (limits?.authFailures?.isBlocked(client.address)) {
+      live.failure = new GatewayError('EG_LIMIT_EXCEEDED', 'too many authentication failures from this source');
       return []; // RFC 1928: X'FF' no acceptable methods, then close
     }
     // A fresh handler per connection: socksv5 0.0.6 shared the credentials being read across clients.
     const handlers = [
       socksv5.auth.UserPassword((user, password, answer) => {
-        const result = authenticator.withPassword(user, password, live.client);
+        const result = authenticator.withPassword(user, password, client);
         if (result.ok) {
           live.principal = result.principal;
+          live.record.identify(result.principal);
         } else {
-          live.failure = failure('auth_failed', result.code, result.reason);
-          limits?.authFailures?.recordFailure(live.client.address);
+          live.failure = new GatewayError(result.code, result.reason);
+          limits?.authFailures?.recordFailure(client.address);
         }
         answer(result.ok); // synchronously: socksv5 re-attaches its parser in this callback
       }),
     ];
-    const anonymous = authenticator.withoutCredentials(live.client);
+    const anonymous = authenticator.withoutCredentials(client);
     if (anonymous.ok) {
       handlers.push({
         METHOD: AUTH_METHOD.NO_AUTHENTICATION,
         server: (_stream, done) => {
           live.principal = anonymous.principal;
+          live.record.identify(anonymous.principal);
           done(true);
         },
       });
     } else {
-      live.anonymousRefusal = failure('auth_failed', anonymous.code, anonymous.reason);
+      live.anonymousRefusal = new GatewayError(anonymous.code, anonymous.reason);
     }
     return handlers;
   }
@@ -172,60 +168,61 @@ export class SocksListener {
     clearTimeout(live.timer);
     live.timer = undefined;
     live.failure = undefined;
-    const refuse = (fail: Failure) => {
-      live.failure = fail;
-      deny(replyFor(fail.code));
+    const refuse = (err: GatewayError): void => {
+      live.failure = err;
+      deny(replyFor(err.code));
     };
-    if (this.#closing || this.#destroyed) return refuse(failure('shutdown', 'EG_SHUTTING_DOWN'));
-    const grant = this.#options.limits?.connections?.tryAcquire(live.client.address, live.principal.subject);
-    if (grant && !grant.ok) {
-      live.log.info({ reason: grant.reason }, 'connection limit reached');
-      return refuse(failure('limit', 'EG_LIMIT_EXCEEDED', grant.reason));
+    if (this.#closing || this.#destroyed) return refuse(new GatewayError('EG_SHUTTING_DOWN'));
+    const grant = this.#options.limits?.connections?.tryAcquire(live.record.origin.address, live.principal.subject);
+    if (grant && !grant.ok) return refuse(new GatewayError('EG_LIMIT_EXCEEDED', grant.reason));
+    let destination: Destination;
+    try {
+      destination = normaliseDestination(info.dstAddr, info.dstPort);
+    } catch (err) {
+      live.record.destination = `${info.dstAddr}:${info.dstPort}`;
+      grant?.release();
+      return refuse(err instanceof GatewayError ? err : new GatewayError('EG_DESTINATION_INVALID'));
     }
+    live.record.destination = formatDestination(destination);
     live.handedOff = true;
     live.pending++;
-    live.abort = new Cancellation();
-    const request: SocksConnectRequest = {
-      conn: live.conn,
-      client: live.client,
-      principal: live.principal,
-      host: info.dstAddr,
-      port: info.dstPort,
-      signal: live.abort.signal,
-      abort: live.abort,
-      accept: () => {
-        live.accepted = true;
-        live.abort = undefined;
-        return accept(true);
-      },
-      refuse: (reply) => deny(reply),
-    };
-    this.#handOff(socket, live, request, grant?.ok ? grant : undefined);
-  }
-
-  /** Its own scope: what waits for the handler must not keep the handshake's closures (and socksv5's) alive. */
-  #handOff(socket: Socket, live: SocksConnectionState, request: SocksConnectRequest, grant: { release(): void } | undefined): void {
-    const settled = (): void => {
+    live.cancel = new Cancellation();
+    const released = (): void => {
       grant?.release();
       this.#release(socket, live);
     };
-    let handling: Promise<void>;
-    try {
-      handling = this.#options.onConnect(request);
-    } catch (err) {
-      handling = Promise.reject(err); // a handler that throws before its first await is still contained
-    }
-    handling.then(settled, (err: unknown) => {
-      live.log.error({ err }, 'connect handler failed');
-      socket.destroy();
-      settled();
-    });
+    this.#options.dialer
+      .dial({ record: live.record, destination, principal: live.principal, cancel: live.cancel })
+      .then(
+        (dialed) => this.#relay(live, dialed, accept),
+        (err: unknown) => {
+          live.cancel = undefined;
+          deny(replyFor(errorCodeOf(err)));
+          live.record.end(err);
+        },
+      )
+      .then(released, (err: unknown) => {
+        this.#options.log.error({ conn: live.record.id, err }, 'socks relay failed');
+        socket.destroy();
+        released();
+      });
   }
 
-  #auditHandshake(live: SocksConnectionState): void {
-    const fail = live.failure ?? (live.principal ? undefined : live.anonymousRefusal) ?? HANDSHAKE_ABANDONED;
-    live.log.info({ outcome: fail.outcome, code: fail.code, reason: fail.reason }, 'handshake failed');
-    this.#options.audit(handshakeAuditRecord(live, fail));
+  /** Its own scope: the transfer must not keep the handshake's closures (and socksv5's) alive. */
+  #relay(live: SocksConnectionState, dialed: DialResult, accept: socksv5.Accept): Promise<void> {
+    live.cancel = undefined;
+    live.accepted = true;
+    const client: Duplex | undefined = accept(true);
+    const record = live.record;
+    if (!client) {
+      dialed.stream.destroy();
+      record.end(new PipeError('client', record, new Error('client left before the reply')));
+      return Promise.resolve();
+    }
+    return pipeBoth(client, dialed.stream, { counters: record }).then(
+      () => record.end(),
+      (err: unknown) => record.end(err),
+    );
   }
 
   /** Stops accepting, lets live connections finish up to the drain timeout, then destroys the rest. */
@@ -253,7 +250,7 @@ export class SocksListener {
     }
     const reason = err ?? new GatewayError('EG_SHUTTING_DOWN');
     for (const [socket, live] of this.#live) {
-      live.abort?.abort(reason);
+      live.cancel?.abort(reason);
       // A piped socket has no signal any more: the pipe reads this error as the shutdown it is.
       socket.destroy(live.accepted ? reason : undefined);
     }

@@ -1,7 +1,7 @@
 // Every tunnel host's pool behind one TunnelPools: failover across a route's `via` hosts, live policy updates.
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { GatewayError, PolicyDeniedError, errorCodeOf } from '../../common/errors.js';
+import { GatewayError, errorCodeOf, isGatewayError } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type {
   CancelSignal,
@@ -13,15 +13,11 @@ import type {
   TunnelHostStatus,
   TunnelPools,
 } from '../contracts.js';
-import { createDeadline } from '../deadline.js';
-import { alwaysDenied } from '../policy/always-deny.js';
 import { TunnelPool, type TunnelPoolOptions } from './pool.js';
 
 export interface SshTunnelPoolsOptions {
   hosts: readonly TunnelHost[];
   log: Logger;
-  /** Budget for one openChannel across all `via` hosts, waiting for a connection included. Default 10 000 ms. */
-  openTimeoutMs?: number;
   /** Per-pool settings shared by every host (identity resolver, growth threshold, backoff, jitter). */
   pool?: Omit<TunnelPoolOptions, 'host' | 'log'>;
 }
@@ -44,27 +40,13 @@ export class SshTunnelPools implements TunnelPools {
     for (const host of options.hosts) this.#add(host);
   }
 
+  /** Within the caller's signal (the dial's deadline is on it): no timer here. */
   openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel> {
     if (this.#closing) return Promise.reject(new GatewayError('EG_SHUTTING_DOWN'));
-    // Every channel passes here, whichever path asked for it: the always-deny list holds even where no route applies.
-    const denied = alwaysDenied(destination.host, destination.port);
-    if (denied) return Promise.reject(new PolicyDeniedError('EG_DESTINATION_FORBIDDEN', `destination is always denied: ${denied}`));
-    // One timer per connection: a timer and an AbortController each were ~1.5% of CPU at 100 clients.
-    // Not async: an async function returning #open's promise would add a layer of promise jobs.
-    if (options.bounded && options.signal) return this.#open(destination, via, options, options.signal);
-    return this.#openWithDeadline(destination, via, options);
+    return this.#open(destination, via, options.origin, options.signal);
   }
 
-  async #openWithDeadline(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel> {
-    const deadline = createDeadline(this.#options.openTimeoutMs ?? 10_000, options.signal, () => new GatewayError('EG_CHANNEL_TIMEOUT'));
-    try {
-      return await this.#open(destination, via, options, deadline.signal);
-    } finally {
-      deadline.dispose();
-    }
-  }
-
-  async #open(destination: Destination, via: readonly string[], options: ChannelOpenOptions, signal: CancelSignal): Promise<OpenedChannel> {
+  async #open(destination: Destination, via: readonly string[], origin: ClientAddress, signal: CancelSignal): Promise<OpenedChannel> {
     const target = { host: destination.host, port: destination.port };
     let lastError: Error | undefined;
     for (let round = 0; round < 2; round++) {
@@ -72,7 +54,7 @@ export class SshTunnelPools implements TunnelPools {
         const pool = this.#pools.get(name);
         if (!pool || !pool.healthy) continue;
         try {
-          return { stream: await pool.openChannel(target, options.origin, signal), host: name };
+          return { stream: await pool.openChannel(target, origin, signal), host: name };
         } catch (err) {
           if (!FAILOVER_CODES.has(errorCodeOf(err)) || signal.aborted) throw err;
           this.#log.warn({ err, tunnelHost: name }, 'tunnel host failed, trying the next via host');
@@ -86,7 +68,8 @@ export class SshTunnelPools implements TunnelPools {
       try {
         await Promise.any(pools.map((p) => p.whenReady(signal)));
       } catch {
-        if (options.signal?.aborted) throw options.signal.reason;
+        // The edge's reason (the dial's deadline, a shutdown) when it gave one; otherwise: nothing came back in time.
+        if (signal.aborted && isGatewayError(signal.reason)) throw signal.reason;
         throw new GatewayError('EG_TUNNEL_UNAVAILABLE', `no live connection to ${via.join(', ')}`, { cause: lastError });
       }
     }

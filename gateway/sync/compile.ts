@@ -5,7 +5,7 @@ import type { Principal } from '../contracts.js';
 import type { ConfigIssue } from '../config/issues.js';
 import { compilePolicy } from '../policy/index.js';
 import type { GatewayPolicy } from './gateway-policy.js';
-import type { CompiledPolicy } from './live-policy.js';
+import type { PolicyEngines } from './live-policy.js';
 
 type LeasePrincipal = Principal & { expiresAt: number; credentialId: string };
 
@@ -13,7 +13,7 @@ type LeasePrincipal = Principal & { expiresAt: number; credentialId: string };
  * Throws (RoutesInvalidError, EG_CONFIG_INVALID) when the policy cannot be compiled. `credentialCache` outlives
  * each compile (a swap keeps it; a change of the public keys empties it).
  */
-export const compileGatewayPolicy = (policy: GatewayPolicy, now: () => number = Date.now, credentialCache?: VerifiedCredentialCache): CompiledPolicy => {
+export const compileGatewayPolicy = (policy: GatewayPolicy, now: () => number = Date.now, credentialCache?: VerifiedCredentialCache): PolicyEngines => {
   const leases = new Map<string, LeasePrincipal>();
   const authenticator = createAuthenticator({
     // The replaced key drops out at the end of its grace, with no policy reload needed.

@@ -4,18 +4,18 @@ import type { Authenticator, AuthResult, ClientAddress, Decision, Destination, P
 import type { ConfigIssue } from '../config/issues.js';
 import type { GatewayPolicy } from './gateway-policy.js';
 
-export interface CompiledPolicy {
+export interface PolicyEngines {
   decider: PolicyDecider;
   authenticator: Authenticator;
   /** Records left out while compiling (a lease whose credential does not verify); the rest applies. */
   skipped?: readonly ConfigIssue[];
 }
 
-export type PolicyCompiler = (policy: GatewayPolicy, now?: () => number) => CompiledPolicy;
+export type PolicyCompiler = (policy: GatewayPolicy, now?: () => number) => PolicyEngines;
 
 export class LivePolicy implements PolicyDecider, Authenticator {
   #policy: GatewayPolicy;
-  #compiled: CompiledPolicy;
+  #compiled: PolicyEngines;
   readonly #compile: PolicyCompiler;
 
   /** Compiles `initial` now: a policy that does not compile fails start-up. */
@@ -29,7 +29,7 @@ export class LivePolicy implements PolicyDecider, Authenticator {
     return this.#policy;
   }
 
-  /** Records the policy in force left out (see CompiledPolicy.skipped). */
+  /** Records the policy in force left out (see PolicyEngines.skipped). */
   get skipped(): readonly ConfigIssue[] {
     return this.#compiled.skipped ?? [];
   }

@@ -14,7 +14,7 @@ import { stagePrefix } from '../../common/layout.js';
 import { PolicyRepository } from '../../common/policy-repository.js';
 import { FileStore } from '../../common/store/file-store.js';
 import type { EncodedCredential } from '../../common/token.js';
-import { BANNER_READY_LINE } from '../../gateway/demo/banner.js';
+import { BANNER_READY_LINE } from '../../gateway/cli/demo/banner.js';
 import { credentialKeys, waitFor } from '../e2e/gateway-fixture.js';
 import { appendCapturedLog } from '../harness/log-capture.js';
 import { createTopology, type Topology } from '../harness/netns.js';

@@ -6,8 +6,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
-import { BANNER_READY_LINE } from '../../gateway/demo/banner.js';
-import { DEMO_PAGE_MARKER, DEMO_PAGE_TITLE } from '../../gateway/demo/intranet.js';
+import { BANNER_READY_LINE } from '../../gateway/cli/demo/banner.js';
+import { DEMO_PAGE_MARKER, DEMO_PAGE_TITLE } from '../../gateway/cli/demo/intranet.js';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

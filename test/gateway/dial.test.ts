@@ -4,16 +4,21 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../common/errors.js';
 import type { CancelSignal, ChannelOpener, Destination, OpenedChannel } from '../../gateway/contracts.js';
 import { Cancellation } from '../../gateway/cancel.js';
-import { createDialer, normaliseDestination, outcomeFor } from '../../gateway/dial.js';
+import { createDialer, normaliseDestination } from '../../gateway/dial.js';
+import { outcomeFor } from '../../gateway/observability/outcome.js';
+import { testBook } from '../harness/connection-book.js';
 import { TestPolicy, principalFor } from './socks/fixtures.js';
 
 const origin = { address: '127.0.0.1', port: 40000 };
 const principal = principalFor('alice');
+const { book, table } = testBook();
+/** A connection's record and its one cancellation, as an edge makes them. */
+const edge = (cancel = new Cancellation()) => ({ record: book.open('socks5', origin), cancel });
 
 class RecordingOpener implements ChannelOpener {
   calls: Destination[] = [];
-  constructor(private readonly open: (signal?: CancelSignal) => Promise<OpenedChannel>) {}
-  openChannel(destination: Destination, _via: readonly string[], options: { signal?: CancelSignal }) {
+  constructor(private readonly open: (signal: CancelSignal) => Promise<OpenedChannel>) {}
+  openChannel(destination: Destination, _via: readonly string[], options: { signal: CancelSignal }) {
     this.calls.push(destination);
     return this.open(options.signal);
   }
@@ -49,7 +54,7 @@ describe('createDialer', () => {
   it('decides before anything reaches SSH: a denial never opens a channel', async () => {
     const opener = new RecordingOpener(async () => ({ stream: new PassThrough(), host: 'h' }));
     const dialer = createDialer({ policy: new TestPolicy(), channels: opener, connectTimeoutMs: 1_000 });
-    const dial = dialer.dial({ destination: normaliseDestination('denied.example', 443), principal, origin });
+    const dial = dialer.dial({ destination: normaliseDestination('denied.example', 443), principal, ...edge() });
     await expect(dial).rejects.toMatchObject({ code: 'EG_POLICY_DENIED', message: 'no route grants denied.example' });
     expect(opener.calls).toHaveLength(0);
   });
@@ -58,7 +63,7 @@ describe('createDialer', () => {
     const stream = new PassThrough();
     const opener = new RecordingOpener(async () => ({ stream, host: 'bastion-1' }));
     const dialer = createDialer({ policy: new TestPolicy(), channels: opener, connectTimeoutMs: 1_000 });
-    const result = await dialer.dial({ destination: normaliseDestination('db.corp', 5432), principal, origin });
+    const result = await dialer.dial({ destination: normaliseDestination('db.corp', 5432), principal, ...edge() });
     expect(result).toEqual({ stream, route: 'test-route', tunnelHost: 'bastion-1' });
   });
 
@@ -67,7 +72,7 @@ describe('createDialer', () => {
     let resolveLate!: (channel: OpenedChannel) => void;
     const opener = new RecordingOpener(() => new Promise((resolve) => (resolveLate = resolve)));
     const dialer = createDialer({ policy: new TestPolicy(), channels: opener, connectTimeoutMs: 50 });
-    await expect(dialer.dial({ destination: normaliseDestination('db.corp', 1), principal, origin }))
+    await expect(dialer.dial({ destination: normaliseDestination('db.corp', 1), principal, ...edge() }))
       .rejects.toMatchObject({ code: 'EG_CHANNEL_TIMEOUT' });
     resolveLate({ stream: late, host: 'h' });
     await once(late, 'close');
@@ -78,50 +83,60 @@ describe('createDialer', () => {
       throw new GatewayError('EG_CHANNEL_REFUSED');
     });
     const dialer = createDialer({ policy: new TestPolicy(), channels: refused, connectTimeoutMs: 1_000 });
-    await expect(dialer.dial({ destination: normaliseDestination('db.corp', 1), principal, origin }))
+    await expect(dialer.dial({ destination: normaliseDestination('db.corp', 1), principal, ...edge() }))
       .rejects.toMatchObject({ code: 'EG_CHANNEL_REFUSED' });
 
-    const hanging = new RecordingOpener((signal) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))));
-    const controller = new AbortController();
+    const hanging = new RecordingOpener((signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
+    const shutdown = new Cancellation();
     const dialing = createDialer({ policy: new TestPolicy(), channels: hanging, connectTimeoutMs: 60_000 })
-      .dial({ destination: normaliseDestination('db.corp', 1), principal, origin, signal: controller.signal });
-    controller.abort();
+      .dial({ destination: normaliseDestination('db.corp', 1), principal, ...edge(shutdown) });
+    shutdown.abort();
     await expect(dialing).rejects.toMatchObject({ code: 'EG_SHUTTING_DOWN' });
 
-    const clientLeft = new AbortController();
+    const clientLeft = new Cancellation();
     const abandoned = createDialer({ policy: new TestPolicy(), channels: hanging, connectTimeoutMs: 60_000 })
-      .dial({ destination: normaliseDestination('db.corp', 1), principal, origin, signal: clientLeft.signal });
+      .dial({ destination: normaliseDestination('db.corp', 1), principal, ...edge(clientLeft) });
     clientLeft.abort(new GatewayError('EG_STREAM_RESET', 'client left before the reply'));
     await expect(abandoned).rejects.toMatchObject({ code: 'EG_STREAM_RESET' });
   });
 
-  it("runs its time limit on the caller's own controller when given one, and still tells a caller abort from a timeout", async () => {
-    const seen: Array<CancelSignal | undefined> = [];
+  it("runs its time limit on the connection's own cancellation: one per connection, and a timeout told from the edge's abort", async () => {
+    const seen: CancelSignal[] = [];
     const hanging = new RecordingOpener((signal) => {
       seen.push(signal);
-      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
     });
-    const timedOut = new AbortController();
+    const cancellation = new Cancellation();
     await expect(
       createDialer({ policy: new TestPolicy(), channels: hanging, connectTimeoutMs: 50 })
-        .dial({ destination: normaliseDestination('db.corp', 1), principal, origin, signal: timedOut.signal, abort: timedOut }),
+        .dial({ destination: normaliseDestination('db.corp', 1), principal, ...edge(cancellation) }),
     ).rejects.toMatchObject({ code: 'EG_CHANNEL_TIMEOUT' });
-    // No second controller: the opener waited on the caller's signal, which the limit aborted.
-    expect(seen[0]).toBe(timedOut.signal);
-    expect(timedOut.signal.reason).toMatchObject({ code: 'EG_CHANNEL_TIMEOUT' });
+    // No second controller: the opener waited on the edge's cancellation, which the limit aborted.
+    expect(seen[0]).toBe(cancellation);
+    expect(cancellation.reason).toMatchObject({ code: 'EG_CHANNEL_TIMEOUT' });
+  });
 
-    const clientLeft = new AbortController();
-    const abandoned = createDialer({ policy: new TestPolicy(), channels: hanging, connectTimeoutMs: 60_000 })
-      .dial({ destination: normaliseDestination('db.corp', 1), principal, origin, signal: clientLeft.signal, abort: clientLeft });
-    clientLeft.abort(new GatewayError('EG_STREAM_RESET', 'client left before the reply'));
-    await expect(abandoned).rejects.toMatchObject({ code: 'EG_STREAM_RESET' });
+  it('opens an operator grant on its own tunnel hosts without a route, and refuses the always-deny list for it', async () => {
+    const stream = new PassThrough();
+    const opener = new RecordingOpener(async () => ({ stream, host: 'bastion-2' }));
+    const dialer = createDialer({ policy: new TestPolicy(['db.corp']), channels: opener, connectTimeoutMs: 1_000 });
+    const grant = { name: 'db-forward', via: ['bastion-2'] };
+    // The route policy would deny db.corp: an operator's grant does not ask it.
+    await expect(dialer.dial({ destination: normaliseDestination('db.corp', 5432), grant, ...edge() })).resolves.toMatchObject({ route: 'db-forward', tunnelHost: 'bastion-2' });
+    for (const host of ['169.254.169.254', 'fd00:ec2::254', '169.254.170.2']) {
+      await expect(dialer.dial({ destination: normaliseDestination(host, 80), grant, ...edge() })).rejects.toMatchObject({ code: 'EG_DESTINATION_FORBIDDEN' });
+    }
+    expect(opener.calls).toHaveLength(1);
+  });
 
-    // The SOCKS listener's own Cancellation serves the same way.
-    const cancellation = new Cancellation();
-    const viaCancellation = createDialer({ policy: new TestPolicy(), channels: hanging, connectTimeoutMs: 50 })
-      .dial({ destination: normaliseDestination('db.corp', 1), principal, origin, signal: cancellation.signal, abort: cancellation });
-    await expect(viaCancellation).rejects.toMatchObject({ code: 'EG_CHANNEL_TIMEOUT' });
-    expect(seen.at(-1)).toBe(cancellation);
+  it("puts an opened connection in the live table under its record's id", async () => {
+    const stream = new PassThrough();
+    const dialer = createDialer({ policy: new TestPolicy(), channels: new RecordingOpener(async () => ({ stream, host: 'h' })), connectTimeoutMs: 1_000 });
+    const request = edge();
+    await dialer.dial({ destination: normaliseDestination('db.corp', 5432), principal, ...request });
+    expect(table.list().find((c) => c.id === request.record.id)).toMatchObject({ destination: undefined, route: 'test-route', tunnelHost: 'h' });
+    request.record.end();
+    expect(table.list().find((c) => c.id === request.record.id)).toBeUndefined();
   });
 
   it('maps codes to audit outcomes', () => {

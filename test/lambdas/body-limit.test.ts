@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiProcess, type ApiProcess } from '../../gateway/demo/api-process.js';
+import { startApiProcess, type ApiProcess } from '../../gateway/cli/demo/api-process.js';
 import { peakRssGrowth, postLargeBody } from '../harness/large-body.js';
 import { freePort } from '../harness/sshd.js';
 

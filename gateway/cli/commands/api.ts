@@ -1,6 +1,6 @@
 // `edge-gateway api`: run the local credential API (lambdas/server.ts) in a child process until Ctrl-C.
 import type { Command } from 'commander';
-import { startApiProcess } from '../../demo/api-process.js';
+import { startApiProcess } from '../demo/api-process.js';
 import { untilSignal } from '../signals.js';
 
 export function addApiCommand(program: Command): void {

@@ -30,7 +30,7 @@ export function addDemoCommand(program: Command): void {
     .option('--no-fallback', 'fail instead of picking free ports when the fixed ones are taken')
     .addHelpText('after', '\nExample:\n  npm start            # the same as: edge-gateway demo\n  edge-gateway demo --socks-port 1081\n')
     .action(async (opts: { stateDir: string; socksPort: string; apiPort: string; httpPort: string; adminPort: string; fallback: boolean }) => {
-      const { runDemo } = await import('../../demo/run-demo.js');
+      const { runDemo } = await import('../demo/run-demo.js');
       const demo = await runDemo({
         stateDir: opts.stateDir,
         ports: { socks: Number(opts.socksPort), api: Number(opts.apiPort), http: Number(opts.httpPort), admin: Number(opts.adminPort) },

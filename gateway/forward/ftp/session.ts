@@ -4,7 +4,6 @@ import { isIPv4 } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { TunnelPools } from '../../contracts.js';
 import {
   REPLY,
   formatEprtCommand,
@@ -36,7 +35,8 @@ export interface FtpSessionOptions {
   /** The control connection's target host (name or IP), as dialled from the tunnel host. */
   serverHost: string;
   active?: ActiveModeOptions;
-  pools: Pick<TunnelPools, 'openChannel' | 'forwardIn'>;
+  /** How data connections are opened and recorded. */
+  data: Pick<DataChannelDeps, 'dialer' | 'pools' | 'book' | 'forward'>;
   log: Logger;
   signal: AbortSignal;
 }
@@ -53,7 +53,7 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
   const { client, server, log } = options;
   const clientAddress = plainAddress(client.remoteAddress);
   const localAddress = plainAddress(client.localAddress);
-  const data: DataChannelDeps = { pools: options.pools, log, tunnelHost: options.tunnelHost, clientAddress, signal: options.signal };
+  const data: DataChannelDeps = { ...options.data, log, tunnelHost: options.tunnelHost, clientAddress, signal: options.signal };
   const toClient = (line: string): void => void client.write(`${line}\r\n`, 'latin1');
   const toServer = (line: string): void => void server.write(`${line}\r\n`, 'latin1');
   let multiLineCode: number | undefined;

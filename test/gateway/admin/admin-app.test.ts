@@ -60,10 +60,11 @@ describe('admin app', () => {
   });
 
   it('lists live connections and pools', async () => {
-    const tracked = table.track({ id: 'c1', protocol: 'socks5', source: '127.0.0.1:1234', subject: 'alice', destination: 'intranet.corp:80', route: 'web', tunnelHost: 'bastion' });
+    const tracked = { id: 'c1', protocol: 'socks5' as const, source: '127.0.0.1:1234', subject: 'alice', destination: 'intranet.corp:80', route: 'web', tunnelHost: 'bastion', bytesUp: 0, bytesDown: 0, startedAt: 0, terminate: () => undefined };
+    table.enter(tracked);
     const body = (await (await get('/v1/connections', TOKEN)).json()) as { connections: Array<Record<string, unknown>> };
     expect(body.connections).toEqual([expect.objectContaining({ id: 'c1', subject: 'alice', destination: 'intranet.corp:80', route: 'web', tunnelHost: 'bastion', bytesUp: 0, ageMs: expect.any(Number) })]);
-    tracked.end();
+    table.leave(tracked);
     expect(await (await get('/v1/pools', TOKEN)).json()).toEqual({ pools });
     expect((await get('/v1/tunnels', TOKEN)).status).toBe(200);
   });

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stagePrefix } from '../../../common/layout.js';
 import { PolicyRepository } from '../../../common/policy-repository.js';
 import { FileStore } from '../../../common/store/file-store.js';
-import { startApiProcess, type ApiProcess } from '../../../gateway/demo/api-process.js';
-import { choosePort } from '../../../gateway/demo/ports.js';
+import { startApiProcess, type ApiProcess } from '../../../gateway/cli/demo/api-process.js';
+import { choosePort } from '../../../gateway/cli/demo/ports.js';
 import { BIN, REPO_ROOT, runCli } from './run-cli.js';
 
 const USER_TOKEN = 'user-token-0123456789abcdef';

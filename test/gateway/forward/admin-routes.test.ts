@@ -16,7 +16,7 @@ describe('admin API for tunnels and profiles', () => {
   beforeAll(async () => {
     bastion = await startBastion();
     target = await startTcpServer('+OK\r\n');
-    registry = new TunnelRegistry({ pools: bastion.pools, log: bastion.log }, [
+    registry = new TunnelRegistry(bastion.deps(), [
       { name: 'mail', tunnels: [{ name: 'pop3', kind: 'local', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: target.port }, via: ['bastion'] }] },
       { name: 'broken', tunnels: 'not a list' },
     ]);

@@ -1,7 +1,8 @@
 // Static forwards, FTP data channels and admin-opened tunnels open channels without a route; the
 // always-deny list (link-local, cloud metadata, port 0) still holds on each, before any channel is opened.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../../gateway/contracts.js';
+import { Cancellation } from '../../../gateway/cancel.js';
+import { testBook } from '../../harness/connection-book.js';
 import { LocalForward, RemoteForward, TunnelRegistry } from '../../../gateway/forward/index.js';
 import { exchange, startBastion, type Bastion } from './fixtures.js';
 
@@ -16,7 +17,7 @@ describe('the always-deny list on paths without a route', () => {
     await bastion?.close();
   });
 
-  const deps = () => ({ pools: bastion.pools, log: bastion.log, audit: (record: AuditRecord) => void bastion.audits.push(record) });
+  const deps = () => bastion.deps();
   const forbidden = [
     { host: '169.254.169.254', port: 80, kind: 'ipv4' as const },
     { host: 'fd00:ec2::254', port: 80, kind: 'ipv6' as const },
@@ -26,11 +27,11 @@ describe('the always-deny list on paths without a route', () => {
     { host: '127.0.0.1', port: 0, kind: 'ipv4' as const },
   ];
 
-  it('refuses every form at the channel opener that every path shares, and sshd is never asked', async () => {
+  it('refuses every form in the dialer every path shares, even for an operator grant, and sshd is never asked', async () => {
+    const { book } = testBook();
     for (const destination of forbidden) {
-      await expect(bastion.pools.openChannel(destination, ['bastion'], { origin: { address: '127.0.0.1', port: 1 } })).rejects.toMatchObject({
-        code: 'EG_DESTINATION_FORBIDDEN',
-      });
+      const request = { record: book.open('forward', { address: '127.0.0.1', port: 1 }), destination, grant: { name: 'operator', via: ['bastion'] }, cancel: new Cancellation() };
+      await expect(bastion.dialer.dial(request)).rejects.toMatchObject({ code: 'EG_DESTINATION_FORBIDDEN' });
     }
     expect(bastion.sshd.logs()).not.toMatch(/direct.tcpip/);
   });

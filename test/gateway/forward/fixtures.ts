@@ -3,14 +3,24 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { pino, type Logger } from 'pino';
 import { TunnelHostSchema } from '../../../common/schema/index.js';
 import type { AuditRecord } from '../../../gateway/contracts.js';
+import { createDialer, type Dialer } from '../../../gateway/dial.js';
+import type { ForwardDeps } from '../../../gateway/forward/types.js';
+import type { ConnectionTable } from '../../../gateway/observability/connections.js';
 import { SshTunnelPools } from '../../../gateway/ssh/index.js';
+import { testBook } from '../../harness/connection-book.js';
 import { startSshd, tunnelHostInput, type Sshd } from '../../harness/sshd.js';
 
 export interface Bastion {
   sshd: Sshd;
   pools: SshTunnelPools;
+  /** The gateway's one connect path over these pools; no client routes (forwards dial with an operator grant). */
+  dialer: Dialer;
   log: Logger;
   audits: AuditRecord[];
+  /** The live table the forwards' connection records enter. */
+  table: ConnectionTable;
+  /** What main.ts hands every forward. */
+  deps(): ForwardDeps;
   close(): Promise<void>;
 }
 
@@ -18,13 +28,22 @@ export async function startBastion(options: { gatewayPorts?: 'no' | 'clientspeci
   const sshd = await startSshd({ gatewayPorts: options.gatewayPorts ?? 'no', ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
   const log = pino({ level: 'silent' });
   const host = TunnelHostSchema.parse(tunnelHostInput(sshd));
-  const pools = new SshTunnelPools({ hosts: [host], log, openTimeoutMs: 30_000 });
+  const pools = new SshTunnelPools({ hosts: [host], log });
   await pools.whenReady('bastion', AbortSignal.timeout(30_000));
+  const dialer = createDialer({
+    policy: { decide: () => ({ allow: false, code: 'EG_POLICY_DENIED', reason: 'no client routes in the forward tests' }) },
+    channels: pools,
+    connectTimeoutMs: 30_000,
+  });
+  const { book, audits, table } = testBook({ log });
   return {
     sshd,
     pools,
+    dialer,
     log,
-    audits: [],
+    audits,
+    table,
+    deps: () => ({ dialer, pools, book, log }),
     close: async () => {
       pools.destroy();
       await sshd.close();

@@ -1,9 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../../gateway/contracts.js';
 import { LocalForward, RemoteForward, TunnelRegistry } from '../../../gateway/forward/index.js';
-import { createConnectionTable } from '../../../gateway/observability/connections.js';
-import { createMetrics } from '../../../gateway/observability/metrics.js';
 import { connectOutcome, exchange, startBastion, startTcpServer, type Bastion } from './fixtures.js';
 
 describe('static forwards through a real sshd', () => {
@@ -24,7 +21,7 @@ describe('static forwards through a real sshd', () => {
     for (const step of cleanup.reverse()) await step();
   });
 
-  const deps = () => ({ pools: bastion.pools, log: bastion.log, audit: (record: AuditRecord) => void bastion.audits.push(record) });
+  const deps = () => bastion.deps();
 
   it('carries each client connection of a local forward as its own channel and audits it', async () => {
     const forward = new LocalForward({ ...deps(), name: 'pop3', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: pop3.port }, via: ['bastion'] });
@@ -56,9 +53,9 @@ describe('static forwards through a real sshd', () => {
   });
 
   it('shows each live forwarded connection in the connection table, bytes as they pass, until it ends', async () => {
-    const table = createConnectionTable({ metrics: createMetrics() });
-    const local = new LocalForward({ ...deps(), connections: table, name: 'pop3-live', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: pop3.port }, via: ['bastion'] });
-    const remote = new RemoteForward({ ...deps(), connections: table, name: 'back-live', host: 'bastion', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: imap.port } });
+    const table = bastion.table;
+    const local = new LocalForward({ ...deps(), name: 'pop3-live', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: pop3.port }, via: ['bastion'] });
+    const remote = new RemoteForward({ ...deps(), name: 'back-live', host: 'bastion', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: imap.port } });
     cleanup.push(() => local.destroy(), () => remote.destroy());
     const ports = [(await local.start()).port, (await remote.start()).port];
     // Two open connections, each having sent one line and read the greeting and its echo.

@@ -30,8 +30,7 @@ describe('FTP-aware forward against vsftpd through a real sshd', () => {
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const forward = new FtpForward({
       name: 'ftp',
-      pools: bastion.pools,
-      log: bastion.log,
+      ...bastion.deps(),
       listen: { host: '127.0.0.1', port: 0 },
       target: { host: '127.0.0.1', port: vsftpd.port },
       via: ['bastion'],
@@ -91,8 +90,7 @@ describe('FTP-aware forward against a hostile server', () => {
     cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const forward = new FtpForward({
       name,
-      pools: bastion.pools,
-      log: bastion.log,
+      ...bastion.deps(),
       listen: { host: '127.0.0.1', port: 0 },
       target: { host: '127.0.0.1', port: (server.address() as AddressInfo).port },
       via: ['bastion'],

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RouteSchema } from '../../../common/schema/route.js';
 import type { AuditRecord } from '../../../gateway/contracts.js';
 import { createDialer } from '../../../gateway/dial.js';
+import { testBook } from '../../harness/connection-book.js';
 import { HttpProxyListener } from '../../../gateway/http-proxy/index.js';
 import { startWebServer, type WebServer } from '../../harness/services/web.js';
 import { freePort } from '../../harness/sshd.js';
@@ -35,7 +36,7 @@ describe('HTTP proxy listener (CONNECT and plain HTTP) through a real sshd', () 
     cleanup.push(() => web.stop());
     const routes = [RouteSchema.parse({ name: 'web', destinations: [{ host: '127.0.0.1' }, { host: 'localhost' }], via: ['bastion'], groups: ['staff'] })];
     const dialer = createDialer({ policy: exactDecider(routes), channels: bastion.pools, connectTimeoutMs: 30_000 });
-    const listener = new HttpProxyListener({ auth: tokenAuthenticator(authority.publicKey), dialer, log: bastion.log, audit: (r) => void audits.push(r) });
+    const listener = new HttpProxyListener({ auth: tokenAuthenticator(authority.publicKey), dialer, log: bastion.log, book: testBook({ audits, log: bastion.log }).book });
     cleanup.push(() => listener.destroy());
     const bound = await listener.listen({ host: '127.0.0.1', port: 0 });
     proxy = `http://127.0.0.1:${bound.port}`;

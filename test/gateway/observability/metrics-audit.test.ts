@@ -88,11 +88,13 @@ describe('metrics', () => {
   it('counts live connections in the table and the gauge', async () => {
     const metrics = createMetrics({ processMetrics: false });
     const table = createConnectionTable({ metrics, now: () => 1000 });
-    const one = table.track({ id: 'x', protocol: 'socks5', source: 's' });
-    table.track({ id: 'y', protocol: 'socks5', source: 's' });
+    const live = (id: string) => ({ id, protocol: 'socks5' as const, source: 's', bytesUp: 0, bytesDown: 0, startedAt: 0, terminate: () => undefined });
+    const one = live('x');
+    table.enter(one);
+    table.enter(live('y'));
     expect(await sample(metrics, 'edge_gateway_active_connections', { protocol: 'socks5' })).toBe(2);
-    one.end();
-    one.end();
+    table.leave(one);
+    table.leave(one);
     expect(table.list().map((c) => c.id)).toEqual(['y']);
     expect(await sample(metrics, 'edge_gateway_active_connections', { protocol: 'socks5' })).toBe(1);
   });

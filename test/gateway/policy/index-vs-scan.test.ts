@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../common/schema/route.js';
 import type { Destination, Principal } from '../../../gateway/contracts.js';
-import { benchPrincipal, generateDestinations, generateRoutes } from '../../../gateway/policy/bench-policy.js';
+import { benchPrincipal, generateDestinations, generateRoutes } from '../../../bench/policy.js';
 import { compilePolicy } from '../../../gateway/policy/compiled-policy.js';
 import { referenceDecide } from './reference-policy.js';
 

@@ -10,7 +10,7 @@ import type {
   AuditRecord, Authenticator, ChannelOpener, ChannelOpenOptions, ClientAddress, Decision, Destination, PolicyDecider, Principal,
 } from '../../../gateway/contracts.js';
 import { createDialer } from '../../../gateway/dial.js';
-import { createSocksConnect } from '../../../gateway/socks/connect.js';
+import { testBook } from '../../harness/connection-book.js';
 import { SocksListener } from '../../../gateway/socks/listener.js';
 import type { SocksListenerLimits } from '../../../gateway/socks/listener.js';
 
@@ -159,16 +159,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const target = options.target ?? (await startEchoTarget());
   const opener = new TcpChannelOpener(target.port);
   const authenticator = new TestAuthenticator(options.trusted);
-  const audits: AuditRecord[] = [];
-  const audit = (record: AuditRecord) => audits.push(record);
   const { log, lines } = captureLog();
+  const { book, audits } = testBook({ log });
   const dialer = createDialer({ policy: options.policy ?? new TestPolicy(), channels: opener, connectTimeoutMs: 10_000 });
   const listener = new SocksListener({
     host: '127.0.0.1',
     port: 0,
     authenticator,
-    onConnect: createSocksConnect({ dialer, audit, log }),
-    audit,
+    dialer,
+    book,
     log,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
     drainTimeoutMs: options.drainTimeoutMs ?? 5_000,

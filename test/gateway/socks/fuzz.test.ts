@@ -5,10 +5,10 @@ import type { Socket } from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRecord, ChannelOpener } from '../../../gateway/contracts.js';
+import type { ChannelOpener } from '../../../gateway/contracts.js';
 import { createDialer } from '../../../gateway/dial.js';
 import { AuthFailureLimiter, ConnectionLimits } from '../../../gateway/limits/index.js';
-import { createSocksConnect } from '../../../gateway/socks/connect.js';
+import { testBook } from '../../harness/connection-book.js';
 import { SocksListener } from '../../../gateway/socks/listener.js';
 import { TestAuthenticator, TestPolicy } from './fixtures.js';
 import { checkAnswer, createCorpus } from './handshake-corpus.js';
@@ -52,16 +52,15 @@ class FakeClientSocket extends Duplex {
 }
 
 function createListener(handshakeTimeoutMs: number) {
-  const audits: AuditRecord[] = [];
-  const audit = (record: AuditRecord) => audits.push(record);
+  const { book, audits } = testBook();
   const dialer = createDialer({ policy: new TestPolicy(), channels: echoChannels, connectTimeoutMs: 10_000 });
   const log = pino({ level: 'silent' });
   const listener = new SocksListener({
     host: '127.0.0.1',
     port: 0,
     authenticator: new TestAuthenticator((client) => client.address.endsWith('0')),
-    onConnect: createSocksConnect({ dialer, audit, log }),
-    audit,
+    dialer,
+    book,
     log,
     handshakeTimeoutMs,
     limits: {

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateEd25519, signUserCertificate, type Ed25519KeyPair } from '../../../common/ssh-certificate.js';
-import { createCertificateIdentity, type CertificateRequester } from '../../../gateway/ssh/certificate-identity.js';
+import { createCertificateIdentity, type CertificateRequester } from '../../../gateway/identity/certificate.js';
 import { SshTunnelPools } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { startEchoTarget, startHttpTarget } from '../../harness/targets.js';
-import { captureLog, echoRoundTrip, httpGet, ORIGIN, tunnelHostFor, waitFor } from './fixtures.js';
+import { captureLog, echoRoundTrip, httpGet, opening, tunnelHostFor, waitFor } from './fixtures.js';
 
 const PRINCIPAL = 'tunnel-gw';
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -48,10 +48,10 @@ function localCa(ca: Ed25519KeyPair, overrides: { validitySec?: number; validAft
   return Object.assign(requester, { serials });
 }
 
-function poolsWith(sshd: Sshd, requester: CertificateRequester, openTimeoutMs = 30_000) {
+function poolsWith(sshd: Sshd, requester: CertificateRequester) {
   const identity = createCertificateIdentity({ requestCertificate: requester, log: captureLog().log });
   const host = tunnelHostFor(sshd, 'bastion', { auth: { type: 'certificate', principals: [PRINCIPAL] }, pool: { min: 1, max: 1 } });
-  const pools = new SshTunnelPools({ hosts: [host], log: captureLog().log, openTimeoutMs, pool: { resolveIdentity: identity.resolve } });
+  const pools = new SshTunnelPools({ hosts: [host], log: captureLog().log, pool: { resolveIdentity: identity.resolve } });
   cleanup.push(() => identity.close(), () => pools.destroy());
   return pools;
 }
@@ -89,7 +89,7 @@ describe('short-lived SSH certificates', () => {
     const web = await startHttpTarget();
     cleanup.push(() => web.close());
     const pools = poolsWith(sshd, localCa(ca));
-    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: web.port, kind: 'ipv4' }, ['bastion'], { origin: ORIGIN });
+    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: web.port, kind: 'ipv4' }, ['bastion'], opening());
     const response = await httpGet(stream, '/');
     expect(response.status).toBe(200);
     expect(sshd.logs()).toMatch(/Accepted publickey for root .*ED25519-CERT.*ID edge-gateway-test-1 \(serial 1\)/);
@@ -102,7 +102,7 @@ describe('short-lived SSH certificates', () => {
   ])('is refused by sshd with %s', async (_label, requester) => {
     const ca = generateEd25519('ca');
     const sshd = await caSshd(ca);
-    const pools = poolsWith(sshd, requester(ca), 1_000);
+    const pools = poolsWith(sshd, requester(ca));
     await waitFor('a refused login', () => pools.status()[0]?.lastError?.code === 'EG_TUNNEL_AUTH_FAILED', 30_000);
     expect(sshd.logs()).not.toMatch(/Accepted publickey/);
   });
@@ -125,7 +125,7 @@ describe('short-lived SSH certificates', () => {
       // Only new connections: right after the restart the pool may not have seen the old one die yet
       // (it still says healthy, and a channel opened on it fails).
       await waitFor('the pool to reconnect', () => readyIds().length > 0 && readyIds().every((id) => !before.has(id)), 30_000);
-      const { stream } = await pools.openChannel(dest, ['bastion'], { origin: ORIGIN });
+      const { stream } = await pools.openChannel(dest, ['bastion'], opening());
       expect((await echoRoundTrip(stream, Buffer.from(`round ${rounds}`))).toString()).toBe(`round ${rounds}`);
       stream.destroy();
       rounds++;
@@ -149,7 +149,7 @@ describe('short-lived SSH certificates', () => {
     cleanup.push(() => echo.close());
     const requester = localCa(ca, { validitySec: 6 });
     const pools = poolsWith(sshd, requester);
-    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['bastion'], { origin: ORIGIN });
+    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['bastion'], opening());
     await waitFor('a renewal', () => requester.serials.length >= 2, 30_000);
     expect((await echoRoundTrip(stream, Buffer.from('still here'))).toString()).toBe('still here');
   }, 60_000);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshTunnelPools } from '../../../gateway/ssh/index.js';
 import { freePort, startSshd, type Sshd } from '../../harness/sshd.js';
 import { startEchoTarget, startHttpTarget, type EchoTarget, type HttpTarget } from '../../harness/targets.js';
-import { captureLog, echoRoundTrip, httpGet, ORIGIN, tunnelHostFor, waitFor, type CapturedLog } from './fixtures.js';
+import { captureLog, echoRoundTrip, httpGet, opening, tunnelHostFor, waitFor, type CapturedLog } from './fixtures.js';
 
 describe('channels through a real sshd', () => {
   let sshd: Sshd;
@@ -30,7 +30,6 @@ describe('channels through a real sshd', () => {
     pools = new SshTunnelPools({
       hosts: [tunnelHostFor(sshd, 'bastion', { pool: { min: 4, max: 4, spreadAtChannels: 50 } })],
       log: captured.log,
-      openTimeoutMs: 30_000,
     });
     cleanup.push(() => pools.destroy());
     await waitFor('4 ready connections', () => pools.status()[0]?.connections.filter((c) => c.state === 'ready').length === 4);
@@ -43,7 +42,7 @@ describe('channels through a real sshd', () => {
   const dest = (port: number, host = '127.0.0.1') => ({ host, port, kind: host === 'localhost' ? ('domain' as const) : ('ipv4' as const) });
 
   it('carries bytes both ways and keeps half-close', async () => {
-    const { stream, host } = await pools.openChannel(dest(echo.port), ['bastion'], { origin: ORIGIN });
+    const { stream, host } = await pools.openChannel(dest(echo.port), ['bastion'], opening());
     expect(host).toBe('bastion');
     const payload = Buffer.alloc(256 * 1024, 'edge-gateway');
     expect((await echoRoundTrip(stream, payload)).equals(payload)).toBe(true);
@@ -51,7 +50,7 @@ describe('channels through a real sshd', () => {
 
   it('delivers a 64 MiB body whose sha256 matches', async () => {
     const bytes = 64 * 1024 * 1024;
-    const { stream } = await pools.openChannel(dest(http.port), ['bastion'], { origin: ORIGIN });
+    const { stream } = await pools.openChannel(dest(http.port), ['bastion'], opening());
     const response = await httpGet(stream, `/big?bytes=${bytes}`);
     stream.end();
     expect(response.status).toBe(200);
@@ -60,14 +59,14 @@ describe('channels through a real sshd', () => {
   });
 
   it('passes a domain name unresolved so it resolves on the tunnel host', async () => {
-    const { stream } = await pools.openChannel(dest(http.port, 'localhost'), ['bastion'], { origin: ORIGIN });
+    const { stream } = await pools.openChannel(dest(http.port, 'localhost'), ['bastion'], opening());
     const response = await httpGet(stream, '/');
     stream.end();
     expect(response.body.toString()).toBe(http.smallBody);
   });
 
   it('fills the oldest connection first: 30 concurrent channels share one', async () => {
-    const opened = await Promise.all(Array.from({ length: 30 }, () => pools.openChannel(dest(echo.port), ['bastion'], { origin: ORIGIN })));
+    const opened = await Promise.all(Array.from({ length: 30 }, () => pools.openChannel(dest(echo.port), ['bastion'], opening())));
     expect(pools.status()[0]!.connections.map((c) => c.channels)).toEqual([30, 0, 0, 0]);
     const replies = await Promise.all(opened.map(({ stream }, i) => echoRoundTrip(stream, Buffer.from(`client ${i}`))));
     replies.forEach((reply, i) => expect(reply.toString()).toBe(`client ${i}`));
@@ -76,7 +75,7 @@ describe('channels through a real sshd', () => {
 
   it('spreads 200 concurrent channels over the 4 pooled connections, 50 (spreadAtChannels) each', async () => {
     const opened = await Promise.all(
-      Array.from({ length: 200 }, () => pools.openChannel(dest(echo.port), ['bastion'], { origin: ORIGIN })),
+      Array.from({ length: 200 }, () => pools.openChannel(dest(echo.port), ['bastion'], opening())),
     );
     expect(pools.status()[0]!.connections.map((c) => c.channels)).toEqual([50, 50, 50, 50]);
     const replies = await Promise.all(opened.map(({ stream }, i) => echoRoundTrip(stream, Buffer.from(`client ${i}`))));
@@ -85,13 +84,13 @@ describe('channels through a real sshd', () => {
   });
 
   it('maps a PermitOpen refusal to EG_CHANNEL_PROHIBITED', async () => {
-    await expect(pools.openChannel(dest(echo.port + 0, '127.0.0.2'), ['bastion'], { origin: ORIGIN })).rejects.toMatchObject({
+    await expect(pools.openChannel(dest(echo.port + 0, '127.0.0.2'), ['bastion'], opening())).rejects.toMatchObject({
       code: 'EG_CHANNEL_PROHIBITED',
     });
   });
 
   it('maps a refused port to EG_CHANNEL_REFUSED', async () => {
-    await expect(pools.openChannel(dest(closedPort), ['bastion'], { origin: ORIGIN })).rejects.toMatchObject({
+    await expect(pools.openChannel(dest(closedPort), ['bastion'], opening())).rejects.toMatchObject({
       code: 'EG_CHANNEL_REFUSED',
     });
   });

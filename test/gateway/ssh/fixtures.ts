@@ -86,6 +86,11 @@ export function echoRoundTrip(stream: Duplex, data: Buffer): Promise<Buffer> {
 
 export const ORIGIN = { address: '127.0.0.1', port: 40000 };
 
+/** openChannel's options in a test: the origin, and the deadline the dialer would attach in the gateway. */
+export function opening(ms = 30_000): { origin: typeof ORIGIN; signal: AbortSignal } {
+  return { origin: ORIGIN, signal: AbortSignal.timeout(ms) };
+}
+
 /** One TunnelConnection to a harness sshd, connected (the caller destroys it). */
 export async function connectTunnel(sshd: Sshd, name: string, overrides: Partial<Record<string, unknown>> = {}): Promise<TunnelConnection> {
   const host = tunnelHostFor(sshd, name, overrides);

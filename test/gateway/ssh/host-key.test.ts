@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HOST_KEY_ALGORITHMS } from '../../../gateway/ssh/host-key.js';
 import { SshTunnelPools, fingerprintOfHostKey } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
-import { captureLog, ORIGIN, tunnelHostFor, waitFor } from './fixtures.js';
+import { captureLog, opening, tunnelHostFor, waitFor } from './fixtures.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -45,12 +45,11 @@ describe('host key pinning', () => {
     const pools = new SshTunnelPools({
       hosts: [tunnelHostFor(other, 'bastion', { hostKeyFingerprints: [pinned.hostKeyFingerprint] })],
       log: captured.log,
-      openTimeoutMs: 2_000,
     });
     cleanup.push(() => pools.destroy());
     await waitFor('a refused connection', () => pools.status()[0]?.lastError?.code === 'EG_TUNNEL_HOSTKEY_MISMATCH');
     expect(pools.status()[0]!.healthy).toBe(false);
-    await expect(pools.openChannel({ host: '127.0.0.1', port: 9, kind: 'ipv4' }, ['bastion'], { origin: ORIGIN })).rejects.toMatchObject({
+    await expect(pools.openChannel({ host: '127.0.0.1', port: 9, kind: 'ipv4' }, ['bastion'], opening(2_000))).rejects.toMatchObject({
       code: 'EG_TUNNEL_UNAVAILABLE',
     });
     const refusal = captured.lines().find((l) => (l.err as { code?: string } | undefined)?.code === 'EG_TUNNEL_HOSTKEY_MISMATCH');
@@ -85,7 +84,7 @@ describe('host key pinning', () => {
     const before = refusals();
     expect(before).toBeGreaterThanOrEqual(1);
     expect(before).toBeLessThanOrEqual(3);
-    await Promise.all([1, 2, 3].map(() => pools.openChannel({ host: '127.0.0.1', port: 9, kind: 'ipv4' }, ['bastion'], { origin: ORIGIN }).catch(() => undefined)));
+    await Promise.all([1, 2, 3].map(() => pools.openChannel({ host: '127.0.0.1', port: 9, kind: 'ipv4' }, ['bastion'], opening(2_000)).catch(() => undefined)));
     await waitFor('a fourth connection', () => ready() === 4, 20_000);
     expect(refusals()).toBe(before);
   });

@@ -9,7 +9,7 @@ import { SshTunnelPools, sshCryptoInfo } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { tempKeyPair } from '../../harness/keys.js';
 import { startEchoTarget } from '../../harness/targets.js';
-import { captureLog, echoRoundTrip, ORIGIN, tunnelHostFor, waitFor } from './fixtures.js';
+import { captureLog, echoRoundTrip, ORIGIN, opening, tunnelHostFor, waitFor } from './fixtures.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -29,38 +29,38 @@ describe('tunnel pools', () => {
     cleanup.push(() => echo.close());
     const [a, b] = [await sshd(), await sshd()];
     const hostA = tunnelHostFor(a, 'a');
-    const pools = new SshTunnelPools({ hosts: [hostA], log: captureLog().log, openTimeoutMs: 30_000 });
+    const pools = new SshTunnelPools({ hosts: [hostA], log: captureLog().log });
     cleanup.push(() => pools.destroy());
     const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
-    const live = await pools.openChannel(dest, ['a'], { origin: ORIGIN });
+    const live = await pools.openChannel(dest, ['a'], opening());
     let liveError: Error | undefined;
     live.stream.on('error', (err) => (liveError = err));
 
     pools.update([hostA, tunnelHostFor(b, 'b')]);
-    expect((await pools.openChannel(dest, ['b'], { origin: ORIGIN })).host).toBe('b');
+    expect((await pools.openChannel(dest, ['b'], opening())).host).toBe('b');
     expect(pools.status().map((s) => s.host)).toEqual(['a', 'b']);
     expect((await echoRoundTrip(live.stream, Buffer.from('still here'))).toString()).toBe('still here');
     expect(liveError).toBeUndefined();
 
     pools.update([tunnelHostFor(b, 'b')]);
     expect(pools.status().map((s) => s.host)).toEqual(['b']);
-    await expect(pools.openChannel(dest, ['a'], { origin: ORIGIN })).rejects.toMatchObject({ code: 'EG_TUNNEL_UNAVAILABLE' });
+    await expect(pools.openChannel(dest, ['a'], opening())).rejects.toMatchObject({ code: 'EG_TUNNEL_UNAVAILABLE' });
   });
 
-  it("sets no timer of its own when the caller's signal is bounded by the caller's deadline", async () => {
+  it("sets no timer of its own: an open waits exactly as long as the caller's signal allows", async () => {
     const host = await sshd();
     await host.stop(); // never ready: an open waits until something gives up
-    const pools = new SshTunnelPools({ hosts: [tunnelHostFor(host, 'a')], log: captureLog().log, openTimeoutMs: 100 });
+    const pools = new SshTunnelPools({ hosts: [tunnelHostFor(host, 'a')], log: captureLog().log });
     cleanup.push(() => pools.destroy());
     const dest = { host: '127.0.0.1', port: 9, kind: 'ipv4' as const };
-    // Its own 100 ms budget, spent waiting for a connection:
-    await expect(pools.openChannel(dest, ['a'], { origin: ORIGIN })).rejects.toMatchObject({ code: 'EG_TUNNEL_UNAVAILABLE' });
+    // A caller's signal without a reason of ours: nothing came back in time.
+    await expect(pools.openChannel(dest, ['a'], opening(100))).rejects.toMatchObject({ code: 'EG_TUNNEL_UNAVAILABLE' });
     const callerDeadline = new AbortController();
     const reason = new GatewayError('EG_CHANNEL_TIMEOUT', "the caller's own deadline");
     const timer = setTimeout(() => callerDeadline.abort(reason), 1_000);
     cleanup.push(() => clearTimeout(timer));
     // Had pools set its 100 ms timer too, that EG_TUNNEL_UNAVAILABLE would have come first.
-    await expect(pools.openChannel(dest, ['a'], { origin: ORIGIN, signal: callerDeadline.signal, bounded: true })).rejects.toBe(reason);
+    await expect(pools.openChannel(dest, ['a'], { origin: ORIGIN, signal: callerDeadline.signal })).rejects.toBe(reason);
   });
 
   it('reports a refused login as EG_TUNNEL_AUTH_FAILED without logging the key', async () => {
@@ -71,7 +71,6 @@ describe('tunnel pools', () => {
     const pools = new SshTunnelPools({
       hosts: [tunnelHostFor(host, 'a', { auth: { type: 'key', privateKeyPath: stranger.privateKeyPath } })],
       log: captured.log,
-      openTimeoutMs: 1_000,
     });
     cleanup.push(() => pools.destroy());
     await waitFor('a refused login', () => pools.status()[0]?.lastError?.code === 'EG_TUNNEL_AUTH_FAILED');
@@ -94,7 +93,7 @@ describe('tunnel pools', () => {
       },
     });
     cleanup.push(() => pools.destroy());
-    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['a'], { origin: ORIGIN });
+    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['a'], opening());
     expect((await echoRoundTrip(stream, Buffer.from('resolved'))).toString()).toBe('resolved');
     expect(resolved).toContain('a');
   });
@@ -110,7 +109,7 @@ describe('tunnel pools', () => {
     cleanup.push(() => pools.destroy());
     const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
     const opened = [];
-    for (let i = 0; i < 12; i++) opened.push(await pools.openChannel(dest, ['a'], { origin: ORIGIN }));
+    for (let i = 0; i < 12; i++) opened.push(await pools.openChannel(dest, ['a'], opening()));
     await waitFor('the pool to grow', () => pools.status()[0]!.connections.filter((c) => c.state === 'ready').length > 1);
     expect(pools.status()[0]!.connections.length).toBeLessThanOrEqual(3);
     await Promise.all(opened.map(({ stream }) => echoRoundTrip(stream, Buffer.from('x'))));
@@ -135,7 +134,7 @@ describe('tunnel pools', () => {
     // Two channels fill a connection and make the pool open the next one.
     for (let connections = 1; connections <= 3; connections++) {
       await waitFor(`${connections} ready connections`, () => ready().length === connections);
-      for (let i = 0; i < 2; i++) opened.push(await pools.openChannel(dest, ['a'], { origin: ORIGIN }));
+      for (let i = 0; i < 2; i++) opened.push(await pools.openChannel(dest, ['a'], opening()));
     }
     expect(ready().map((c) => c.channels)).toEqual([2, 2, 2]);
     // Busy connections are never closed, however long the test waits.
@@ -149,7 +148,7 @@ describe('tunnel pools', () => {
     // No replacement opens behind it; the survivor carries channels, and the pool grows again when it fills.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(pools.status()[0]!.connections).toHaveLength(1);
-    const again = [await pools.openChannel(dest, ['a'], { origin: ORIGIN }), await pools.openChannel(dest, ['a'], { origin: ORIGIN })];
+    const again = [await pools.openChannel(dest, ['a'], opening()), await pools.openChannel(dest, ['a'], opening())];
     await waitFor('the pool growing again', () => ready().length === 2);
     for (const { stream } of again) expect((await echoRoundTrip(stream, Buffer.from('after'))).toString()).toBe('after');
   });
@@ -166,7 +165,7 @@ describe('tunnel pools', () => {
     const ready = () => pools.status()[0]!.connections.filter((c) => c.state === 'ready');
     await waitFor('the first connection', () => ready().length === 1);
     // The first connection is full (1 channel): the pool opens a second, and the forward lands there.
-    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['a'], { origin: ORIGIN });
+    const { stream } = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['a'], opening());
     await waitFor('a second connection', () => ready().length === 2);
     const binding = await pools.forwardIn('a', '127.0.0.1', 0, (incoming) => incoming.end('via the forward'));
     const holder = ready().find((c) => c.channels === 0)!.id;
@@ -186,12 +185,12 @@ describe('tunnel pools', () => {
     const echo = await startEchoTarget();
     cleanup.push(() => echo.close());
     const host = await sshd();
-    const pools = new SshTunnelPools({ hosts: [tunnelHostFor(host, 'a', { pool: { min: 2, max: 2 } })], log: captureLog().log, openTimeoutMs: 30_000 });
+    const pools = new SshTunnelPools({ hosts: [tunnelHostFor(host, 'a', { pool: { min: 2, max: 2 } })], log: captureLog().log });
     cleanup.push(() => pools.destroy());
     const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
     const ready = () => pools.status()[0]!.connections.filter((c) => c.state === 'ready');
     await waitFor('two ready connections', () => ready().length === 2);
-    const first = await pools.openChannel(dest, ['a'], { origin: ORIGIN });
+    const first = await pools.openChannel(dest, ['a'], opening());
     const busy = ready().find((c) => c.channels === 1)!.id;
     // Freeze the sshd process that carries that connection (the one connected to the echo target): the
     // kernel still acknowledges our packets, nothing answers them.
@@ -201,9 +200,9 @@ describe('tunnel pools', () => {
     process.kill(pid, 'SIGSTOP');
     cleanup.push(() => void process.kill(pid, 'SIGCONT'));
     // Fill-first sends the next open there; it gets no answer.
-    const unanswered = pools.openChannel(dest, ['a'], { origin: ORIGIN }).then(({ stream }) => stream, (err: unknown) => err);
+    const unanswered = pools.openChannel(dest, ['a'], opening()).then(({ stream }) => stream, (err: unknown) => err);
     await new Promise((resolve) => setTimeout(resolve, STALL_MS + 500));
-    const { stream } = await pools.openChannel(dest, ['a'], { origin: ORIGIN });
+    const { stream } = await pools.openChannel(dest, ['a'], opening());
     expect(ready().find((c) => c.id !== busy)?.channels).toBe(1);
     expect((await echoRoundTrip(stream, Buffer.from('elsewhere'))).toString()).toBe('elsewhere');
     process.kill(pid, 'SIGCONT');
@@ -226,7 +225,7 @@ describe('tunnel pools', () => {
     cleanup.push(() => pools.destroy());
     const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
     for (const via of ['tty', 'notty']) {
-      const { stream } = await pools.openChannel(dest, [via], { origin: ORIGIN });
+      const { stream } = await pools.openChannel(dest, [via], opening());
       expect((await echoRoundTrip(stream, Buffer.from(via))).toString()).toBe(via);
     }
     await waitFor('a pty shell on the tty host', () => /Starting session: shell on pts/.test(tty.logs()));

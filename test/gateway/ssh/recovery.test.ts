@@ -4,7 +4,7 @@ import { errorCodeOf } from '../../../common/errors.js';
 import { SshTunnelPools } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { startEchoTarget, startHttpTarget } from '../../harness/targets.js';
-import { captureLog, closedWith, echoRoundTrip, httpGet, ORIGIN, tunnelHostFor, waitFor } from './fixtures.js';
+import { captureLog, closedWith, echoRoundTrip, httpGet, opening, tunnelHostFor, waitFor } from './fixtures.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -25,10 +25,10 @@ describe('recovery on the SSH side', () => {
     const echo = await startEchoTarget();
     cleanup.push(() => echo.close());
     const host = await sshd();
-    const pools = new SshTunnelPools({ hosts: [tunnelHostFor(host, 'a')], log: captureLog().log, pool: fastBackoff, openTimeoutMs: 30_000 });
+    const pools = new SshTunnelPools({ hosts: [tunnelHostFor(host, 'a')], log: captureLog().log, pool: fastBackoff });
     cleanup.push(() => pools.destroy());
     const dest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
-    const before = await pools.openChannel(dest, ['a'], { origin: ORIGIN });
+    const before = await pools.openChannel(dest, ['a'], opening());
     const beforeClosed = closedWith(before.stream);
 
     await host.kill('SIGKILL');
@@ -37,7 +37,7 @@ describe('recovery on the SSH side', () => {
     await host.restart();
 
     // openChannel waits for the pool to come back within its budget; no restart of the pools.
-    const after = await pools.openChannel(dest, ['a'], { origin: ORIGIN });
+    const after = await pools.openChannel(dest, ['a'], opening());
     expect((await echoRoundTrip(after.stream, Buffer.from('back'))).toString()).toBe('back');
     expect(pools.status()[0]!.connections.map((c) => c.id)).not.toContain('a#1');
   });
@@ -52,7 +52,6 @@ describe('recovery on the SSH side', () => {
       hosts: [tunnelHostFor(a, 'a', { pool: { min: 2, max: 2 } }), tunnelHostFor(b, 'b', { pool: { min: 2, max: 2 } })],
       log: captureLog().log,
       pool: fastBackoff,
-      openTimeoutMs: 30_000,
     });
     cleanup.push(() => pools.destroy());
     await pools.whenReady();
@@ -60,10 +59,10 @@ describe('recovery on the SSH side', () => {
     const echoDest = { host: '127.0.0.1', port: echo.port, kind: 'ipv4' as const };
 
     // In flight on a: idle echo streams and a large download that is still running.
-    const idle = await Promise.all(Array.from({ length: 8 }, () => pools.openChannel(echoDest, via, { origin: ORIGIN })));
+    const idle = await Promise.all(Array.from({ length: 8 }, () => pools.openChannel(echoDest, via, opening())));
     expect(idle.every((c) => c.host === 'a')).toBe(true);
     const idleClosed = idle.map((c) => closedWith(c.stream));
-    const download = await pools.openChannel({ host: '127.0.0.1', port: http.port, kind: 'ipv4' }, via, { origin: ORIGIN });
+    const download = await pools.openChannel({ host: '127.0.0.1', port: http.port, kind: 'ipv4' }, via, opening());
     const bigBytes = 1024 * 1024 * 1024;
     const transfer = httpGet(download.stream, `/big?bytes=${bigBytes}`).then(
       (r) => ({ bytes: r.bodyBytes, err: undefined as unknown }),
@@ -73,7 +72,7 @@ describe('recovery on the SSH side', () => {
 
     const killedAt = performance.now();
     await a.kill('SIGKILL');
-    const first = await pools.openChannel(echoDest, via, { origin: ORIGIN });
+    const first = await pools.openChannel(echoDest, via, opening());
     const failoverMs = performance.now() - killedAt;
     console.log(`failover: kill of tunnel host a to first successful channel on b: ${failoverMs.toFixed(1)} ms`);
     expect(first.host).toBe('b');
@@ -88,7 +87,7 @@ describe('recovery on the SSH side', () => {
     const rejoinedAt = performance.now();
     await waitFor('a to rejoin', () => pools.status().find((s) => s.host === 'a')!.healthy);
     console.log(`rejoin: restart of a to a healthy again: ${(performance.now() - rejoinedAt).toFixed(1)} ms`);
-    const back = await pools.openChannel(echoDest, via, { origin: ORIGIN });
+    const back = await pools.openChannel(echoDest, via, opening());
     expect(back.host).toBe('a');
     back.stream.end();
   });
@@ -106,7 +105,7 @@ describe('recovery on the SSH side', () => {
       pool: fastBackoff,
     });
     cleanup.push(() => pools.destroy());
-    const channel = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['a'], { origin: ORIGIN });
+    const channel = await pools.openChannel({ host: '127.0.0.1', port: echo.port, kind: 'ipv4' }, ['a'], opening());
     const closed = closedWith(channel.stream);
 
     host.pause();

@@ -2,7 +2,7 @@
 // Signature Version 4 test vector (get-vanilla), so signed requests verify at API Gateway.
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { Sha256 } from '../../../gateway/sync/sigv4.js';
+import { Sha256 } from '../../../gateway/identity/sigv4.js';
 
 describe('SigV4 signing', () => {
   it('matches the AWS SigV4 test suite vector "get-vanilla"', async () => {

@@ -3,7 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLocalCa } from '../tls/local-ca.js';
+import { createLocalCa } from '../../tls/local-ca.js';
 
 export interface DemoTls {
   /** What clients are told to trust (`curl --proxy-cacert`). */

@@ -1,6 +1,6 @@
 // Asks the control-plane API to sign the gateway's ephemeral SSH key (POST /v1/ssh/certificates).
 import { GatewayError } from '../../common/errors.js';
-import type { CertificateRequester } from '../ssh/certificate-identity.js';
+import type { CertificateRequester } from './certificate.js';
 import type { RequestSigner } from './sigv4.js';
 
 export interface CertificateApi {

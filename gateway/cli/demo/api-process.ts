@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GatewayError } from '../../common/errors.js';
+import { GatewayError } from '../../../common/errors.js';
 
 /**
  * Repository root: the API entry and the tsx loader are found from here. Found by walking up to our

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateSshKeyPair } from '../tunnel-host/index.js';
+import { generateSshKeyPair } from '../../tunnel-host/index.js';
 
 export interface DemoState {
   dir: string;

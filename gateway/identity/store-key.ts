@@ -1,7 +1,7 @@
 // Where a pooled SSH connection gets its private key: a file (local runs) or a SecureString in the store.
 import { GatewayError } from '../../common/errors.js';
 import type { ParameterStore } from '../../common/store.js';
-import { resolveIdentityFromFile, type IdentityResolver } from '../ssh/identity.js';
+import { resolveIdentityFromFile, type IdentityResolver } from '../ssh/index.js';
 
 /** `auth.privateKeyParameter` is relative to the stage prefix unless it starts with "/". */
 export function storeIdentityResolver(store: ParameterStore | undefined, prefix: string): IdentityResolver {

@@ -4,8 +4,8 @@
 import { generateEd25519 } from '../../common/ssh-certificate.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type { Logger } from '../observability/logger.js';
-import { CertificateAgent } from './certificate-agent.js';
-import type { IdentityResolver } from './identity.js';
+import { CertificateAgent } from '../ssh/index.js';
+import type { IdentityResolver } from '../ssh/index.js';
 
 export interface IssuedCertificate {
   /** "ssh-ed25519-cert-v01@openssh.com AAAA… keyId" */

@@ -1,7 +1,7 @@
 // Synthetic policies for timing decide() at scale (bench/) and checking the index against a linear scan (tests).
-import type { Route } from '../../common/schema/route.js';
-import type { Destination, Principal } from '../contracts.js';
-import { compilePolicy } from './compiled-policy.js';
+import type { Route } from '../common/schema/route.js';
+import type { Destination, Principal } from '../gateway/contracts.js';
+import { compilePolicy } from '../gateway/policy/compiled-policy.js';
 
 export const BENCH_GROUPS = 20;
 

@@ -1,5 +1,5 @@
 // The text `npm start` prints once everything listens: where each part is, and a curl line that works as printed.
-import { curlLine } from '../cli/client-settings.js';
+import { curlLine } from '../client-settings.js';
 import { httpsProxyCurlLine } from './tls.js';
 
 export interface BannerInput {

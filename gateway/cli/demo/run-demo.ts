@@ -3,9 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { stringify } from 'yaml';
-import { parseConfig, type ConfigInput } from '../config/index.js';
-import { requestCredential } from '../cli/commands/credential.js';
-import { startTunnelHost } from '../tunnel-host/index.js';
+import { parseConfig, type ConfigInput } from '../../config/index.js';
+import { requestCredential } from '../commands/credential.js';
+import { startTunnelHost } from '../../tunnel-host/index.js';
 import { startApiProcess, REPO_ROOT } from './api-process.js';
 import { renderBanner } from './banner.js';
 import { startDemoIntranet } from './intranet.js';
@@ -112,7 +112,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
     };
     await writeFile(join(stateDir, 'gateway.yaml'), `# Written by \`edge-gateway demo\` on each run.\n${stringify(raw)}`, { mode: 0o600 });
     const config = parseConfig(raw, { source: join(stateDir, 'gateway.yaml'), baseDir: stateDir, env: {} });
-    const { startGateway } = await import('../main.js');
+    const { startGateway } = await import('../../main.js');
     const gateway = await startGateway(config, { guardProcess: true });
     closers.push(() => gateway.close());
 

@@ -3,11 +3,11 @@
 // the credential public key here when it makes the pair.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stagePrefix } from '../../common/layout.js';
-import { PolicyRepository } from '../../common/policy-repository.js';
-import type { Route } from '../../common/schema/route.js';
-import { FileStore } from '../../common/store/file-store.js';
-import type { StoreConfig } from '../config/index.js';
+import { stagePrefix } from '../../../common/layout.js';
+import { PolicyRepository } from '../../../common/policy-repository.js';
+import type { Route } from '../../../common/schema/route.js';
+import { FileStore } from '../../../common/store/file-store.js';
+import type { StoreConfig } from '../../config/index.js';
 import type { DemoState } from './state.js';
 import type { TunnelHostInput } from './types.js';
 

@@ -1,0 +1,36 @@
+// One table: the HTTP status each JSON API (the credential API, the gateway's admin API and its public
+// listener) answers an error code with. The HTTP proxy keeps its own (gateway/http-proxy/status.ts): a proxy
+// answers bad credentials with 407 and the tunnel side's failures with 502.
+import type { ErrorCode } from './errors.js';
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 503;
+
+const STATUS: Partial<Record<ErrorCode, ErrorStatus>> = {
+  EG_VALIDATION: 400,
+  EG_CREDENTIAL_TOO_LARGE: 400,
+  EG_CREDENTIAL_MALFORMED: 400,
+  EG_AUTH_REQUIRED: 401,
+  EG_AUTH_FAILED: 401,
+  // A credential that does not authenticate (forged, expired, revoked, from elsewhere): present a good one.
+  EG_CREDENTIAL_SOURCE_MISMATCH: 401,
+  EG_CREDENTIAL_BAD_SIGNATURE: 401,
+  EG_CREDENTIAL_EXPIRED: 401,
+  EG_CREDENTIAL_REVOKED: 401,
+  EG_FORBIDDEN: 403,
+  EG_DESTINATION_FORBIDDEN: 403,
+  EG_NOT_FOUND: 404,
+  EG_STORE_VALUE_TOO_LARGE: 413,
+  EG_BODY_TOO_LARGE: 413,
+  EG_UNSUPPORTED_MEDIA_TYPE: 415,
+  EG_LIMIT_EXCEEDED: 429,
+  // The service's own configuration or store is at fault: the caller can only retry later.
+  EG_CONFIG_INVALID: 503,
+  EG_STORE: 503,
+  EG_SHUTTING_DOWN: 503,
+  EG_TUNNEL_UNAVAILABLE: 503,
+};
+
+/** 500 for anything not listed: an internal error whose message stays in the log. */
+export function httpStatusOf(code: ErrorCode): ErrorStatus {
+  return STATUS[code] ?? 500;
+}

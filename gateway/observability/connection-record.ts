@@ -1,0 +1,92 @@
+// One client connection's record, made at its edge (a SOCKS accept, an HTTP proxy request, a forwarded
+// connection). It holds the one id that /v1/connections, the audit line and the logs share; who, where,
+// the bytes and the outcome; the connection's entry in the live table while a channel carries it; and,
+// at end(), the one audit line.
+import type { Duplex } from 'node:stream';
+import { ERROR_CODES, errorCodeOf, isGatewayError, type ErrorCode, type GatewayError } from '../../common/errors.js';
+import type { ClientAddress, ConnectionOutcome, Principal, Protocol } from '../contracts.js';
+import { formatEndpoint } from '../endpoint.js';
+import { PipeError } from '../pipe.js';
+import { outcomeFor } from './outcome.js';
+import type { ConnectionBook } from './connection-book.js';
+
+export class ConnectionRecord {
+  readonly id: string;
+  readonly protocol: Protocol;
+  readonly origin: ClientAddress;
+  readonly source: string;
+  subject: string | undefined = undefined;
+  credentialId: string | undefined = undefined;
+  destination: string | undefined = undefined;
+  route: string | undefined = undefined;
+  tunnelHost: string | undefined = undefined;
+  bytesUp = 0;
+  bytesDown = 0;
+  /** Unix ms; set again when the connection enters the live table. */
+  startedAt = Date.now();
+  outcome: ConnectionOutcome = 'ok';
+  code: ErrorCode | undefined = undefined;
+  reason: string | undefined = undefined;
+  durationMs = 0;
+  readonly #book: ConnectionBook;
+  readonly #started = performance.now();
+  #carrier: Duplex | undefined = undefined;
+  #ended = false;
+
+  constructor(book: ConnectionBook, id: string, protocol: Protocol, origin: ClientAddress, source?: string) {
+    this.#book = book;
+    this.id = id;
+    this.protocol = protocol;
+    this.origin = origin;
+    this.source = source ?? formatEndpoint(origin.address, origin.port);
+  }
+
+  /** The audit line's name for the id. */
+  get conn(): string {
+    return this.id;
+  }
+
+  identify(principal: Principal): void {
+    this.subject = principal.subject;
+    this.credentialId = principal.credentialId;
+  }
+
+  /** The dial settled (the channel is open, or `err` says why not): the connect-time histogram. */
+  dialSettled(startedMs: number, err?: unknown): void {
+    this.#book.dialSettled(this, startedMs, err);
+  }
+
+  /** A channel (or a socket) now carries the connection: it shows in the live table until end(). */
+  opened(route: string, tunnelHost: string, carrier: Duplex): void {
+    this.route = route;
+    this.tunnelHost = tunnelHost;
+    this.#carrier = carrier;
+    if (!this.#ended) this.#book.enter(this);
+  }
+
+  /** Ends the carrier with `reason` (revocation, idle or lifetime limit); the pipe fails with its code. */
+  terminate(reason: GatewayError): void {
+    this.#carrier?.destroy(reason);
+  }
+
+  /** Once: leaves the live table and writes the audit line. A PipeError's counts are what got through. */
+  end(err?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#carrier = undefined;
+    this.durationMs = Math.round(performance.now() - this.#started);
+    if (err !== undefined) {
+      const code = errorCodeOf(err);
+      this.code = code;
+      this.reason = isGatewayError(err) ? err.message : ERROR_CODES.EG_INTERNAL;
+      if (err instanceof PipeError) {
+        this.bytesUp = err.bytesUp;
+        this.bytesDown = err.bytesDown;
+        this.outcome = err.side === 'client' ? 'client_error' : err.side === 'channel' ? 'tunnel_error' : outcomeFor(code);
+      } else {
+        this.outcome = outcomeFor(code);
+      }
+    }
+    this.#book.finish(this, err);
+  }
+}

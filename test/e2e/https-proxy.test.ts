@@ -210,6 +210,9 @@ describe('hostile TLS clients', () => {
     const extra = await rawSocket(ports.https, '127.0.4.4');
     expect((await closed(extra)).length).toBe(0);
     await waitFor('the refusal audit line', () => auditLines().some((line) => String(line.source).startsWith('127.0.4.4:') && line.code === 'EG_LIMIT_EXCEEDED'));
+    // The limit is shared: the same source cannot finish a handshake on the HTTPS public listener either; another can.
+    await expect(tlsOpen(ports.publicHttps, pki.ca.certificatePem, { localAddress: '127.0.4.4' })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    (await tlsOpen(ports.publicHttps, pki.ca.certificatePem, { localAddress: '127.0.4.5' })).destroy();
     await goodRequest();
     // The handshake deadline then cuts every half-open one.
     await Promise.all(heldClosed);

@@ -190,6 +190,16 @@ describe('hostile TLS clients', () => {
     await goodRequest();
   });
 
+  it('cuts a half-sent request head inside TLS at the same deadline, on both listeners', async () => {
+    for (const port of [ports.https, ports.publicHttps]) {
+      const socket = await tlsOpen(port, pki.ca.certificatePem, { localAddress: '127.0.4.6' });
+      const ended = closed(socket);
+      socket.write(`GET http://127.0.0.1:${target.port}/ HTTP/1.1\r\nHost: x\r\n`);
+      await ended;
+    }
+    await goodRequest();
+  });
+
   it('ends a connection that sends plain HTTP or garbage instead of a ClientHello, and serves the next client', async () => {
     for (const garbage of [`GET http://127.0.0.1:${target.port}/ HTTP/1.1\r\nHost: x\r\n\r\n`, '\x00\xff'.repeat(2000)]) {
       for (const port of [ports.https, ports.publicHttps]) {
@@ -216,6 +226,16 @@ describe('hostile TLS clients', () => {
     await goodRequest();
     // The handshake deadline then cuts every half-open one.
     await Promise.all(heldClosed);
+    await goodRequest();
+  });
+
+  it('blocks a source that keeps failing authentication on the HTTPS proxy, on the HTTPS public listener too (one shared limiter)', async () => {
+    const asSource = (extra: string[]) => curl(['--interface', '127.0.4.7', '--write-out', '%{http_code}', '--output', '/dev/null', ...extra]);
+    const viaProxy = (secret: string) => asSource(['--proxy', proxyUrl(), '--proxy-user', `${user}:${secret}`, '--proxy-cacert', pki.caPath, `http://127.0.0.1:${target.port}/`]);
+    for (let attempt = 0; attempt < 20; attempt++) expect((await viaProxy('wrong')).stdout).toBe('407');
+    expect((await viaProxy(password)).stdout).toBe('429');
+    const lease = await asSource(['--cacert', pki.caPath, '--user', `${user}:${password}`, '--request', 'POST', `https://127.0.0.1:${ports.publicHttps}/v1/lease`]);
+    expect(lease.stdout).toBe('429');
     await goodRequest();
   });
 

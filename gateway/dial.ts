@@ -8,7 +8,7 @@ import { GatewayError, PolicyDeniedError, isGatewayError } from '../common/error
 import { deadlineOn, type Deadline } from './deadline.js';
 import type { ConnectionRecord } from './observability/connection-record.js';
 import { alwaysDenied } from './policy/always-deny.js';
-import { formatEndpoint } from './endpoint.js';
+import { formatEndpoint } from '../common/endpoint.js';
 import type {
   Abortable,
   CancelSignal,

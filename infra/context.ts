@@ -1,7 +1,7 @@
 // The CDK app's settings: cdk.json context (or `-c key=value`), validated once into typed props.
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import { GroupName } from '../common/schema/names.js';
+import { GroupName, StageName } from '../common/schema/names.js';
 import { TunnelHostSchema } from '../common/schema/tunnel-host.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -59,10 +59,7 @@ const count = (min: number, max: number, fallback: number) => z.coerce.number().
 
 export const InfraContextSchema = z
   .object({
-    stage: z
-      .string()
-      .regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and "-", 1-32 chars (it becomes /edge-gateway/{stage})')
-      .default('dev'),
+    stage: StageName.default('dev'),
     /** Who may reach the proxy ports. Empty means no ingress at all; "0.0.0.0/0" only if listed here. */
     allowedClientCidrs: z.preprocess(listFromContext, z.array(Cidr)).default([]),
     /** Seeded into {prefix}/hosts/{name} at deploy time; the API edits them afterwards. */

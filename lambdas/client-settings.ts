@@ -1,14 +1,13 @@
 // Ready-to-paste client settings for an issued credential (socks5h: names resolve on the far side).
 import type { Route } from '../common/schema/route.js';
+import { formatEndpoint, urlHost } from '../common/endpoint.js';
 
 export interface ProxyEndpoint {
   host: string;
   port: number;
 }
 
-function hostPort({ host, port }: ProxyEndpoint): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+const hostPort = ({ host, port }: ProxyEndpoint): string => formatEndpoint(host, port);
 
 /** A URL worth trying first: the first destination that is a plain name or address. */
 function exampleUrl(routes: readonly Route[]): string {
@@ -16,7 +15,7 @@ function exampleUrl(routes: readonly Route[]): string {
     for (const destination of route.destinations) {
       if (destination.host.includes('*') || destination.host.includes('/')) continue;
       const port = destination.ports.find((p) => typeof p === 'number' || /^\d+$/.test(String(p)));
-      const host = destination.host.includes(':') ? `[${destination.host}]` : destination.host;
+      const host = urlHost(destination.host);
       if (port === undefined || String(port) === '80') return `http://${host}/`;
       if (String(port) === '443') return `https://${host}/`;
       return `http://${host}:${port}/`;

@@ -1,10 +1,10 @@
 // The API's settings: one zod schema, filled from a config file locally or from the Lambda environment.
 import { z } from 'zod';
 import { GatewayError } from '../common/errors.js';
-import { GroupName, Port } from '../common/schema/names.js';
+import { GroupName, Port, StageName } from '../common/schema/names.js';
 
 export const ApiConfigSchema = z.object({
-  stage: z.string().regex(/^[a-z0-9-]{1,32}$/).default('local'),
+  stage: StageName.default('local'),
   credentials: z
     .object({
       defaultTtlSeconds: z.number().int().min(60).default(3600),

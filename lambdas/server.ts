@@ -24,6 +24,7 @@ import { createIdentityResolver } from './identity.js';
 import { createApiLogger } from './logger.js';
 import type { ApiApp } from './routes/context.js';
 import { createSigningKeySource } from './services/signing-key.js';
+import { formatEndpoint } from '../common/endpoint.js';
 
 export interface ApiServerOptions {
   /** Default 127.0.0.1. */
@@ -68,7 +69,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     server.once('error', reject);
   });
   const listening = server as ServerType;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `http://${formatEndpoint(host, port)}`;
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -1,5 +1,6 @@
 // Ready-to-paste client settings for a credential: curl, proxychains, browsers and mail clients.
 import { z } from 'zod';
+import { formatEndpoint } from '../../common/endpoint.js';
 
 /** What the CLI needs from POST /v1/credentials; other fields are kept and shown by --json. */
 export const CredentialResponseSchema = z.looseObject({
@@ -28,9 +29,7 @@ export function proxyOf(credential: CredentialResponse, fallback: ProxyAddress):
   return fallback;
 }
 
-function hostPort({ host, port }: ProxyAddress): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+const hostPort = ({ host, port }: ProxyAddress): string => formatEndpoint(host, port);
 
 /** A socks5h URL (names resolve on the far side); credential fields are base64url, so they need no escaping. */
 export function socksUrl(credential: Pick<CredentialResponse, 'username' | 'password'>, proxy: ProxyAddress): string {

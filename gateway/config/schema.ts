@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { RouteSchema } from '../../common/schema/route.js';
 import { TunnelHostSchema } from '../../common/schema/tunnel-host.js';
-import { GroupName } from '../../common/schema/names.js';
+import { GroupName, StageName } from '../../common/schema/names.js';
 import { ProfileSchema } from '../../common/schema/profile.js';
 
 /** 0 asks the OS for a free port (tests); anything else is a fixed port. */
@@ -105,7 +105,7 @@ const TlsSchema = z.strictObject({
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const ConfigSchema = z.strictObject({
-  stage: z.string().regex(/^[a-z0-9-]{1,32}$/, 'lower-case letters, digits and "-", 1-32 chars').default('local').describe('Stage name: the store prefix is /edge-gateway/{stage} unless `prefix` is set.'),
+  stage: StageName.default('local').describe('Stage name: the store prefix is /edge-gateway/{stage} unless `prefix` is set.'),
   prefix: z.string().regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'an absolute parameter path such as "/edge-gateway/prod"').optional().describe('Store prefix override, e.g. "/edge-gateway/prod".'),
   listeners: z
     .strictObject({

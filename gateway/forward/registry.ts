@@ -1,6 +1,6 @@
 // Every static forward the gateway runs, by id: opened from profiles (at boot or on request) or ad hoc.
 import { GatewayError, PolicyDeniedError } from '../../common/errors.js';
-import { formatEndpoint } from '../endpoint.js';
+import { formatEndpoint } from '../../common/endpoint.js';
 import { alwaysDenied } from '../policy/always-deny.js';
 import { FtpForward } from './ftp-forward.js';
 import { LocalForward } from './local-forward.js';

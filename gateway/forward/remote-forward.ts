@@ -7,7 +7,7 @@ import { alwaysDenied } from '../policy/always-deny.js';
 import { pipeBoth } from '../pipe.js';
 import type { ClientAddress, RemoteBinding } from '../contracts.js';
 import type { Endpoint, ForwardDeps } from './types.js';
-import { formatEndpoint } from '../endpoint.js';
+import { formatEndpoint } from '../../common/endpoint.js';
 
 export interface RemoteForwardOptions extends ForwardDeps {
   name: string;

@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { ERROR_CODES, errorCodeOf, isGatewayError, type ErrorCode, type GatewayError } from '../../common/errors.js';
 import type { ClientAddress, ConnectionOutcome, Principal, Protocol } from '../contracts.js';
-import { formatEndpoint } from '../endpoint.js';
+import { formatEndpoint } from '../../common/endpoint.js';
 import { PipeError } from '../pipe.js';
 import { outcomeFor } from './outcome.js';
 import type { ConnectionBook } from './connection-book.js';

@@ -13,6 +13,7 @@ import { formatDestination, normaliseDestination, type DialResult, type Dialer }
 import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
 import type { ConnectionBook } from '../observability/connection-book.js';
 import { PipeError, pipeBoth } from '../pipe.js';
+import { formatEndpoint } from '../../common/endpoint.js';
 import { SocksConnectionState } from './connection-state.js';
 import { AUTH_METHOD, REPLY, replyFor } from './replies.js';
 
@@ -179,7 +180,7 @@ export class SocksListener {
     try {
       destination = normaliseDestination(info.dstAddr, info.dstPort);
     } catch (err) {
-      live.record.destination = `${info.dstAddr}:${info.dstPort}`;
+      live.record.destination = formatEndpoint(info.dstAddr, info.dstPort);
       grant?.release();
       return refuse(err instanceof GatewayError ? err : new GatewayError('EG_DESTINATION_INVALID'));
     }

@@ -1,7 +1,5 @@
-// SOCKS5 wire constants (RFC 1928, RFC 1929) and the one table from our error codes to SOCKS replies.
+// The SOCKS5 methods and replies the gateway answers with (RFC 1928), and the one table from our error codes to replies.
 import type { ErrorCode } from '../../common/errors.js';
-
-export const SOCKS_VERSION = 0x05;
 
 /** RFC 1928 section 3: METHOD values in the method-selection message. */
 export const AUTH_METHOD = {
@@ -9,12 +7,6 @@ export const AUTH_METHOD = {
   USERNAME_PASSWORD: 0x02,
   NO_ACCEPTABLE_METHODS: 0xff,
 } as const;
-
-/** RFC 1928 section 4: CMD values. */
-export const COMMAND = { CONNECT: 0x01, BIND: 0x02, UDP_ASSOCIATE: 0x03 } as const;
-
-/** RFC 1928 section 4: ATYP values. */
-export const ADDRESS_TYPE = { IPV4: 0x01, DOMAIN_NAME: 0x03, IPV6: 0x04 } as const;
 
 /** RFC 1928 section 6: REP values. */
 export const REPLY = {
@@ -30,13 +22,6 @@ export const REPLY = {
 } as const;
 
 export type SocksReply = (typeof REPLY)[keyof typeof REPLY];
-
-/** RFC 1928 section 6: a reply with an IPv4 BND.ADDR is VER REP RSV ATYP + 4 address + 2 port bytes. */
-export const REPLY_LENGTH_IPV4 = 10;
-
-/** RFC 1929: the server's subnegotiation status message is VER STATUS. */
-export const USERPASS_VERSION = 0x01;
-export const USERPASS_STATUS = { SUCCESS: 0x00, FAILURE: 0x01 } as const;
 
 /**
  * Error code → SOCKS reply. Anything not listed is a general failure (0x01).

@@ -9,6 +9,7 @@ import {
 import { clientSettings } from '../client-settings.js';
 import { errorResponses } from '../http-errors.js';
 import type { ApiApp, Services } from './context.js';
+import { formatEndpoint } from '../../common/endpoint.js';
 
 const issueRoute = createRoute({
   method: 'post',
@@ -36,8 +37,8 @@ export function registerCredentialRoutes(app: ApiApp, services: Services): void 
   app.openapi(issueRoute, async (c) => {
     const issued = await services.credentials.issue(c.get('caller'), c.req.valid('json') ?? {});
     const { proxy: endpoint, pacUrl } = services.config;
-    const socks = `socks5h://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
-    const http = endpoint.httpPort ? `http://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.httpPort}` : undefined;
+    const socks = `socks5h://${formatEndpoint(endpoint.host, endpoint.port)}`;
+    const http = endpoint.httpPort ? `http://${formatEndpoint(endpoint.host, endpoint.httpPort)}` : undefined;
     return c.json(
       {
         id: issued.id,

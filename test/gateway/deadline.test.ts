@@ -1,33 +1,33 @@
+// A deadline rides the connection's own cancellation: it aborts it at the limit, says it did, and stops when disposed.
 import { describe, expect, it } from 'vitest';
-import { createDeadline } from '../../gateway/deadline.js';
+import { Cancellation } from '../../gateway/cancel.js';
+import { deadlineOn } from '../../gateway/deadline.js';
 
 const timeoutError = () => new Error('timed out');
 
-describe('createDeadline', () => {
-  it('aborts with the timeout reason once the time passes', async () => {
-    const deadline = createDeadline(20, undefined, timeoutError);
-    expect(deadline.signal.aborted).toBe(false);
-    await new Promise<void>((resolve) => deadline.signal.addEventListener('abort', () => resolve()));
+describe('deadlineOn', () => {
+  it("aborts the edge's cancellation with the timeout reason once the time passes", async () => {
+    const cancel = new Cancellation();
+    const deadline = deadlineOn(cancel, 20, timeoutError);
+    expect(deadline.signal).toBe(cancel);
+    await new Promise<void>((resolve) => cancel.addEventListener('abort', () => resolve()));
     expect(deadline.timedOut).toBe(true);
-    expect((deadline.signal.reason as Error).message).toBe('timed out');
+    expect((cancel.reason as Error).message).toBe('timed out');
   });
 
-  it('follows the parent with the parent’s reason, also when it aborted before', () => {
-    const parent = new AbortController();
-    const deadline = createDeadline(60_000, parent.signal, timeoutError);
-    parent.abort('client left');
-    expect(deadline.signal.aborted).toBe(true);
-    expect(deadline.signal.reason).toBe('client left');
-    expect(deadline.timedOut).toBe(false);
-    expect(createDeadline(60_000, parent.signal, timeoutError).signal.reason).toBe('client left');
-  });
-
-  it('dispose() stops both the timer and the parent link', async () => {
-    const parent = new AbortController();
-    const deadline = createDeadline(10, parent.signal, timeoutError);
+  it("tells the edge's own abort apart from the limit", () => {
+    const cancel = new Cancellation();
+    const deadline = deadlineOn(cancel, 60_000, timeoutError);
+    cancel.abort('client left');
     deadline.dispose();
-    parent.abort('late');
+    expect(deadline.timedOut).toBe(false);
+    expect(cancel.reason).toBe('client left');
+  });
+
+  it('dispose() stops the timer', async () => {
+    const cancel = new Cancellation();
+    deadlineOn(cancel, 10, timeoutError).dispose();
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(deadline.signal.aborted).toBe(false);
+    expect(cancel.aborted).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEndpoint } from '../../gateway/endpoint.js';
+import { formatEndpoint } from '../../common/endpoint.js';
 
 describe('formatEndpoint', () => {
   it('brackets IPv6 addresses and leaves IPv4 addresses and names as they are', () => {

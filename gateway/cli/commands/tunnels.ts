@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { GatewayError } from '../../../common/errors.js';
 import { joinUrl, requestJson } from '../http-client.js';
 import { splitHostPort } from './credential.js';
+import { formatEndpoint } from '../../../common/endpoint.js';
 
 interface AdminOptions {
   admin: string;
@@ -35,7 +36,7 @@ interface TunnelView {
 
 function endpoint(e: { host: string; port: number } | undefined): string {
   if (!e) return '?';
-  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+  return formatEndpoint(e.host, e.port);
 }
 
 function print(value: unknown, json: boolean | undefined): void {

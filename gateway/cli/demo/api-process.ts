@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../../../common/errors.js';
+import { formatEndpoint } from '../../../common/endpoint.js';
 
 /**
  * Repository root: the API entry and the tsx loader are found from here. Found by walking up to our
@@ -50,8 +51,7 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let done = false;
   void exited.then(() => (done = true));
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${host}:${options.port}`;
+  const url = `http://${formatEndpoint(options.host, options.port)}`;
   const close = async (): Promise<void> => {
     if (done) return;
     child.kill('SIGTERM');

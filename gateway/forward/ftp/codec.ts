@@ -3,8 +3,6 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 /** RFC 959 sets no limit; real servers stay far below this, and a longer line is hostile. */
 export const MAX_LINE_BYTES = 4096;
-/** A multi-line reply longer than this many lines is refused (RFC 959 §4.2 allows any, none need this many). */
-export const MAX_REPLY_LINES = 1000;
 
 export const REPLY = {
   ENTERING_PASSIVE: 227,

@@ -8,7 +8,7 @@ import { GatewayError } from '../../../common/errors.js';
 import { Cancellation } from '../../cancel.js';
 import type { ClientAddress, RemoteBinding, TunnelPools } from '../../contracts.js';
 import { formatDestination, normaliseDestination, type Dialer } from '../../dial.js';
-import { formatEndpoint } from '../../endpoint.js';
+import { formatEndpoint } from '../../../common/endpoint.js';
 import type { ConnectionBook } from '../../observability/connection-book.js';
 import { pipeBoth } from '../../pipe.js';
 import type { HostPort } from './codec.js';

@@ -108,7 +108,7 @@ describe('config errors name the field and the reason', () => {
     { name: 'env port not a number', raw: {}, env: { EG_SOCKS_PORT: 'ten' }, expected: ['listeners.socks.port (EG_SOCKS_PORT): expected an integer, got "ten"'] },
     { name: 'env port out of range', raw: {}, env: { EG_ADMIN_PORT: '99999' }, expected: ['listeners.admin.port (EG_ADMIN_PORT): Number must be ≤ 65535'] },
     { name: 'env store malformed', raw: {}, env: { EG_STORE: 'dynamo' }, expected: ['store (EG_STORE): expected "file:PATH", "ssm" or "none", got "dynamo"'] },
-    { name: 'env stage invalid', raw: {}, env: { EG_STAGE: 'Prod!' }, expected: ['stage (EG_STAGE): lower-case letters, digits and "-", 1-32 chars'] },
+    { name: 'env stage invalid', raw: {}, env: { EG_STAGE: 'Prod!' }, expected: ['stage (EG_STAGE): lower-case letters, digits and "-", 1-32 chars (it becomes /edge-gateway/{stage})'] },
     {
       name: 'several problems at once',
       raw: { listeners: { socks: { port: -1 } }, refreshIntervalMs: 5 },
@@ -125,7 +125,7 @@ describe('config errors name the field and the reason', () => {
       expect.unreachable();
     } catch (err) {
       expect((err as Error).message).toBe(
-        'invalid configuration (gateway.yaml):\n  stage: lower-case letters, digits and "-", 1-32 chars\n  listeners.socks.port: Number must be ≤ 65535',
+        'invalid configuration (gateway.yaml):\n  stage: lower-case letters, digits and "-", 1-32 chars (it becomes /edge-gateway/{stage})\n  listeners.socks.port: Number must be ≤ 65535',
       );
     }
   });

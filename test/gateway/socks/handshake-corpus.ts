@@ -1,5 +1,6 @@
 // Seeded generator of SOCKS5 handshakes, valid and hostile, plus a checker for the server's answer.
-import { ADDRESS_TYPE, AUTH_METHOD, COMMAND, REPLY, SOCKS_VERSION, USERPASS_VERSION } from '../../../gateway/socks/replies.js';
+import { AUTH_METHOD, REPLY } from '../../../gateway/socks/replies.js';
+import { ADDRESS_TYPE, COMMAND, SOCKS_VERSION, USERPASS_VERSION } from './wire.js';
 import { PASSWORD, USER } from './fixtures.js';
 
 /** mulberry32: small, fast, reproducible from one seed. */

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUTH_METHOD, COMMAND, REPLY, REPLY_LENGTH_IPV4 } from '../../../gateway/socks/replies.js';
+import { AUTH_METHOD, REPLY } from '../../../gateway/socks/replies.js';
+import { COMMAND, REPLY_LENGTH_IPV4 } from './wire.js';
 import { PASSWORD, USER, startGateway, startHttpTarget } from './fixtures.js';
 import type { Gateway, GatewayOptions } from './fixtures.js';
 import { RawClient, greeting, request, socksConnect, userPass } from './socks-client.js';

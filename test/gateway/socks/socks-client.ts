@@ -2,7 +2,8 @@
 import { once } from 'node:events';
 import { connect, isIPv4, isIPv6 } from 'node:net';
 import type { Socket } from 'node:net';
-import { ADDRESS_TYPE, AUTH_METHOD, COMMAND, SOCKS_VERSION, USERPASS_VERSION } from '../../../gateway/socks/replies.js';
+import { AUTH_METHOD } from '../../../gateway/socks/replies.js';
+import { ADDRESS_TYPE, COMMAND, SOCKS_VERSION, USERPASS_VERSION } from './wire.js';
 
 export function greeting(methods: number[] = [AUTH_METHOD.USERNAME_PASSWORD]): Buffer {
   return Buffer.from([SOCKS_VERSION, methods.length, ...methods]);

@@ -3,6 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { GroupName, StageName } from '../common/schema/names.js';
 import { TunnelHostSchema } from '../common/schema/tunnel-host.js';
+import { issuesFromZod } from '../common/issues.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -156,7 +157,7 @@ export function parseInfraContext(lookup: (key: string) => unknown): InfraContex
   );
   const result = InfraContextSchema.safeParse(raw);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  context ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const lines = issuesFromZod(result.error.issues).map((issue) => `  context ${issue.path || '(root)'}: ${issue.message}`);
     throw new Error(`invalid CDK context (cdk.json "context" or -c key=value):\n${lines.join('\n')}`);
   }
   return result.data;

@@ -6,7 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { GatewayError, isGatewayError, type ErrorCode } from '../common/errors.js';
 import type { PolicyRepository } from '../common/policy-repository.js';
-import { describeZodError } from '../common/store/record-collection.js';
+import { describeIssues } from '../common/issues.js';
 import { callerRequestFrom } from './caller-request.js';
 import type { ApiConfig } from './config.js';
 import { errorBody, httpStatusOf } from './http-errors.js';
@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): ApiApp {
   const { log } = deps;
   const app: ApiApp = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw new GatewayError('EG_VALIDATION', `${result.target}: ${describeZodError(result.error)}`);
+      if (!result.success) throw new GatewayError('EG_VALIDATION', `${result.target}: ${describeIssues(result.error)}`);
     },
   });
 

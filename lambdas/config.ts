@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../common/errors.js';
 import { GroupName, Port, StageName } from '../common/schema/names.js';
+import { describeIssues } from '../common/issues.js';
 
 export const ApiConfigSchema = z.object({
   stage: StageName.default('local'),
@@ -90,7 +91,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
 export function parseApiConfig(input: unknown, source: string): ApiConfig {
   const parsed = ApiConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const detail = describeIssues(parsed.error, '(root)');
     throw new GatewayError('EG_CONFIG_INVALID', `invalid API configuration from ${source}: ${detail}`);
   }
   const { credentials } = parsed.data;

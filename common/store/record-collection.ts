@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import type { ParameterStore, StoredParameter } from '../store.js';
+import { describeIssues } from '../issues.js';
 
 /** Why one stored item was not loaded; `path` is the parameter name. */
 export interface LoadIssue {
@@ -14,20 +15,6 @@ export interface Loaded<T> {
   issues: LoadIssue[];
 }
 
-/** `destinations[0].ports[1]`: the path as the config file and the route compiler write it. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return out;
-}
-
-/** "destinations[0].ports[0]: port 99999 is outside 1-65535; via[1]: ..." */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? formatIssuePath(issue.path) : '(value)'}: ${issue.message}`).join('; ');
-}
 
 export function parseRecord<S extends z.ZodType>(schema: S, parameter: StoredParameter): { ok: true; value: z.infer<S> } | { ok: false; issue: LoadIssue } {
   let json: unknown;
@@ -39,7 +26,7 @@ export function parseRecord<S extends z.ZodType>(schema: S, parameter: StoredPar
     return { ok: false, issue: { path: parameter.name, reason: at ? `not JSON (${at})` : 'not JSON' } };
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) return { ok: false, issue: { path: parameter.name, reason: describeZodError(parsed.error) } };
+  if (!parsed.success) return { ok: false, issue: { path: parameter.name, reason: describeIssues(parsed.error) } };
   return { ok: true, value: parsed.data };
 }
 
@@ -88,7 +75,7 @@ export class RecordCollection<S extends z.ZodType> {
   /** Validates, then writes; returns the parsed record (defaults applied). */
   async put(key: string, input: unknown): Promise<z.infer<S>> {
     const parsed = this.#schema.safeParse(input);
-    if (!parsed.success) throw new GatewayError('EG_VALIDATION', describeZodError(parsed.error));
+    if (!parsed.success) throw new GatewayError('EG_VALIDATION', describeIssues(parsed.error));
     await this.#store.put(this.pathOf(key), JSON.stringify(parsed.data));
     return parsed.data;
   }

@@ -4,6 +4,7 @@ import { ERROR_CODES, errorCodeOf, isGatewayError, type ErrorCode } from '../../
 import { httpStatusOf } from '../../common/http-status.js';
 import { TunnelSpecSchema } from './profile.js';
 import type { TunnelRegistry } from './registry.js';
+import { describeIssues } from '../../common/issues.js';
 
 export interface ForwardRouteContext {
   requireAdmin: MiddlewareHandler;
@@ -34,8 +35,7 @@ export function forwardAdminRoutes(registry: TunnelRegistry): (app: Hono, contex
         const body: unknown = await c.req.json().catch(() => undefined);
         const parsed = TunnelSpecSchema.safeParse(body);
         if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          return failure(c, 'EG_VALIDATION', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+          return failure(c, 'EG_VALIDATION', describeIssues(parsed.error, 'body'));
         }
         return c.json({ tunnel: await registry.openTunnel(parsed.data) }, 201);
       }),

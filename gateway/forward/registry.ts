@@ -7,6 +7,7 @@ import { LocalForward } from './local-forward.js';
 import { ForwardProfileSchema, type ForwardProfile as Profile, type TunnelSpec } from './profile.js';
 import { RemoteForward } from './remote-forward.js';
 import type { Endpoint, ForwardDeps } from './types.js';
+import { describeIssues } from '../../common/issues.js';
 
 type Forward = LocalForward | RemoteForward | FtpForward;
 
@@ -51,8 +52,7 @@ export class TunnelRegistry {
       const parsed = ForwardProfileSchema.safeParse(candidate);
       if (parsed.success) valid.set(parsed.data.name, parsed.data);
       else {
-        const issue = parsed.error.issues[0];
-        this.deps.log.error({ profile: index, path: issue?.path.join('.'), reason: issue?.message }, 'profile is invalid and was ignored');
+        this.deps.log.error({ profile: index, reason: describeIssues(parsed.error, 'profile') }, 'profile is invalid and was ignored');
       }
     }
     this.profiles = valid;

@@ -7,6 +7,7 @@ import { GatewayError } from '../../common/errors.js';
 import { parseAuthorizedKeys } from './client-keys.js';
 import { serveClient } from './connection.js';
 import { TunnelHostServerOptionsSchema, type TunnelHostServerOptionsInput } from './options.js';
+import { describeIssues } from '../../common/issues.js';
 
 export interface TunnelHostServer {
   address: string;
@@ -37,8 +38,7 @@ export async function startTunnelHost(input: StartTunnelHostOptions): Promise<Tu
   const { log: givenLog, ...rest } = input;
   const parsed = TunnelHostServerOptionsSchema.safeParse(rest);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new GatewayError('EG_CONFIG_INVALID', `tunnel host ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    throw new GatewayError('EG_CONFIG_INVALID', `tunnel host ${describeIssues(parsed.error, 'options')}`);
   }
   const options = parsed.data;
   const hosts = Object.fromEntries(Object.entries(options.hosts).map(([name, address]) => [name.toLowerCase().replace(/\.$/, ''), address]));

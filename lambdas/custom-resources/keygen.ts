@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { layout } from '../../common/layout.js';
 import { sshPublicKeyLine } from '../../common/ssh-certificate.js';
+import { describeIssues } from '../../common/issues.js';
 
 const KeygenProperties = z.object({
   Prefix: z.string().regex(/^\/[A-Za-z0-9_./-]+[^/]$/, 'an SSM path such as /edge-gateway/dev'),
@@ -166,7 +167,7 @@ async function handle(ssm: KeygenDeps['ssm'], event: KeygenEvent): Promise<Pick<
 
 /** Names the failure without echoing inputs or values: SDK error names and zod paths only. */
 function describeFailure(err: unknown): string {
-  if (err instanceof z.ZodError) return `invalid properties: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+  if (err instanceof z.ZodError) return `invalid properties: ${describeIssues(err, '(properties)')}`;
   const name = (err as { name?: string }).name ?? 'Error';
   const message = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
   return `${name}: ${message}`;

@@ -261,7 +261,7 @@ describe('client ingress follows allowedClientCidrs', () => {
 
 describe('context validation', () => {
   it.each([
-    [{ allowedClientCidrs: ['10.0.0.0/33'] }, /allowedClientCidrs\.0: a CIDR/],
+    [{ allowedClientCidrs: ['10.0.0.0/33'] }, /allowedClientCidrs\[0\]: a CIDR/],
     [{ gatewayCpu: 512, gatewayMemoryMiB: 512 }, /gatewayMemoryMiB: with gatewayCpu 512, Fargate allows 1024-4096 MiB/],
     [{ stage: 'Prod' }, /stage: lower-case/],
     [{ logRetentionDays: 31 }, /logRetentionDays: one of/],

@@ -6,7 +6,7 @@ import { validateRoute } from '../../../common/policy-syntax/validate-routes.js'
 import { ProfileSchema } from '../../../common/schema/profile.js';
 import { RouteSchema } from '../../../common/schema/route.js';
 import { TunnelHostSchema } from '../../../common/schema/tunnel-host.js';
-import { formatIssuePath } from '../../../common/store/record-collection.js';
+import { formatPath } from '../../../common/issues.js';
 import { compilePolicy } from '../../../gateway/policy/compiled-policy.js';
 
 type PortInput = number | string;
@@ -18,7 +18,7 @@ function routeWith(hosts: string[], ports: PortInput[], via = ['bastion']) {
 /** The schema's lines, or [] when it accepts. */
 function schemaLines(input: unknown, schema: typeof RouteSchema | typeof TunnelHostSchema | typeof ProfileSchema = RouteSchema): string[] {
   const parsed = schema.safeParse(input);
-  return parsed.success ? [] : parsed.error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
+  return parsed.success ? [] : parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
 }
 
 /** The route compiler's lines for one route, paths relative to the route as the schema writes them. */

@@ -37,7 +37,7 @@ export interface BenchResults {
   durationSeconds: number;
   rows: Row[];
   curves: { throughput: Curve[]; latency: Curve[]; memory: Curve[] };
-  /** By "<cipher> <subject>": the deployed gateways' counts (absent in results from before issue 20). */
+  /** By "<cipher> <subject>": the deployed gateways' counts (absent in older results). */
   gatewayCounts?: Record<string, GatewayCounts>;
   /** The deployed gateways' log destination mode. */
   auditMode?: string;
@@ -50,7 +50,7 @@ const SUBJECTS = ['gateway', 'gateway+pty', TRUSTED, 'ssh -D', 'raw'] as const;
 export const CONNECTION_RATE = 'connections per second, 100 concurrent clients';
 export const CPU_PER_CONNECTION_PROXY = 'CPU per connection (proxy process), 100 clients';
 export const CPU_PER_CONNECTION_REST = 'CPU per connection (sshd, target, rig), 100 clients';
-/** Issue 7's goal for the connection rate, as a multiple of ssh -D's. */
+/** The goal for the connection rate, as a multiple of ssh -D's. */
 const RATE_GOAL = 1.5;
 const root = join(import.meta.dirname, '..');
 

@@ -17,6 +17,7 @@ import { AuthFailureLimiter, ConnectionLimits } from './limits/index.js';
 import { createAuditSink } from './observability/audit.js';
 import { createConnectionTable, type ConnectionTable } from './observability/connections.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { startEmfPublisher } from './observability/emf-publisher.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { guardProcessFaults } from './observability/process-faults.js';
 import { ConnectionBook } from './observability/connection-book.js';
@@ -75,7 +76,9 @@ export interface RunningGateway {
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<RunningGateway> {
   const log = options.log ?? createLogger({ level: config.log.level });
   const ownStore = options.store === undefined && config.store !== undefined;
-  const store = options.store ?? (config.store ? openParameterStore(config.store) : undefined);
+  const metrics = createMetrics();
+  const observeCall = (operation: string, result: string): void => metrics.storeCalls.inc({ operation, result });
+  const store = options.store ?? (config.store ? openParameterStore(config.store, { observeCall }) : undefined);
   const repository = store ? new PolicyRepository({ store, prefix: config.prefix }) : undefined;
   // One cache for the gateway's life: policy swaps keep it, a change of the credential keys empties it.
   const credentialCache = new VerifiedCredentialCache(config.credentialCacheSize);
@@ -103,7 +106,6 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const crypto = sshCryptoInfo();
     log.info({ nativeCrypto: crypto.native }, crypto.native ? 'ssh2 native crypto binding in use' : 'ssh2 native crypto binding NOT in use (pure JS AES-GCM, slower)');
 
-    const metrics = createMetrics();
     reportSkipped(initial);
     const connections = createConnectionTable({ metrics, idleTimeoutMs: config.timeouts.idleMs, maxLifetimeMs: config.timeouts.maxConnectionMs });
     started.push({ close: async () => connections.close(), destroy: () => connections.close() });
@@ -264,6 +266,19 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       : undefined;
     void forwards.startAutostart();
 
+    // In AWS the metrics leave the task as EMF lines on the gateway's own log stream (docs/deploy.md says why).
+    const emfConfig = config.metrics.emf;
+    const emfLog = log.child({ component: 'metrics' }, { level: 'info' });
+    const emf = emfConfig
+      ? startEmfPublisher({
+          registry: metrics.registry,
+          namespace: emfConfig.namespace,
+          intervalMs: emfConfig.intervalMs,
+          write: (document) => emfLog.info(document, 'metrics'),
+          onError: (err) => log.warn({ err }, 'metrics not written as EMF'),
+        })
+      : undefined;
+
     log.info(
       { socks: socksAddress, http, https, public: publicEndpoint?.url, publicHttps: publicHttpsEndpoint?.url, admin: admin.url, policyVersion: initial.version ?? 'inline', routes: initial.routes.length, tunnelHosts: initial.tunnelHosts.length },
       'gateway started',
@@ -277,6 +292,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       unguard?.();
       draining = true;
       void sync?.close();
+      void emf?.close();
       for (const part of [...started].reverse()) part.destroy?.(err);
       if (ownStore) void store?.close();
     };
@@ -291,6 +307,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         const timer = setTimeout(() => pools.destroy(), config.timeouts.drainMs).unref();
         await pools.close();
         clearTimeout(timer);
+        // After the drain, so the last connections' counts go out too.
+        await emf?.close();
         await admin.close();
         if (ownStore) await store?.close();
         log.info('gateway stopped');

@@ -1,7 +1,7 @@
 // The CDK app's settings: cdk.json context (or `-c key=value`), validated once into typed props.
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import { GroupName, StageName } from '../common/schema/names.js';
+import { GroupName, StageName, TunnelHostName } from '../common/schema/names.js';
 import { TunnelHostSchema } from '../common/schema/tunnel-host.js';
 import { issuesFromZod } from '../common/issues.js';
 
@@ -58,6 +58,8 @@ const ParameterName = z.string().regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'an SSM paramet
 
 const count = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
+const SnsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN such as "arn:aws:sns:eu-west-1:123456789012:ops"');
+
 export const InfraContextSchema = z
   .object({
     stage: StageName.default('dev'),
@@ -108,6 +110,23 @@ export const InfraContextSchema = z
       .union([z.boolean(), z.enum(['true', 'false'])])
       .transform((value) => value === true || value === 'true')
       .default(true),
+    /** Subscribed (by e-mail, to be confirmed) to the stack's alarm topic. Empty: no subscription. */
+    alarmEmail: z.union([z.literal(''), z.email('an e-mail address')]).default(''),
+    /** An existing SNS topic (your paging tool's) the alarms go to instead of a topic of the stack's own. */
+    alarmTopicArn: z.union([z.literal(''), SnsTopicArn]).default(''),
+    /** A tunnel host with no live SSH connection on any task for this many minutes pages. */
+    alarmTunnelHostDownMinutes: count(1, 60, 5),
+    /** Tunnel hosts added later through the API that need their own down alarm (those in tunnelHosts always get one). */
+    alarmTunnelHosts: z.preprocess(listFromContext, z.array(TunnelHostName)).default([]),
+    /** Auth failures (or denials) page when above the anomaly band and above this many in 5 minutes. */
+    alarmAuthFailuresPer5Minutes: count(1, 1_000_000, 50),
+    alarmDenialsPer5Minutes: count(1, 1_000_000, 50),
+    /** Width of the anomaly detection band in standard deviations: what "far above the usual rate" means. */
+    alarmAnomalyBandWidth: z.coerce.number().min(1).max(10).default(4),
+    /** Failed policy reloads in 15 minutes that page (a rejected policy, a bad write, weighs as many as this on its own). */
+    alarmPolicyReloadFailures: count(1, 1000, 3),
+    alarmSsmThrottlesPer5Minutes: count(1, 1_000_000, 5),
+    alarmApi5xxPer5Minutes: count(1, 1_000_000, 5),
   })
   .superRefine((ctx, issues) => {
     const memory = FARGATE_MEMORY_MIB[ctx.gatewayCpu];

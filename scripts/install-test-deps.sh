@@ -20,7 +20,7 @@ if ((${#missing[@]})); then
   apt-get -o DPkg::Lock::Timeout=900 update -qq
   apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${unique[@]}" >/dev/null
   # Packaged daemons must not keep running outside the tests that start them.
-  for svc in ssh postgresql vsftpd dovecot opensmtpd postfix exim4; do
+  for svc in ssh postgresql vsftpd dovecot opensmtpd postfix exim4 prometheus prometheus-node-exporter; do
     (service "$svc" stop >/dev/null 2>&1 || true)
   done
 fi

@@ -36,6 +36,8 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[
   { name: 'EG_CONNECT_TIMEOUT_MS', path: ['timeouts', 'connectMs'], kind: 'int' },
   { name: 'EG_DRAIN_TIMEOUT_MS', path: ['timeouts', 'drainMs'], kind: 'int' },
   { name: 'EG_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  { name: 'EG_METRICS_EMF_NAMESPACE', path: ['metrics', 'emf', 'namespace'], kind: 'string' },
+  { name: 'EG_METRICS_EMF_INTERVAL_MS', path: ['metrics', 'emf', 'intervalMs'], kind: 'int' },
 ];
 
 export interface EnvApplied {

@@ -135,6 +135,18 @@ export const ConfigSchema = z.strictObject({
   limits: LimitsSchema.prefault({}).describe('Per-source and per-subject limits against abuse, counted by each gateway process (each replica or task keeps its own count).'),
   timeouts: TimeoutsSchema.prefault({}).describe('Deadlines.'),
   refreshIntervalMs: z.number().int().min(100).default(15_000).describe('How often the version parameter is polled (one small read per interval).'),
+  metrics: z
+    .strictObject({
+      emf: z
+        .strictObject({
+          namespace: z.string().min(1).max(255).describe('CloudWatch namespace of the metrics, e.g. "EdgeGateway/prod".'),
+          intervalMs: z.number().int().min(1000).default(60_000).describe('How often the metrics go out as log lines; 60000 matches CloudWatch\'s standard resolution.'),
+        })
+        .optional()
+        .describe('CloudWatch embedded metric format: the /metrics series written to the log as JSON lines CloudWatch turns into metrics. Off unless set (the CDK stack sets it).'),
+    })
+    .prefault({})
+    .describe('Metrics beyond the Prometheus endpoint /metrics.'),
   log: z
     .strictObject({ level: z.enum(LOG_LEVELS).default('info').describe('pino log level.') })
     .prefault({})

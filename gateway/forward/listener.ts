@@ -2,6 +2,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { GatewayError } from '../../common/errors.js';
 import type { Endpoint } from './types.js';
+import { listen } from '../../common/listen.js';
+import { formatEndpoint } from '../../common/endpoint.js';
 
 export class TrackedListener {
   readonly sockets = new Set<Socket>();
@@ -16,15 +18,11 @@ export class TrackedListener {
     });
   }
 
-  listen(endpoint: Endpoint): Promise<Endpoint> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(new GatewayError('EG_VALIDATION', `cannot listen on ${endpoint.host}:${endpoint.port}: ${err.message}`, { cause: err }));
-      this.server.once('error', onError);
-      this.server.listen(endpoint.port, endpoint.host, () => {
-        this.server.off('error', onError);
-        resolve(this.address());
-      });
+  async listen(endpoint: Endpoint): Promise<Endpoint> {
+    await listen(this.server, endpoint.port, endpoint.host).catch((err: Error) => {
+      throw new GatewayError('EG_VALIDATION', `cannot listen on ${formatEndpoint(endpoint.host, endpoint.port)}: ${err.message}`, { cause: err });
     });
+    return this.address();
   }
 
   address(): Endpoint {

@@ -6,10 +6,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf, type ErrorCode } from '../../common/errors.js';
+import { listen } from '../../common/listen.js';
 import { Cancellation } from '../cancel.js';
 import type { Authenticator, Principal } from '../contracts.js';
 import { formatDestination, normaliseDestination, type Dialer } from '../dial.js';
-import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
+import type { ListenerLimits } from '../limits/index.js';
 import type { ConnectionBook } from '../observability/connection-book.js';
 import type { ConnectionRecord } from '../observability/connection-record.js';
 import { PipeError, pipeBoth, type PipeResult } from '../pipe.js';
@@ -28,7 +29,7 @@ export interface HttpProxyOptions {
   /** From TCP accept to a complete request head (slowloris); the SOCKS handshake deadline. Default 10 s. */
   headTimeoutMs?: number;
   /** Shared with the SOCKS listener and lease activation, so a limit answers the same on every way in. */
-  limits?: { connections?: ConnectionLimits; authFailures?: AuthFailureLimiter };
+  limits?: ListenerLimits;
   /** Serve the proxy over TLS (an HTTPS proxy): the same handler inside; the head deadline also bounds the handshake. */
   tls?: { certificate: LiveCertificate };
 }
@@ -79,15 +80,10 @@ export class HttpProxyListener {
     this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onRequest(req, res));
   }
 
-  listen(endpoint: Endpoint): Promise<Endpoint> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(endpoint.port, endpoint.host, () => {
-        this.#server.off('error', reject);
-        this.#server.on('error', (err) => this.#options.log.error({ err }, 'http proxy listener error'));
-        resolve(this.address());
-      });
-    });
+  async listen(endpoint: Endpoint): Promise<Endpoint> {
+    await listen(this.#server, endpoint.port, endpoint.host);
+    this.#server.on('error', (err) => this.#options.log.error({ err }, 'http proxy listener error'));
+    return this.address();
   }
 
   address(): Endpoint {

@@ -78,7 +78,7 @@ let lastTime = '';
 
 /**
  * pino.stdTimeFunctions.isoTime's text, made once per millisecond: at thousands of audit lines a second several
- * share a millisecond, and toISOString cost as much as serializing the rest of the line (CPU profile, issue 20).
+ * share a millisecond, and toISOString cost as much as serializing the rest of the line (CPU profile).
  */
 export function isoTime(): string {
   const now = Date.now();

@@ -30,6 +30,8 @@ export interface GatewayMetrics {
   policyRecordsSkipped: Gauge;
   /** Faults no code path caught (observability/process-faults.ts). */
   processFaults: Counter<'kind'>;
+  /** Each attempt the SSM client made (retries included), by operation and result (ok, throttled, client_error, server_error). */
+  storeCalls: Counter<'operation' | 'result'>;
   /** Where the tunnel gauges read from at scrape time; set once the pools exist. */
   watchPools(source: PoolStatusSource): void;
   /** Where the credential cache's series read from at scrape time. */
@@ -49,7 +51,12 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // Gauges named like counters, which `promtool check metrics` rejects; each equals the sum of its
+    // unsuffixed sibling by type (nodejs_active_handles{type}, ...), which stays.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
   let poolStatus: PoolStatusSource = () => [];
   let credentialCache: CredentialCacheSource | undefined;
@@ -164,6 +171,10 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     },
   });
 
+  const policyReloads = new Counter({ name: `${PREFIX}policy_reloads_total`, help: 'Policy reload attempts by result.', labelNames: ['result'], registers });
+  // Present at 0 from the start: increase() cannot see a series' first count, and a rejection is counted once.
+  for (const result of ['applied', 'rejected', 'error']) policyReloads.inc({ result }, 0);
+
   return {
     registry,
     connectionEnded(protocol, outcome, bytesUp, bytesDown) {
@@ -178,7 +189,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       active.set(protocol, (active.get(protocol) ?? 0) + delta);
     },
     authFailures: new Counter({ name: `${PREFIX}auth_failures_total`, help: 'Refused authentications by error code.', labelNames: ['code'], registers }),
-    policyReloads: new Counter({ name: `${PREFIX}policy_reloads_total`, help: 'Policy reload attempts by result.', labelNames: ['result'], registers }),
+    policyReloads,
     policyVersion: new Gauge({ name: `${PREFIX}policy_version`, help: 'Version of the policy in force.', registers }),
     handshakeSeconds: new Histogram({
       name: `${PREFIX}handshake_seconds`,
@@ -196,6 +207,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     }),
     policyRecordsSkipped: new Gauge({ name: `${PREFIX}policy_records_skipped`, help: 'Store records left out of the policy in force (invalid, or a lease whose credential does not verify).', registers }),
     processFaults: new Counter({ name: `${PREFIX}process_faults_total`, help: 'Unhandled rejections and uncaught exceptions, by kind.', labelNames: ['kind'], registers }),
+    storeCalls: new Counter({
+      name: `${PREFIX}store_calls_total`,
+      help: 'SSM Parameter Store requests (each retry counts), by operation and result: ok, throttled, client_error, server_error.',
+      labelNames: ['operation', 'result'],
+      registers,
+    }),
     watchPools(source) {
       poolStatus = source;
     },

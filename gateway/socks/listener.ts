@@ -10,17 +10,13 @@ import { GatewayError, errorCodeOf } from '../../common/errors.js';
 import { Cancellation } from '../cancel.js';
 import type { Authenticator, Destination } from '../contracts.js';
 import { formatDestination, normaliseDestination, type DialResult, type Dialer } from '../dial.js';
-import type { AuthFailureLimiter, ConnectionLimits } from '../limits/index.js';
+import type { ListenerLimits } from '../limits/index.js';
 import type { ConnectionBook } from '../observability/connection-book.js';
 import { PipeError, pipeBoth } from '../pipe.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 import { SocksConnectionState } from './connection-state.js';
 import { AUTH_METHOD, REPLY, replyFor } from './replies.js';
-
-export interface SocksListenerLimits {
-  connections?: ConnectionLimits;
-  authFailures?: AuthFailureLimiter;
-}
+import { listen } from '../../common/listen.js';
 
 export interface SocksListenerOptions {
   host: string;
@@ -34,7 +30,7 @@ export interface SocksListenerOptions {
   handshakeTimeoutMs: number;
   /** How long close() lets live transfers run before destroying them. Default 30 s. */
   drainTimeoutMs?: number;
-  limits?: SocksListenerLimits;
+  limits?: ListenerLimits;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
@@ -62,18 +58,11 @@ export class SocksListener {
     this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.acceptSocket(socket));
   }
 
-  listen(): Promise<{ address: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen({ host: this.#options.host, port: this.#options.port }, () => {
-        this.#server.off('error', reject);
-        this.#server.on('error', (err) => this.#options.log.error({ err }, 'socks listener error'));
-        const bound = this.#server.address();
-        if (bound === null || typeof bound === 'string') return reject(new GatewayError('EG_INTERNAL', 'no TCP address'));
-        this.#options.log.info({ address: bound.address, port: bound.port }, 'socks listening');
-        resolve({ address: bound.address, port: bound.port });
-      });
-    });
+  async listen(): Promise<{ address: string; port: number }> {
+    const bound = await listen(this.#server, this.#options.port, this.#options.host);
+    this.#server.on('error', (err) => this.#options.log.error({ err }, 'socks listener error'));
+    this.#options.log.info({ address: bound.address, port: bound.port }, 'socks listening');
+    return { address: bound.address, port: bound.port };
   }
 
   /** Live client connections (handshaking or transferring). */

@@ -4,13 +4,20 @@ import { FileStore } from '../../common/store/file-store.js';
 import { SsmStore } from '../../common/store/ssm-store.js';
 import type { ParameterStore } from '../../common/store.js';
 import type { StoreConfig } from '../config/schema.js';
+import { countStoreCalls, type StoreCallObserver } from './store-call-counter.js';
 
-export function openParameterStore(config: StoreConfig): ParameterStore {
+export interface OpenStoreOptions {
+  /** Sees each SSM request attempt (edge_gateway_store_calls_total). */
+  observeCall?: StoreCallObserver;
+}
+
+export function openParameterStore(config: StoreConfig, options: OpenStoreOptions = {}): ParameterStore {
   if (config.type === 'file') return new FileStore({ path: config.path });
   const client = new SSMClient({
     ...(config.region ? { region: config.region } : {}),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
   });
+  if (options.observeCall) countStoreCalls(client, options.observeCall);
   const store = new SsmStore({ client });
   return {
     get: (name) => store.get(name),

@@ -1,6 +1,6 @@
 // The built-in tunnel host: an ssh2 server that only forwards to allow-listed destinations.
 import { createHash } from 'node:crypto';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { pino, type Logger } from 'pino';
 import { GatewayError } from '../../common/errors.js';
@@ -8,6 +8,7 @@ import { parseAuthorizedKeys } from './client-keys.js';
 import { serveClient } from './connection.js';
 import { TunnelHostServerOptionsSchema, type TunnelHostServerOptionsInput } from './options.js';
 import { describeIssues } from '../../common/issues.js';
+import { listen } from '../../common/listen.js';
 
 export interface TunnelHostServer {
   address: string;
@@ -54,15 +55,8 @@ export async function startTunnelHost(input: StartTunnelHostOptions): Promise<Tu
     socket.once('close', () => sockets.delete(socket));
     ssh.injectSocket(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(options.port, options.host, () => {
-      tcp.off('error', reject);
-      resolve();
-    });
-  });
+  const bound = await listen(tcp, options.port, options.host);
   tcp.on('error', (err) => log.error({ err }, 'tunnel host listener error'));
-  const bound = tcp.address() as AddressInfo;
   const hostKeyFingerprint = sshFingerprint(hostKey);
   log.info({ address: bound.address, port: bound.port, hostKeyFingerprint }, 'tunnel host listening');
 

@@ -45,6 +45,8 @@ export interface GatewayServiceProps {
   natGateways: number;
   maxAzs: number;
   logRetention: logs.RetentionDays;
+  /** CloudWatch namespace of the gateway's EMF metric lines. */
+  metricsNamespace: string;
   /** SSM parameters of the HTTPS listeners' certificate chain and key (SecureString); no TLS listeners without. */
   tls?: { certificateParameter: string; keyParameter: string; domainName: string };
 }
@@ -56,6 +58,10 @@ export class GatewayService extends Construct {
   readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
   readonly taskRole: iam.IRole;
   readonly container: ecs.ContainerDefinition;
+  /** The gateway's stdout: JSON logs, one audit line per connection, EMF metric lines. */
+  readonly logGroup: logs.LogGroup;
+  /** The SOCKS port's targets; every port's target group probes the same /readyz. */
+  readonly socksTargets: elbv2.NetworkTargetGroup;
 
   constructor(scope: Construct, id: string, props: GatewayServiceProps) {
     super(scope, id);
@@ -124,7 +130,7 @@ export class GatewayService extends Construct {
       reason: 'A Network Load Balancer writes access logs only for TLS listeners; these are plain TCP pass-through (the gateway terminates TLS itself). Per-connection audit lines come from the gateway itself.',
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = (this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN }));
     const readyUrl = `http://127.0.0.1:${GATEWAY_PORTS.publicHttp}${READY_PATH}`;
     this.taskRole = taskDefinition.taskRole;
     const container = (this.container = taskDefinition.addContainer(CONTAINER_NAME, {
@@ -148,6 +154,8 @@ export class GatewayService extends Construct {
         EG_HTTP_PROXY_PORT: String(GATEWAY_PORTS.httpProxy),
         EG_PUBLIC_HOST: '0.0.0.0',
         EG_PUBLIC_PORT: String(GATEWAY_PORTS.publicHttp),
+        // Metrics leave the task as EMF lines on this log stream: no sidecar, no extra permission.
+        EG_METRICS_EMF_NAMESPACE: props.metricsNamespace,
         ...(props.tls
           ? {
               EG_HTTPS_PROXY_HOST: '0.0.0.0',
@@ -192,10 +200,11 @@ export class GatewayService extends Construct {
       healthCheckGracePeriod: Duration.seconds(60),
     });
 
+    const targetGroups: Record<string, elbv2.NetworkTargetGroup> = {};
     for (const { name, listener: listenerPort, container: port } of ports) {
       // TCP pass-through on every port, TLS ones included: TLS ends in the gateway, the client address survives.
       const listener = this.loadBalancer.addListener(`Listener-${name}`, { port: listenerPort, protocol: elbv2.Protocol.TCP });
-      listener.addTargets(`Targets-${name}`, {
+      targetGroups[name] = listener.addTargets(`Targets-${name}`, {
         port,
         protocol: elbv2.Protocol.TCP,
         targets: [this.service.loadBalancerTarget({ containerName: container.containerName, containerPort: port })],
@@ -214,6 +223,7 @@ export class GatewayService extends Construct {
       // Only the load balancer reaches the tasks (its security group, whatever the client address).
       this.service.connections.allowFrom(this.loadBalancerSecurityGroup, ec2.Port.tcp(port), `load balancer to ${name}`);
     }
+    this.socksTargets = targetGroups.socks as elbv2.NetworkTargetGroup;
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minCount, maxCapacity: props.maxCount });
     scaling.scaleOnCpuUtilization('Cpu', {

@@ -1,9 +1,14 @@
 // One stack per stage: parameters and keys, the control-plane API, the gateway service, and the outputs clients need.
-import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { InfraContext } from '../context.js';
+import { AlarmTopic } from '../constructs/alarm-topic.js';
 import { Api } from '../constructs/api.js';
+import { AuditQueries } from '../constructs/audit-queries.js';
+import { GatewayAlarms } from '../constructs/gateway-alarms.js';
+import { GatewayDashboard } from '../constructs/gateway-dashboard.js';
+import { GatewayMetricSource, metricsNamespace } from '../constructs/gateway-metrics.js';
 import { GatewayService, GATEWAY_PORTS, GATEWAY_TLS_PORTS } from '../constructs/gateway-service.js';
 import { Parameters } from '../constructs/parameters.js';
 
@@ -15,6 +20,9 @@ export class EdgeGatewayStack extends Stack {
   readonly parameters: Parameters;
   readonly api: Api;
   readonly gateway: GatewayService;
+  readonly alarmTopic: AlarmTopic;
+  readonly alarms: GatewayAlarms;
+  readonly dashboard: GatewayDashboard;
 
   constructor(scope: Construct, id: string, props: EdgeGatewayStackProps) {
     super(scope, id, props);
@@ -44,6 +52,7 @@ export class EdgeGatewayStack extends Stack {
       natGateways: settings.natGateways,
       maxAzs: settings.maxAzs,
       logRetention,
+      metricsNamespace: metricsNamespace(settings.stage),
       ...(settings.tlsCertificateParameter && settings.tlsKeyParameter && settings.tlsDomainName
         ? { tls: { certificateParameter: settings.tlsCertificateParameter, keyParameter: settings.tlsKeyParameter, domainName: settings.tlsDomainName } }
         : {}),
@@ -68,6 +77,44 @@ export class EdgeGatewayStack extends Stack {
 
     this.gateway.useCertificateApi({ url: this.api.url, certificateRouteArn: this.api.routeArn('POST', '/v1/ssh/certificates') });
 
+    // What an operator sees and gets paged for (docs/deploy.md, "Monitoring").
+    const metrics = new GatewayMetricSource(metricsNamespace(settings.stage));
+    const minute = Duration.minutes(1);
+    const healthyTasks = this.gateway.socksTargets.metrics.healthyHostCount({ statistic: 'Minimum', period: minute });
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { stage: settings.stage, email: settings.alarmEmail, topicArn: settings.alarmTopicArn });
+    this.alarms = new GatewayAlarms(this, 'Alarms', {
+      stage: settings.stage,
+      metrics,
+      topic: this.alarmTopic.topic,
+      healthyTasks,
+      apiServerErrors: this.api.stage.metricServerError({ statistic: 'Sum', period: Duration.minutes(5) }),
+      tunnelHosts: [...new Set([...settings.tunnelHosts.map((host) => host.name), ...settings.alarmTunnelHosts])],
+      thresholds: {
+        tunnelHostDownMinutes: settings.alarmTunnelHostDownMinutes,
+        authFailuresPer5Minutes: settings.alarmAuthFailuresPer5Minutes,
+        denialsPer5Minutes: settings.alarmDenialsPer5Minutes,
+        anomalyBandWidth: settings.alarmAnomalyBandWidth,
+        policyReloadFailures: settings.alarmPolicyReloadFailures,
+        ssmThrottlesPer5Minutes: settings.alarmSsmThrottlesPer5Minutes,
+        api5xxPer5Minutes: settings.alarmApi5xxPer5Minutes,
+      },
+    });
+    this.dashboard = new GatewayDashboard(this, 'Dashboard', {
+      stage: settings.stage,
+      metrics,
+      healthyTasks: healthyTasks.with({ label: 'healthy tasks' }),
+      taskCpu: this.gateway.service.metricCpuUtilization({ period: minute, label: 'CPU' }),
+      taskMemory: this.gateway.service.metricMemoryUtilization({ period: minute, label: 'memory' }),
+      api: {
+        clientErrors: this.api.stage.metricClientError({ statistic: 'Sum', period: minute, label: '4xx' }),
+        serverErrors: this.api.stage.metricServerError({ statistic: 'Sum', period: minute, label: '5xx' }),
+        latencyP50: this.api.stage.metricLatency({ statistic: 'p50', period: minute, label: 'p50' }),
+        latencyP99: this.api.stage.metricLatency({ statistic: 'p99', period: minute, label: 'p99' }),
+      },
+      alarms: this.alarms.paging,
+    });
+    new AuditQueries(this, 'AuditQueries', { stage: settings.stage, logGroup: this.gateway.logGroup });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Control-plane API (SigV4-signed requests), e.g. POST {ApiUrl}v1/credentials' });
     new CfnOutput(this, 'ProxyAddress', { value: proxyAddress, description: 'SOCKS5 proxy for clients: socks5h://USER:PASS@ProxyAddress' });
     new CfnOutput(this, 'HttpProxyAddress', { value: `${this.gateway.dnsName}:${GATEWAY_PORTS.httpProxy}`, description: 'HTTP proxy (browsers with a lease)' });
@@ -79,6 +126,8 @@ export class EdgeGatewayStack extends Stack {
     }
     new CfnOutput(this, 'PacUrl', { value: pacUrl, description: 'Proxy auto-config URL for browsers' });
     new CfnOutput(this, 'ParameterPrefix', { value: this.parameters.prefix, description: 'SSM prefix of this stage' });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard of this stage' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topic.topicArn, description: 'SNS topic every alarm notifies' });
 
   }
 }

@@ -1,4 +1,4 @@
-// Issue 22: the image `cdk deploy` ships, built with podman (no Docker daemon) from the asset directory
+// The container image: the image `cdk deploy` ships, built with podman (no Docker daemon) from the asset directory
 // `cdk synth` stages, and run as deployed: the gateway container in its own network namespace, the real
 // OpenSSH sshd as tunnel host in a second one, the intranet web server in a third (test/harness/netns.ts).
 //

@@ -1,4 +1,4 @@
-// Issue 3 acceptance: the gateway started through startGateway, real OpenSSH sshd as tunnel host, real curl as client.
+// The foundation: the gateway started through startGateway, real OpenSSH sshd as tunnel host, real curl as client.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

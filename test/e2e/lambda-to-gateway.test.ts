@@ -1,4 +1,4 @@
-// Issue 4's acceptance end to end: the exported Lambda handler, invoked with a real API Gateway v2 event,
+// The control plane to the data plane end to end: the exported Lambda handler, invoked with a real API Gateway v2 event,
 // issues a credential from SSM (moto_server, the real SDK on both planes); a gateway reading the same SSM
 // tree carries curl with that credential through a real sshd to the page.
 import { createHash } from 'node:crypto';

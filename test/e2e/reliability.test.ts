@@ -1,4 +1,4 @@
-// Issue 8 through the whole gateway (startGateway, real sshd, real curl and socket clients):
+// Reliability through the whole gateway (startGateway, real sshd, real curl and socket clients):
 // failover when an sshd dies mid-transfer, half-open detection, per-source / per-credential / auth-failure
 // limits with their SOCKS replies and metrics, and policy-bypass attempts that must never reach a tunnel host.
 import { once } from 'node:events';

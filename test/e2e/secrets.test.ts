@@ -1,4 +1,4 @@
-// Issue 8: a representative workload through the real API and gateway (issued, tampered, wrong-key, expired,
+// No secret in any log: a representative workload through the real API and gateway (issued, tampered, wrong-key, expired,
 // revoked and source-bound credentials, admin calls with right and wrong tokens), then every captured log line
 // of both planes, and every admin/metrics/API response, is scanned for every secret the run handled: none may appear.
 // The secrets are also registered for the suite-wide scan (test/harness/secret-scan-setup.ts).

@@ -1,4 +1,4 @@
-// Issue 10 end to end: the gateway gets its ephemeral key signed by the real API and logs in to a real sshd
+// SSH certificates end to end: the gateway gets its ephemeral key signed by the real API and logs in to a real sshd
 // that trusts only the SSH CA (no authorized_keys); curl through the gateway reaches the target.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

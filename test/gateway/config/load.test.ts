@@ -144,6 +144,12 @@ describe('environment overrides', () => {
     expect(config.log.level).toBe('debug');
   });
 
+  it('EG_METRICS_EMF_NAMESPACE turns on the EMF metric lines (the CDK task sets it); off without it', () => {
+    expect(parseConfig({}, { env: { EG_METRICS_EMF_NAMESPACE: 'EdgeGateway/prod' } }).metrics.emf).toEqual({ namespace: 'EdgeGateway/prod', intervalMs: 60_000 });
+    expect(parseConfig({}, { env: { EG_METRICS_EMF_NAMESPACE: 'N', EG_METRICS_EMF_INTERVAL_MS: '10000' } }).metrics.emf?.intervalMs).toBe(10_000);
+    expect(parseConfig({}, { env: {} }).metrics.emf).toBeUndefined();
+  });
+
   it('EG_STORE=file:PATH and EG_PARAMETER_PREFIX', () => {
     const config = parseConfig({}, { env: { EG_STORE: 'file:/var/lib/eg', EG_PARAMETER_PREFIX: '/custom/prefix' }, baseDir: '/etc' });
     expect(config.store).toEqual({ type: 'file', path: '/var/lib/eg' });

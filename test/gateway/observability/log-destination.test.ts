@@ -1,4 +1,4 @@
-// The logger's pieces that issue 20 changed: the buffered destination holds lines until flushed (and lets none go),
+// The logger's write path: the buffered destination holds lines until flushed (and lets none go),
 // the timestamp text is pino's isoTime text, and the audit line keeps a redaction backstop.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -12,7 +12,7 @@ import type {
 import { createDialer } from '../../../gateway/dial.js';
 import { testBook } from '../../harness/connection-book.js';
 import { SocksListener } from '../../../gateway/socks/listener.js';
-import type { SocksListenerLimits } from '../../../gateway/socks/listener.js';
+import type { ListenerLimits } from '../../../gateway/limits/index.js';
 
 export interface Target {
   port: number;
@@ -149,7 +149,7 @@ export interface GatewayOptions {
   trusted?: (client: ClientAddress) => boolean;
   handshakeTimeoutMs?: number;
   drainTimeoutMs?: number;
-  limits?: SocksListenerLimits;
+  limits?: ListenerLimits;
   target?: Target;
   policy?: PolicyDecider;
 }

@@ -1,4 +1,4 @@
-// Issue 10: the gateway logs in to a real OpenSSH sshd that trusts only an SSH CA (TrustedUserCAKeys,
+// SSH certificates: the gateway logs in to a real OpenSSH sshd that trusts only an SSH CA (TrustedUserCAKeys,
 // AuthorizedPrincipalsFile, empty authorized_keys), with short-lived certificates it renews.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -76,7 +76,7 @@ describe('sshd harness', () => {
       readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid && stderrPipe(entry) === pipe);
     const leftBehind: string[] = [];
     // Logins land at every phase of the restart (accept, fork, key exchange); a session that escaped
-    // the signal would keep its connection, and the pool's old login, alive (issue 10's renewal test).
+    // the signal would keep its connection, and the pool's old login, alive (the certificate renewal test).
     for (let i = 0; i < 40; i++) {
       const client = execFile('ssh', ['-N', ...sshArgs(sshd.port, sshd.clientKeyPath)]);
       await new Promise((resolve) => setTimeout(resolve, i % 20));

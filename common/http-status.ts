@@ -18,6 +18,14 @@ const STATUS: Partial<Record<ErrorCode, ErrorStatus>> = {
   EG_CREDENTIAL_REVOKED: 401,
   EG_FORBIDDEN: 403,
   EG_DESTINATION_FORBIDDEN: 403,
+  // A person's sign-in token (OIDC): sign in again, or ask for the right groups.
+  EG_OIDC_MALFORMED: 401,
+  EG_OIDC_WRONG_ISSUER: 401,
+  EG_OIDC_WRONG_AUDIENCE: 401,
+  EG_OIDC_EXPIRED: 401,
+  EG_OIDC_BAD_SIGNATURE: 401,
+  EG_OIDC_NO_GROUPS: 403,
+  EG_GRANT_EMPTY: 403,
   EG_NOT_FOUND: 404,
   EG_STORE_VALUE_TOO_LARGE: 413,
   EG_BODY_TOO_LARGE: 413,
@@ -28,6 +36,7 @@ const STATUS: Partial<Record<ErrorCode, ErrorStatus>> = {
   EG_STORE: 503,
   EG_SHUTTING_DOWN: 503,
   EG_TUNNEL_UNAVAILABLE: 503,
+  EG_OIDC_UNAVAILABLE: 503,
 };
 
 /** 500 for anything not listed: an internal error whose message stays in the log. */

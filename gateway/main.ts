@@ -199,6 +199,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
             ...(http ? { http: { advertise: config.listeners.httpProxy?.advertise, host: http.address, port: http.port } } : {}),
             ...(https ? { https: { advertise: config.listeners.httpsProxy?.advertise, host: https.address, port: https.port } } : {}),
           },
+          pageOrigins: [...(config.listeners.public?.pageOrigins ?? []), ...(config.listeners.publicHttps?.pageOrigins ?? [])],
           log: log.child({ component: 'browser' }),
         },
       });

@@ -90,6 +90,21 @@ export const InfraContextSchema = z
       })
       .default(30),
     /**
+     * People's sign-in (OIDC). With an issuer, API Gateway checks a JWT from it on the people's routes (credentials,
+     * their revocation and leases, /v1/me) and serves the self-service page at "/"; admin and gateway routes keep IAM.
+     */
+    oidcIssuer: z.string().url().refine((url) => url.startsWith('https://'), 'an https:// issuer URL').optional(),
+    /** The self-service page's client id at the identity provider (a public client: PKCE, no secret). */
+    oidcClientId: z.string().min(1).max(256).optional(),
+    /** Accepted "aud" values; default: the client id (ID tokens). */
+    oidcAudiences: z.preprocess(listFromContext, z.array(z.string().min(1).max(256)).min(1)).optional(),
+    /** The claim that carries groups, e.g. "groups" or "cognito:groups". */
+    oidcGroupsClaim: z.string().min(1).max(128).default('groups'),
+    /** Claim value → groups (Entra ID sends group object ids). */
+    oidcGroupMap: z.preprocess(jsonFromContext, z.record(z.string().min(1).max(256), z.array(GroupName))).default({}),
+    /** Scopes the page asks for; add the one that makes your provider send the groups claim. */
+    oidcScopes: z.preprocess(listFromContext, z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).min(1)).default(['openid', 'profile', 'email']),
+    /**
      * The HTTPS proxy and HTTPS public listener: SSM parameters holding the PEM certificate chain and its key (a
      * SecureString). Both or neither; with them the load balancer forwards TLS ports to the gateway, which terminates TLS.
      */
@@ -144,6 +159,10 @@ export const InfraContextSchema = z
     }
     if (ctx.gatewayDesiredCount < ctx.gatewayMinCount || ctx.gatewayDesiredCount > ctx.gatewayMaxCount) {
       issues.addIssue({ code: 'custom', path: ['gatewayDesiredCount'], message: 'must lie between gatewayMinCount and gatewayMaxCount' });
+    }
+    if (ctx.oidcIssuer && !ctx.oidcClientId) issues.addIssue({ code: 'custom', path: ['oidcClientId'], message: 'required with oidcIssuer (the page\'s client id)' });
+    if (JSON.stringify(ctx.oidcGroupMap).length > 1024) {
+      issues.addIssue({ code: 'custom', path: ['oidcGroupMap'], message: 'more than 1 KB as JSON: map fewer claim values, or name groups in the identity provider as they are here' });
     }
     // Lambda environment variables share a 4 KB budget.
     if (JSON.stringify(ctx.principalGroups).length > 2048) {

@@ -14,6 +14,9 @@ import type { IdentityResolver } from './identity.js';
 import type { AppEnv, ApiApp } from './routes/context.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerLeaseRoutes } from './routes/leases.js';
+import { registerMeRoute } from './routes/me.js';
+import { IssuerDiscovery } from './oidc/discovery.js';
+import { registerPageRoutes } from './page/page-routes.js';
 import { registerPolicyRoutes } from './routes/policies.js';
 import { registerSshCertificateRoutes } from './routes/ssh-certificates.js';
 import { SshCertificateService } from './services/ssh-certificates.js';
@@ -31,6 +34,8 @@ export interface AppDeps {
   log: Logger;
   /** Unix seconds; tests inject a clock. */
   nowSec?: () => number;
+  /** The sign-in issuer's discovery document (shared with the token verifier); made from config.oidc when absent. */
+  discovery?: IssuerDiscovery;
   /** Local runs: create the SSH CA key pair in the store on first use (in AWS the key generator does). */
   generateSshCaIfMissing?: boolean;
 }
@@ -90,7 +95,7 @@ export function createApp(deps: AppDeps): ApiApp {
   );
   app.use('/v1/*', async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
-    const caller = deps.identity.identify(callerRequestFrom(c.env, c.req.header('authorization')));
+    const caller = await deps.identity.identify(callerRequestFrom(c.env, c.req.header('authorization')));
     if (!caller) throw new GatewayError('EG_AUTH_REQUIRED', 'send a bearer token (local) or a SigV4-signed request (AWS)');
     c.set('caller', caller);
     return next();
@@ -104,12 +109,16 @@ export function createApp(deps: AppDeps): ApiApp {
     config: deps.config,
   };
   registerCredentialRoutes(app, services);
+  registerMeRoute(app, services);
   registerPolicyRoutes(app, services);
   registerLeaseRoutes(app, new LeaseService({ repository: deps.repository }));
   registerSshCertificateRoutes(
     app,
     new SshCertificateService({ repository: deps.repository, config: deps.config, generateIfMissing: deps.generateSshCaIfMissing ?? false, ...(deps.nowSec ? { nowSec: deps.nowSec } : {}) }),
   );
+
+  const discovery = deps.discovery ?? (deps.config.oidc ? new IssuerDiscovery(deps.config.oidc.issuer) : undefined);
+  registerPageRoutes(app, { config: deps.config, ...(discovery ? { discovery } : {}) });
 
   const health = () => ({ status: 'ok', stage: deps.config.stage });
   app.get('/v1/healthz', (c) => c.json(health()));

@@ -25,11 +25,12 @@ export function callerRequestFrom(env: unknown, authorization: string | undefine
   if (lambda.success) {
     const context = lambda.data.event.requestContext;
     const iamUserArn = context.authorizer?.iam?.userArn;
-    const jwtSubject = context.authorizer?.jwt?.claims.sub;
+    const jwtClaims = context.authorizer?.jwt?.claims;
+    const jwtSubject = jwtClaims?.sub;
     return {
       ...request,
       ...(iamUserArn ? { iamUserArn } : {}),
-      ...(jwtSubject ? { jwtSubject } : {}),
+      ...(jwtSubject && jwtClaims ? { jwtSubject, jwtClaims } : {}),
       ...(context.http?.sourceIp ? { sourceIp: context.http.sourceIp } : {}),
     };
   }

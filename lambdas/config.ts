@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { GatewayError } from '../common/errors.js';
 import { GroupName, Port, StageName } from '../common/schema/names.js';
 import { describeIssues } from '../common/issues.js';
+import { OidcSettingsSchema } from './oidc/settings.js';
 
 export const ApiConfigSchema = z.object({
   stage: StageName.default('local'),
@@ -26,6 +27,13 @@ export const ApiConfigSchema = z.object({
   /** The gateway's SOCKS listener as clients reach it. */
   proxy: z.object({ host: z.string().min(1), port: Port, httpPort: Port.optional() }).default({ host: '127.0.0.1', port: 1080 }),
   pacUrl: z.string().url().optional(),
+  /**
+   * The gateway's public listener (lease activation), for the self-service page's "use this browser".
+   * Default: the origin of `pacUrl`.
+   */
+  gatewayPublicUrl: z.string().url().optional(),
+  /** People sign in with this OpenID Connect issuer (the self-service page at `/`, and bearer ID or access tokens). */
+  oidc: OidcSettingsSchema.optional(),
   /** SSH user certificates for the gateways' tunnel-host logins (POST /v1/ssh/certificates). */
   sshCertificates: z
     .object({
@@ -64,11 +72,26 @@ function proxyFrom(text: string | undefined, httpPort: number | undefined): ApiC
   return { host: match[1] as string, port: Number(match[2]), ...(httpPort ? { httpPort } : {}) };
 }
 
+function oidcFrom(env: NodeJS.ProcessEnv): ApiConfigInput['oidc'] {
+  if (!env.OIDC_ISSUER) return undefined;
+  const list = (text: string | undefined, separator: RegExp) => (text ? text.split(separator).map((item) => item.trim()).filter(Boolean) : undefined);
+  return {
+    issuer: env.OIDC_ISSUER,
+    clientId: env.OIDC_CLIENT_ID ?? '',
+    audiences: list(env.OIDC_AUDIENCES, /,/),
+    groupsClaim: env.OIDC_GROUPS_CLAIM || undefined,
+    groupMap: jsonFrom(env, 'OIDC_GROUP_MAP') as Record<string, string[]> | undefined,
+    scopes: list(env.OIDC_SCOPES, /\s+/),
+  };
+}
+
 /**
  * The Lambda's environment: STAGE, PROXY_ADDRESS ("host:port"), PROXY_HTTP_PORT, PAC_URL,
  * CREDENTIAL_TTL_DEFAULT_SECONDS, CREDENTIAL_TTL_CAP_SECONDS, ADMIN_GROUPS (comma-separated),
  * PRINCIPAL_GROUPS (JSON object principal → groups), GATEWAY_PRINCIPALS (comma-separated IAM ARNs of the
- * gateways' task roles, added to the "gateways" group so they may have SSH keys signed).
+ * gateways' task roles, added to the "gateways" group so they may have SSH keys signed), GATEWAY_PUBLIC_URL,
+ * and for people's sign-in OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_AUDIENCES (comma-separated), OIDC_GROUPS_CLAIM,
+ * OIDC_GROUP_MAP (JSON object claim value → groups), OIDC_SCOPES (space-separated).
  */
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
   const gateways = (env.GATEWAY_PRINCIPALS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean);
@@ -84,6 +107,8 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfig {
     principals,
     proxy: proxyFrom(env.PROXY_ADDRESS, intFrom(env, 'PROXY_HTTP_PORT')),
     pacUrl: env.PAC_URL || undefined,
+    gatewayPublicUrl: env.GATEWAY_PUBLIC_URL || undefined,
+    oidc: oidcFrom(env),
   };
   return parseApiConfig(input, 'environment');
 }

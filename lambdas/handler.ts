@@ -23,7 +23,9 @@ export function createAppFromEnv(env: NodeJS.ProcessEnv = process.env): ApiApp {
   const repository = new PolicyRepository({ store, prefix: env.PARAMETER_PREFIX || stagePrefix(config.stage) });
   // In AWS the deploy-time key generator writes the signing key; the API never makes one there.
   const issuer = createSigningKeySource({ repository, generateIfMissing: false });
-  return createApp({ repository, issuer, identity: createIdentityResolver(config), config, log });
+  // People's sign-in tokens were verified by API Gateway's JWT authorizer; its claims arrive with the event.
+  const identity = createIdentityResolver(config, config.oidc ? { oidc: config.oidc } : {});
+  return createApp({ repository, issuer, identity, config, log });
 }
 
 let lambdaHandler: ReturnType<typeof handle> | undefined;

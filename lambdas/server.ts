@@ -22,6 +22,8 @@ import { createApp } from './app.js';
 import { parseApiConfig, type ApiConfigInput } from './config.js';
 import { createIdentityResolver } from './identity.js';
 import { createApiLogger } from './logger.js';
+import { IssuerDiscovery } from './oidc/discovery.js';
+import { OidcTokenVerifier } from './oidc/token-verifier.js';
 import type { ApiApp } from './routes/context.js';
 import { createSigningKeySource } from './services/signing-key.js';
 import { formatEndpoint } from '../common/endpoint.js';
@@ -60,7 +62,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const repository = options.repository ?? (await openFileRepository(options, options.prefix ?? stagePrefix(config.stage), log));
   const issuer = createSigningKeySource({ repository, generateIfMissing: true, onGenerated: () => log.info('generated a credential signing key pair') });
   await issuer.load();
-  const app = createApp({ repository, issuer, identity: createIdentityResolver(config), config, log, generateSshCaIfMissing: true });
+  // Here the API checks sign-in tokens itself; in AWS, API Gateway's JWT authorizer does.
+  const discovery = config.oidc ? new IssuerDiscovery(config.oidc.issuer) : undefined;
+  const identity = createIdentityResolver(config, config.oidc && discovery ? { oidc: config.oidc, verifier: new OidcTokenVerifier({ settings: config.oidc, discovery }) } : {});
+  const app = createApp({ repository, issuer, identity, config, log, generateSshCaIfMissing: true, ...(discovery ? { discovery } : {}) });
 
   const host = options.host ?? '127.0.0.1';
   let server: ServerType | undefined;

@@ -2,6 +2,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf } from '../../common/errors.js';
 import { httpStatusOf } from '../../common/http-status.js';
@@ -27,6 +28,8 @@ export interface BrowserAppOptions {
   /** The proxy listeners; PAC files and lease answers name them as clients reach them (see advertisedAddress). At least one. */
   proxies: { https?: ProxyAddress; http?: ProxyAddress; socks?: ProxyAddress };
   log: Logger;
+  /** Origins of the self-service page that may activate a lease from a browser (CORS); the gateway's own origin always may. */
+  pageOrigins?: readonly string[];
   /** Lease length when the credential has no expiry. Default 1 h. */
   defaultLeaseMs?: number;
   now?: () => number;
@@ -52,10 +55,10 @@ function isJson(contentType: string | undefined): boolean {
   return type === 'application/json' && parameters.every((p) => p === '' || p === 'charset=utf-8');
 }
 
-/** A browser names the page that sent the request; only the gateway's own origin may activate a lease. */
-function checkOrigin(c: Context): void {
+/** A browser names the page that sent the request; only the gateway's own origin and the self-service page's may activate a lease. */
+function checkOrigin(c: Context, pageOrigins: ReadonlySet<string>): void {
   const origin = c.req.header('origin');
-  if (origin === undefined) return;
+  if (origin === undefined || pageOrigins.has(origin)) return;
   let host: string | undefined;
   try {
     host = new URL(origin).host;
@@ -80,6 +83,7 @@ async function presentedCredential(c: Context): Promise<{ username: string; pass
 export function createBrowserApp(options: BrowserAppOptions): Hono {
   const app = new Hono();
   const now = options.now ?? Date.now;
+  const pageOrigins = new Set(options.pageOrigins ?? []);
 
   const authenticate = (credential: { username: string; password: string }, client: ClientAddress): Principal => {
     const result = options.auth.withPassword(credential.username, credential.password, client);
@@ -105,9 +109,14 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     return { ...(https ? { https } : {}), ...(http ? { http } : {}), ...(socks ? { socks } : {}) };
   };
 
+  // The self-service page on the API's origin presses "use this browser": its request must reach us from the browser itself.
+  app.use(
+    '/v1/lease',
+    cors({ origin: (origin) => (pageOrigins.has(origin) ? origin : null), allowMethods: ['POST'], allowHeaders: ['authorization', 'content-type'], maxAge: 600 }),
+  );
   app.post('/v1/lease', bodyLimit({ maxSize: MAX_LEASE_BODY_BYTES, onError: tooLarge }), async (c) => {
     const client = clientOf(c);
-    checkOrigin(c);
+    checkOrigin(c, pageOrigins);
     refuseBlocked(client);
     const credential = await presentedCredential(c);
     if (!credential) throw new GatewayError('EG_AUTH_REQUIRED', 'present your credential (Basic or JSON body)');

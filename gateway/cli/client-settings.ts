@@ -1,32 +1,17 @@
 // Ready-to-paste client settings for a credential: curl, proxychains, browsers and mail clients.
-import { z } from 'zod';
 import { formatEndpoint } from '../../common/endpoint.js';
+import type { CredentialResponse } from '../../common/schema/api.js';
 
-/** What the CLI needs from POST /v1/credentials; other fields are kept and shown by --json. */
-export const CredentialResponseSchema = z.looseObject({
-  username: z.string().min(1),
-  password: z.string().min(1),
-  expiresAt: z.union([z.string(), z.number()]),
-  proxy: z.union([z.string(), z.looseObject({ host: z.string(), port: z.number() })]).optional(),
-  pacUrl: z.string().optional(),
-  routes: z.array(z.union([z.string(), z.looseObject({ name: z.string() })])).optional(),
-});
-
-export type CredentialResponse = z.infer<typeof CredentialResponseSchema>;
+export { CredentialResponseSchema, type CredentialResponse } from '../../common/schema/api.js';
 
 export interface ProxyAddress {
   host: string;
   port: number;
 }
 
-export function proxyOf(credential: CredentialResponse, fallback: ProxyAddress): ProxyAddress {
-  const { proxy } = credential;
-  if (typeof proxy === 'object') return { host: proxy.host, port: proxy.port };
-  if (typeof proxy === 'string') {
-    const url = new URL(proxy.includes('://') ? proxy : `socks5h://${proxy}`);
-    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 1080) };
-  }
-  return fallback;
+/** The proxy the API named for this credential (the gateway's advertised SOCKS address). */
+export function proxyOf(credential: CredentialResponse): ProxyAddress {
+  return { host: credential.proxy.host, port: credential.proxy.port };
 }
 
 const hostPort = ({ host, port }: ProxyAddress): string => formatEndpoint(host, port);
@@ -41,10 +26,9 @@ export function curlLine(credential: Pick<CredentialResponse, 'username' | 'pass
 }
 
 export function renderSettings(credential: CredentialResponse, proxy: ProxyAddress, exampleUrl: string): string {
-  const expires = typeof credential.expiresAt === 'number' ? new Date(credential.expiresAt * (credential.expiresAt < 1e12 ? 1000 : 1)).toISOString() : credential.expiresAt;
-  const routes = (credential.routes ?? []).map((r) => (typeof r === 'string' ? r : r.name));
+  const routes = credential.routes.map((r) => r.name);
   const lines = [
-    `Credential valid until ${expires}${routes.length ? ` for routes: ${routes.join(', ')}` : ''}`,
+    `Credential valid until ${credential.expiresAt}${routes.length ? ` for routes: ${routes.join(', ')}` : ''}`,
     '',
     'curl:',
     `  ${curlLine(credential, proxy, exampleUrl)}`,

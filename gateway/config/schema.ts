@@ -32,6 +32,20 @@ const HttpListener = z.strictObject({
 
 const HttpProxyListener = HttpListener.extend({ advertise: Advertise });
 
+/** An origin such as "https://api.example.com": scheme, host and port, nothing else. */
+const PageOrigin = z
+  .string()
+  .regex(/^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'an origin such as "https://api.example.com" (no path)')
+  .describe('One origin: scheme, host and optional port.');
+
+const PublicListener = HttpListener.extend({
+  pageOrigins: z
+    .array(PageOrigin)
+    .max(16)
+    .default([])
+    .describe('Origins of the self-service page (the credential API\'s address) allowed to activate a lease from a browser ("use this browser"), e.g. "https://api.example.com".'),
+});
+
 const AdminListener = z.strictObject({
   host: ListenHost.default('127.0.0.1').describe('Ops endpoints answer on loopback unless an operator says otherwise.'),
   port: ListenPort.default(9090),
@@ -112,8 +126,8 @@ export const ConfigSchema = z.strictObject({
       socks: SocksListener.prefault({}).describe('SOCKS5 listener (credentials via RFC 1929 username/password).'),
       httpProxy: HttpProxyListener.optional().describe('HTTP CONNECT proxy; off unless configured.'),
       httpsProxy: HttpProxyListener.optional().describe('HTTPS proxy (TLS to the proxy, then CONNECT or plain forwarding inside, as the HTTP proxy); needs `tls`; off unless configured.'),
-      public: HttpListener.optional().describe('Public HTTP listener for PAC, lease activation and health; off unless configured.'),
-      publicHttps: HttpListener.optional().describe('The public listener over TLS (PAC, lease activation, health); needs `tls`; off unless configured.'),
+      public: PublicListener.optional().describe('Public HTTP listener for PAC, lease activation and health; off unless configured.'),
+      publicHttps: PublicListener.optional().describe('The public listener over TLS (PAC, lease activation, health); needs `tls`; off unless configured. Both public listeners serve one app: their pageOrigins add up.'),
       admin: AdminListener.prefault({}).describe('Ops listener: /healthz, /readyz, /metrics and the /v1 admin API.'),
     })
     .prefault({})

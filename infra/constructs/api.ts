@@ -7,6 +7,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { NodeFunction } from './node-function.js';
+import { PeopleRoutes, oidcEnvironment, type OidcProps } from './people-routes.js';
 import type { Parameters } from './parameters.js';
 
 export interface ApiProps {
@@ -23,7 +24,16 @@ export interface ApiProps {
   proxyAddress: string;
   httpProxyPort: number;
   pacUrl: string;
+  /** People's sign-in: a JWT authorizer on their routes and the self-service page at "/". */
+  oidc?: OidcProps;
 }
+
+/** The self-service page's static files, copied into the bundle where lambdas/page/page-assets.ts looks for them. */
+const PAGE_ASSET_SOURCES: Record<string, string> = {
+  'page.js': 'lambdas/page/static/page.js',
+  'page.css': 'lambdas/page/static/page.css',
+  'oauth4webapi.js': 'node_modules/oauth4webapi/build/index.js',
+};
 
 export class Api extends Construct {
   readonly handler: NodeFunction;
@@ -36,6 +46,7 @@ export class Api extends Construct {
       entry: 'lambdas/handler.ts',
       description: `edge-gateway ${props.stage}: credential and policy API`,
       memorySize: 512,
+      bundleFiles: Object.fromEntries(Object.entries(PAGE_ASSET_SOURCES).map(([name, source]) => [`page-assets/${name}`, source])),
       timeout: Duration.seconds(15),
       logRetention: props.logRetention,
       // Read by lambdas/handler.ts and lambdas/config.ts (apiConfigFromEnv).
@@ -52,18 +63,21 @@ export class Api extends Construct {
         PROXY_ADDRESS: props.proxyAddress,
         PROXY_HTTP_PORT: String(props.httpProxyPort),
         PAC_URL: props.pacUrl,
+        ...(props.oidc ? oidcEnvironment(props.oidc) : {}),
       },
     });
     // What lambdas/ reads and writes, nothing more.
     props.parameters.grantApi(this.handler.role);
 
-    // Every route, the OpenAPI document included, needs a SigV4-signed request.
+    // Every route, the OpenAPI document included, needs a SigV4-signed request; with sign-in on, people's routes take a JWT.
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: `edge-gateway ${props.stage} control plane`,
       createDefaultStage: false,
       defaultAuthorizer: new HttpIamAuthorizer(),
       defaultIntegration: new HttpLambdaIntegration('Handler', this.handler.function),
     });
+
+    if (props.oidc) new PeopleRoutes(this, 'People', { httpApi: this.httpApi, handler: this.handler.function, oidc: props.oidc });
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
     this.stage = this.httpApi.addStage('DefaultStage', {

@@ -24,6 +24,16 @@ export interface NodeFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   logRetention: logs.RetentionDays;
+  /** Files the code reads at run time: path in the bundle → path from the repository root. */
+  bundleFiles?: Record<string, string>;
+}
+
+/** Shell commands copying `files` into the bundle (esbuild bundles code, not the files it reads). */
+function copyCommands(inputDir: string, outputDir: string, files: Record<string, string>): string[] {
+  return Object.entries(files).flatMap(([target, source]) => {
+    const to = `${outputDir}/${target}`;
+    return [`mkdir -p "$(dirname "${to}")"`, `cp "${inputDir}/${source}" "${to}"`];
+  });
 }
 
 export class NodeFunction extends Construct {
@@ -66,6 +76,15 @@ export class NodeFunction extends Construct {
         minify: true,
         sourceMap: true,
         target: 'node24',
+        ...(props.bundleFiles
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => copyCommands(inputDir, outputDir, props.bundleFiles ?? {}),
+              },
+            }
+          : {}),
       },
     });
   }

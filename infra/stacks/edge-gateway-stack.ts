@@ -73,6 +73,18 @@ export class EdgeGatewayStack extends Stack {
       proxyAddress,
       httpProxyPort: GATEWAY_PORTS.httpProxy,
       pacUrl,
+      ...(settings.oidcIssuer && settings.oidcClientId
+        ? {
+            oidc: {
+              issuer: settings.oidcIssuer,
+              clientId: settings.oidcClientId,
+              ...(settings.oidcAudiences ? { audiences: settings.oidcAudiences } : {}),
+              groupsClaim: settings.oidcGroupsClaim,
+              groupMap: settings.oidcGroupMap,
+              scopes: settings.oidcScopes,
+            },
+          }
+        : {}),
     });
 
     this.gateway.useCertificateApi({ url: this.api.url, certificateRouteArn: this.api.routeArn('POST', '/v1/ssh/certificates') });

@@ -61,6 +61,13 @@ export function grantableRoutes(routes: readonly Route[], groups: readonly strin
   return routes.filter((route) => route.groups.some((g) => groups.includes(g)));
 }
 
+/** Says which groups the caller has, so a person can tell an operator what to grant. */
+function emptyGrant(groups: readonly string[]): GatewayError {
+  if (groups.length === 0) return new GatewayError('EG_GRANT_EMPTY', 'no route is granted: you are in no group; ask an operator to map your identity to a group');
+  const held = groups.map((g) => `"${g}"`).join(', ');
+  return new GatewayError('EG_GRANT_EMPTY', `no route is granted to your groups (${held}); ask an operator to add one of them to a route`);
+}
+
 const SELF_REVOCATION_BURST = 10;
 const SELF_REVOCATIONS_PER_MINUTE = 2;
 
@@ -92,7 +99,7 @@ export class CredentialService {
       }
       granted = grantable.filter((r) => request.routes?.includes(r.name));
     }
-    if (granted.length === 0) throw new GatewayError('EG_FORBIDDEN', 'no route is granted to your groups');
+    if (granted.length === 0) throw emptyGrant(caller.groups);
 
     // Only groups that grant something go into the token: it must fit RFC 1929's 255 bytes.
     const groups = caller.groups.filter((g) => granted.some((r) => r.groups.includes(g)));

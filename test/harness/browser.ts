@@ -21,6 +21,8 @@ export interface BrowserOptions {
   ns?: string;
   proxy?: { server: string; username?: string; password?: string };
   pacUrl?: string;
+  /** More Chromium switches, e.g. "--proxy-bypass-list=<-loopback>" so loopback destinations obey the PAC too. */
+  args?: string[];
   /** Chromium's environment, e.g. a HOME whose ~/.pki/nssdb trusts a test CA. */
   env?: NodeJS.ProcessEnv;
 }
@@ -42,7 +44,7 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Launc
   const browser = await chromium.launch({
     executablePath,
     headless: true,
-    args: [...FLAGS, ...(options.pacUrl ? [`--proxy-pac-url=${options.pacUrl}`] : [])],
+    args: [...FLAGS, ...(options.pacUrl ? [`--proxy-pac-url=${options.pacUrl}`] : []), ...(options.args ?? [])],
     ...(options.proxy ? { proxy: options.proxy } : {}),
     ...(options.env ? { env: options.env } : {}),
     timeout: 120_000,

@@ -64,7 +64,7 @@ describe('POST /v1/credentials', () => {
     expect(jsonOf<ErrorJson>(result).error).toMatchObject({ code: 'EG_FORBIDDEN', message: expect.stringContaining('"db"') });
     const stranger = await invoke({ method: 'POST', path: '/v1/credentials', userArn: STRANGER, body: {} });
     expect(stranger.statusCode).toBe(403);
-    expect(jsonOf<ErrorJson>(stranger).error.code).toBe('EG_FORBIDDEN');
+    expect(jsonOf<ErrorJson>(stranger).error.code).toBe('EG_GRANT_EMPTY');
   });
 
   it('takes the JWT subject as the caller and narrows to the requested route', async () => {
@@ -246,7 +246,7 @@ describe('OpenAPI and health', () => {
     const doc = jsonOf<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(result);
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/v1/credentials', '/v1/credentials/revoke', '/v1/hosts', '/v1/hosts/{name}', '/v1/leases', '/v1/leases/{address}', '/v1/routes', '/v1/routes/{name}', '/v1/ssh/certificates'].sort(),
+      ['/v1/credentials', '/v1/credentials/revoke', '/v1/hosts', '/v1/hosts/{name}', '/v1/leases', '/v1/leases/{address}', '/v1/me', '/v1/routes', '/v1/routes/{name}', '/v1/ssh/certificates'].sort(),
     );
     expect(Object.keys(doc.paths['/v1/routes/{name}'] ?? {}).sort()).toEqual(['delete', 'get', 'put']);
   });

@@ -8,6 +8,8 @@ export interface EventInput {
   userArn?: string;
   /** JWT subject (requestContext.authorizer.jwt.claims.sub). */
   jwtSubject?: string;
+  /** Further claims the JWT authorizer passes (API Gateway flattens a list to "[a b]"). */
+  jwtClaims?: Record<string, string>;
   body?: unknown;
   /** Sent as is (for malformed JSON). */
   rawBody?: string;
@@ -38,7 +40,7 @@ export function apiGatewayV2Event(input: EventInput) {
         },
       }
     : input.jwtSubject
-      ? { jwt: { claims: { sub: input.jwtSubject, iss: 'https://issuer.example' }, scopes: null } }
+      ? { jwt: { claims: { sub: input.jwtSubject, iss: 'https://issuer.example', ...input.jwtClaims }, scopes: null } }
       : undefined;
   const now = new Date();
   return {

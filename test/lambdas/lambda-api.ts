@@ -13,6 +13,7 @@ import { createIdentityResolver } from '../../lambdas/identity.js';
 import { createSigningKeySource } from '../../lambdas/services/signing-key.js';
 import { apiGatewayV2Event, type EventInput, type LambdaResult } from './events.js';
 import { apiConfig, seedPolicy } from './fixtures.js';
+import type { ApiConfigInput } from '../../lambdas/config.js';
 
 export interface LambdaApi {
   repository: PolicyRepository;
@@ -20,16 +21,17 @@ export interface LambdaApi {
   close(): Promise<void>;
 }
 
-export async function startLambdaApi(tmpPrefix: string): Promise<LambdaApi> {
+/** `config` is laid over the shared fixture's; `oidc` settings make the app read the JWT authorizer's groups claim. */
+export async function startLambdaApi(tmpPrefix: string, config: Partial<ApiConfigInput> = {}): Promise<LambdaApi> {
   const dir = await mkdtemp(join(tmpdir(), tmpPrefix));
   const repository = new PolicyRepository({ store: new FileStore({ path: join(dir, 'store.json') }), prefix: '/edge-gateway/test' });
   await seedPolicy(repository);
-  const config = parseApiConfig(apiConfig(), 'test');
+  const parsed = parseApiConfig({ ...apiConfig(), ...config }, 'test');
   const app = createApp({
     repository,
     issuer: createSigningKeySource({ repository, generateIfMissing: true }),
-    identity: createIdentityResolver(config),
-    config,
+    identity: createIdentityResolver(parsed, parsed.oidc ? { oidc: parsed.oidc } : {}),
+    config: parsed,
     log: pino({ level: 'silent' }),
   });
   const lambda = handle(app);

@@ -1,6 +1,7 @@
 // `edge-gateway credential`: ask the API for a SOCKS credential and print client settings.
 import { Option, type Command } from 'commander';
 import { GatewayError } from '../../../common/errors.js';
+import { describeIssues } from '../../../common/issues.js';
 import { CredentialResponseSchema, proxyOf, renderSettings, type CredentialResponse } from '../client-settings.js';
 import { joinUrl, requestJson } from '../http-client.js';
 
@@ -25,7 +26,7 @@ export async function requestCredential(request: CredentialRequest): Promise<Cre
   if (request.routes?.length) body.routes = request.routes;
   const json = await requestJson(joinUrl(request.api, 'v1/credentials'), { method: 'POST', token: request.token, body });
   const parsed = CredentialResponseSchema.safeParse(json);
-  if (!parsed.success) throw new GatewayError('EG_INTERNAL', 'the API answered without a username and password');
+  if (!parsed.success) throw new GatewayError('EG_INTERNAL', `the API's answer is not a credential: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
@@ -37,11 +38,10 @@ export function addCredentialCommand(program: Command): void {
     .addOption(new Option('--token <token>', 'API bearer token').env('EG_API_TOKEN'))
     .option('--ttl <duration>', 'lifetime: seconds, or 15m, 1h (the API caps it)')
     .option('--routes <names>', 'comma-separated route names to narrow the credential to')
-    .option('--proxy <host:port>', 'proxy address to print when the API does not say', '127.0.0.1:1080')
     .option('--url <url>', 'example URL for the curl line', 'http://intranet.demo/')
     .option('--json', 'print the API response as JSON')
     .addHelpText('after', '\nExample:\n  edge-gateway credential --api http://127.0.0.1:8787 --token "$EG_API_TOKEN" --ttl 1h --routes demo\n')
-    .action(async (opts: { api: string; token?: string; ttl?: string; routes?: string; proxy: string; url: string; json?: boolean }) => {
+    .action(async (opts: { api: string; token?: string; ttl?: string; routes?: string; url: string; json?: boolean }) => {
       if (!opts.token) throw new GatewayError('EG_AUTH_REQUIRED', '--token (or EG_API_TOKEN) is required');
       const credential = await requestCredential({
         api: opts.api,
@@ -53,8 +53,7 @@ export function addCredentialCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(credential, null, 2)}\n`);
         return;
       }
-      const [host, port] = splitHostPort(opts.proxy);
-      process.stdout.write(renderSettings(credential, proxyOf(credential, { host, port }), opts.url));
+      process.stdout.write(renderSettings(credential, proxyOf(credential), opts.url));
     });
 }
 

@@ -27,13 +27,14 @@ export function addDemoCommand(program: Command): void {
     .option('--api-port <port>', 'credential API port', '8787')
     .option('--http-port <port>', 'gateway HTTP port (PAC, lease activation)', '8081')
     .option('--admin-port <port>', 'gateway admin API port', '9091')
+    .option('--oidc-port <port>', 'demo OpenID provider port (the self-service page\'s sign-in)', '8788')
     .option('--no-fallback', 'fail instead of picking free ports when the fixed ones are taken')
     .addHelpText('after', '\nExample:\n  npm start            # the same as: edge-gateway demo\n  edge-gateway demo --socks-port 1081\n')
-    .action(async (opts: { stateDir: string; socksPort: string; apiPort: string; httpPort: string; adminPort: string; fallback: boolean }) => {
+    .action(async (opts: { stateDir: string; socksPort: string; apiPort: string; httpPort: string; adminPort: string; oidcPort: string; fallback: boolean }) => {
       const { runDemo } = await import('../demo/run-demo.js');
       const demo = await runDemo({
         stateDir: opts.stateDir,
-        ports: { socks: Number(opts.socksPort), api: Number(opts.apiPort), http: Number(opts.httpPort), admin: Number(opts.adminPort) },
+        ports: { socks: Number(opts.socksPort), api: Number(opts.apiPort), http: Number(opts.httpPort), admin: Number(opts.adminPort), oidc: Number(opts.oidcPort) },
         fallback: opts.fallback,
         out: process.stdout,
       });

@@ -14,6 +14,8 @@ export interface BannerInput {
   intranet: { name: string; address: string; port: number };
   credential?: { username: string; password: string; expiresAt: string | number };
   pageUrl: string;
+  /** The self-service page and the demo user who signs in there. */
+  selfService?: { url: string; username: string; passwordFile: string };
 }
 
 export const BANNER_READY_LINE = 'edge-gateway demo is running. Press Ctrl-C to stop.';
@@ -37,6 +39,13 @@ export function renderBanner(input: BannerInput): string {
     `  built-in tunnel host  ssh://127.0.0.1:${input.tunnelHost.port}   ${input.tunnelHost.fingerprint}`,
     `  demo intranet page    ${input.intranet.name}:${input.intranet.port} → ${input.intranet.address}:${input.intranet.port} (reachable only via the tunnel host)`,
     `  state                 ${input.stateDir}`,
+    ...(input.selfService
+      ? [
+          '',
+          'Sign in on the self-service page (credential, "use this browser", client settings):',
+          `  ${input.selfService.url}   user "${input.selfService.username}", password in ${input.selfService.passwordFile}`,
+        ]
+      : []),
     '',
     'Get a credential (valid 1 h by default):',
     `  npx edge-gateway credential --api ${input.apiUrl} --token "$(cat ${input.stateDir}/api-token)" --routes demo`,

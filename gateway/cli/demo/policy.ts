@@ -41,6 +41,8 @@ export interface DemoApiInput {
   port: number;
   socks: { host: string; port: number };
   pacUrl: string;
+  /** People's sign-in on the self-service page: the demo identity provider. */
+  oidc: { issuer: string; clientId: string };
 }
 
 /** Writes the API's config (bearer tokens: mode 0600, in the git-ignored state dir) and returns lambdas/server.ts arguments. */
@@ -53,6 +55,7 @@ export async function writeDemoApiConfig(input: DemoApiInput): Promise<string[]>
     tokens: { 'demo-user': input.state.apiToken, 'demo-admin': input.state.apiAdminToken },
     proxy: { host: input.socks.host, port: input.socks.port },
     pacUrl: input.pacUrl,
+    oidc: { issuer: input.oidc.issuer, clientId: input.oidc.clientId, groupsClaim: 'groups', scopes: ['openid', 'profile', 'email', 'groups'] },
   };
   await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   return ['--host', input.host, '--port', String(input.port), '--store', demoStorePath(input.state), '--config', path, '--stage', DEMO_STAGE];

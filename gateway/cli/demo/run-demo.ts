@@ -8,6 +8,7 @@ import { requestCredential } from '../commands/credential.js';
 import { startTunnelHost } from '../../tunnel-host/index.js';
 import { startApiProcess, REPO_ROOT } from './api-process.js';
 import { renderBanner } from './banner.js';
+import { startDemoIdentityProvider } from './identity-provider.js';
 import { startDemoIntranet } from './intranet.js';
 import { choosePorts } from './ports.js';
 import { loadOrCreateDemoState } from './state.js';
@@ -18,9 +19,11 @@ export const DEMO_HOST_NAME = 'intranet.demo';
 export const DEMO_ROUTE = 'demo';
 export const DEMO_TUNNEL_HOST = 'demo-host';
 export const DEMO_GROUP = 'demo';
+export const DEMO_USER = 'demo';
+/** The self-service page's client at the demo identity provider (public: PKCE, no secret). */
+export const DEMO_PAGE_CLIENT_ID = 'edge-gateway-page';
+type DemoPort = 'socks' | 'api' | 'http' | 'admin' | 'oidc' | 'httpsProxy' | 'https';
 const LOOPBACK = '127.0.0.1';
-
-type DemoPort = 'socks' | 'api' | 'http' | 'admin' | 'httpsProxy' | 'https';
 
 export interface RunDemoOptions {
   stateDir?: string;
@@ -33,6 +36,8 @@ export interface RunningDemo {
   ports: Record<DemoPort, number>;
   /** The curl line printed in the banner. */
   banner: string;
+  /** The self-service page, and the demo user who signs in there. */
+  page: { url: string; pacUrl: string; username: string; password: string };
   close(): Promise<void>;
 }
 
@@ -46,7 +51,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
     const state = await loadOrCreateDemoState(stateDir);
     const ports = await choosePorts(
       LOOPBACK,
-      { socks: 1080, api: 8787, http: 8081, admin: 9091, httpsProxy: 3129, https: 8443, ...options.ports },
+      { socks: 1080, api: 8787, http: 8081, admin: 9091, oidc: 8788, httpsProxy: 3129, https: 8443, ...options.ports },
       options.fallback ?? true,
     );
     const intranet = await startDemoIntranet(LOOPBACK, 0);
@@ -80,6 +85,17 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
       },
     };
     const store = await writeDemoPolicy(state, policy);
+    const apiUrl = `http://${LOOPBACK}:${ports.api}`;
+    const pacUrl = `http://${LOOPBACK}:${ports.http}/proxy.pac`;
+
+    const identityProvider = await startDemoIdentityProvider({
+      host: LOOPBACK,
+      port: ports.oidc,
+      clientId: DEMO_PAGE_CLIENT_ID,
+      redirectUris: [`${apiUrl}/`],
+      user: { username: DEMO_USER, password: state.demoUserPassword, email: 'demo@intranet.demo', name: 'Demo User', groups: [DEMO_GROUP] },
+    });
+    closers.push(() => identityProvider.close());
 
     const api = await startApiProcess({
       host: LOOPBACK,
@@ -89,7 +105,8 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
         host: LOOPBACK,
         port: ports.api,
         socks: { host: LOOPBACK, port: ports.socks },
-        pacUrl: `http://${LOOPBACK}:${ports.http}/proxy.pac`,
+        pacUrl,
+        oidc: { issuer: identityProvider.issuer, clientId: DEMO_PAGE_CLIENT_ID },
       }),
       env: { LOG_LEVEL: 'warn' },
       stdio: 'inherit',
@@ -101,7 +118,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
       stage: 'demo',
       listeners: {
         socks: { host: LOOPBACK, port: ports.socks },
-        public: { host: LOOPBACK, port: ports.http },
+        public: { host: LOOPBACK, port: ports.http, pageOrigins: [apiUrl] },
         httpsProxy: { host: LOOPBACK, port: ports.httpsProxy },
         publicHttps: { host: LOOPBACK, port: ports.https },
         admin: { host: LOOPBACK, port: ports.admin, tokenFile: 'gateway-admin-token' },
@@ -129,9 +146,10 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
       intranet: { name: DEMO_HOST_NAME, address: intranet.host, port: intranet.port },
       credential,
       pageUrl,
+      selfService: { url: `${api.url}/`, username: DEMO_USER, passwordFile: join(stateDir, 'demo-user-password') },
     });
     options.out?.write(banner);
-    return { ports, banner, close };
+    return { ports, banner, page: { url: `${api.url}/`, pacUrl, username: DEMO_USER, password: state.demoUserPassword }, close };
   } catch (err) {
     await close();
     throw err;

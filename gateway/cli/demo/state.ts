@@ -17,6 +17,8 @@ export interface DemoState {
   apiAdminToken: string;
   /** Bearer token of the gateway admin API. */
   gatewayAdminToken: string;
+  /** The demo user's password at the demo identity provider (the self-service page's sign-in). */
+  demoUserPassword: string;
   /** True when this run made the keys. */
   created: boolean;
 }
@@ -67,6 +69,7 @@ export async function loadOrCreateDemoState(dir: string): Promise<DemoState> {
     apiToken: await secret(join(dir, 'api-token')),
     apiAdminToken: await secret(join(dir, 'api-admin-token')),
     gatewayAdminToken: await secret(join(dir, 'gateway-admin-token')),
+    demoUserPassword: await secret(join(dir, 'demo-user-password')),
     created: hostKey.created,
   };
 }

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   EG_IDLE_TIMEOUT: 'the connection was idle for too long',
   EG_STREAM_RESET: 'a stream was reset or failed during transfer',
   EG_UPSTREAM_PROTOCOL: 'the destination did not answer in HTTP',
+  EG_TLS_CERTIFICATE: 'the TLS certificate or its key cannot be read, parsed or do not match',
   EG_INTERNAL: 'internal error',
 } as const;
 

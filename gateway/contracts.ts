@@ -86,7 +86,7 @@ export interface ChannelOpener {
   openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel>;
 }
 
-export type Protocol = 'socks5' | 'http-proxy' | 'forward';
+export type Protocol = 'socks5' | 'http-proxy' | 'https-proxy' | 'forward';
 
 export type ConnectionOutcome = 'ok' | 'auth_failed' | 'denied' | 'tunnel_error' | 'client_error' | 'limit' | 'shutdown';
 

@@ -30,6 +30,7 @@ import { withoutBadRecords } from './sync/without-bad-records.js';
 import { createIdentityResolver } from './identity/resolver.js';
 import { LivePolicy, type PolicyCompiler } from './sync/live-policy.js';
 import { openParameterStore } from './sync/open-store.js';
+import { startLiveCertificate } from './tls/from-config.js';
 import { startPolicySync, type PolicySync } from './sync/policy-sync.js';
 
 export interface StartOptions {
@@ -53,8 +54,12 @@ export interface ListenAddress {
 export interface RunningGateway {
   socks: ListenAddress;
   http?: ListenAddress;
+  /** The HTTPS proxy (TLS to the proxy). */
+  https?: ListenAddress;
   /** PAC, lease activation, /healthz, /readyz. */
   public?: { url: string };
+  /** The same over TLS. */
+  publicHttps?: { url: string };
   admin: { url: string };
   pools: SshTunnelPools;
   policy: LivePolicy;
@@ -153,6 +158,25 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       http = { address: bound.host, port: bound.port };
     }
 
+    // One certificate for every TLS listener, re-read on its own interval.
+    const certificate = await startLiveCertificate(config, store, log.child({ component: 'tls' }));
+    if (certificate) started.push({ close: async () => certificate.close(), destroy: () => certificate.close() });
+    let https: ListenAddress | undefined;
+    if (config.listeners.httpsProxy && certificate) {
+      const proxy = new HttpProxyListener({
+        auth: live,
+        dialer,
+        log: log.child({ component: 'https-proxy' }),
+        book,
+        headTimeoutMs: config.timeouts.handshakeMs,
+        limits,
+        tls: { certificate },
+      });
+      started.push(proxy);
+      const bound = await proxy.listen(config.listeners.httpsProxy);
+      https = { address: bound.host, port: bound.port };
+    }
+
     const forwards = new TunnelRegistry({ dialer, pools, book, log: log.child({ component: 'forward' }) }, initial.profiles);
     started.push(forwards);
 
@@ -161,7 +185,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       computeReadiness({ policyLoaded: true, routes: live.current.routes, pools: pools.status(), draining });
 
     let publicEndpoint: HttpEndpoint | undefined;
-    if (config.listeners.public) {
+    let publicHttpsEndpoint: HttpEndpoint | undefined;
+    if (config.listeners.public || config.listeners.publicHttps) {
       const app = createPublicApp({
         readiness,
         browser: {
@@ -172,13 +197,25 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           proxies: {
             socks: { advertise: config.listeners.socks.advertise, host: socksAddress.address, port: socksAddress.port },
             ...(http ? { http: { advertise: config.listeners.httpProxy?.advertise, host: http.address, port: http.port } } : {}),
+            ...(https ? { https: { advertise: config.listeners.httpsProxy?.advertise, host: https.address, port: https.port } } : {}),
           },
-          pageOrigins: config.listeners.public.pageOrigins,
+          pageOrigins: [...(config.listeners.public?.pageOrigins ?? []), ...(config.listeners.publicHttps?.pageOrigins ?? [])],
           log: log.child({ component: 'browser' }),
         },
       });
-      publicEndpoint = await listenHttp(app, config.listeners.public.host, config.listeners.public.port);
-      started.push(publicEndpoint);
+      if (config.listeners.public) {
+        publicEndpoint = await listenHttp(app, config.listeners.public.host, config.listeners.public.port);
+        started.push(publicEndpoint);
+      }
+      if (config.listeners.publicHttps && certificate) {
+        publicHttpsEndpoint = await listenHttp(app, config.listeners.publicHttps.host, config.listeners.publicHttps.port, {
+          certificate,
+          headTimeoutMs: config.timeouts.handshakeMs,
+          connections: limits.connections,
+          log: log.child({ component: 'public-https' }),
+        });
+        started.push(publicHttpsEndpoint);
+      }
     }
 
     // Every lease write bumps the version and makes every replica re-read the tree: bounded per subject.
@@ -244,7 +281,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       : undefined;
 
     log.info(
-      { socks: socksAddress, http, public: publicEndpoint?.url, admin: admin.url, policyVersion: initial.version ?? 'inline', routes: initial.routes.length, tunnelHosts: initial.tunnelHosts.length },
+      { socks: socksAddress, http, https, public: publicEndpoint?.url, publicHttps: publicHttpsEndpoint?.url, admin: admin.url, policyVersion: initial.version ?? 'inline', routes: initial.routes.length, tunnelHosts: initial.tunnelHosts.length },
       'gateway started',
     );
 
@@ -284,7 +321,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     return {
       socks: socksAddress,
       ...(http ? { http } : {}),
+      ...(https ? { https } : {}),
       ...(publicEndpoint ? { public: { url: publicEndpoint.url } } : {}),
+      ...(publicHttpsEndpoint ? { publicHttps: { url: publicHttpsEndpoint.url } } : {}),
       admin: { url: admin.url },
       pools,
       policy: live,

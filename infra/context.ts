@@ -54,6 +54,8 @@ const Cidr = z.string().refine(
   { message: 'a CIDR such as "203.0.113.0/24" or "2001:db8::/48"' },
 );
 
+const ParameterName = z.string().regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'an SSM parameter name such as "/edge-gateway/prod/tls/key"');
+
 const count = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const SnsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN such as "arn:aws:sns:eu-west-1:123456789012:ops"');
@@ -102,6 +104,17 @@ export const InfraContextSchema = z
     oidcGroupMap: z.preprocess(jsonFromContext, z.record(z.string().min(1).max(256), z.array(GroupName))).default({}),
     /** Scopes the page asks for; add the one that makes your provider send the groups claim. */
     oidcScopes: z.preprocess(listFromContext, z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).min(1)).default(['openid', 'profile', 'email']),
+    /**
+     * The HTTPS proxy and HTTPS public listener: SSM parameters holding the PEM certificate chain and its key (a
+     * SecureString). Both or neither; with them the load balancer forwards TLS ports to the gateway, which terminates TLS.
+     */
+    tlsCertificateParameter: ParameterName.optional(),
+    tlsKeyParameter: ParameterName.optional(),
+    /** The DNS name on that certificate, pointed (CNAME/alias) at the load balancer: PAC files and outputs name it. */
+    tlsDomainName: z
+      .string()
+      .regex(/^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$/, 'a DNS name such as "gw.example.com"')
+      .optional(),
     /** Change (any new string) to generate new credential and SSH CA key pairs on the next deploy. */
     keyRotation: z.coerce.string().min(1).max(64).default('1'),
     /**
@@ -154,6 +167,18 @@ export const InfraContextSchema = z
     // Lambda environment variables share a 4 KB budget.
     if (JSON.stringify(ctx.principalGroups).length > 2048) {
       issues.addIssue({ code: 'custom', path: ['principalGroups'], message: 'more than 2 KB as JSON: map IAM roles (not users) to groups' });
+    }
+    if ((ctx.tlsCertificateParameter === undefined) !== (ctx.tlsKeyParameter === undefined)) {
+      issues.addIssue({ code: 'custom', path: ['tlsKeyParameter'], message: 'tlsCertificateParameter and tlsKeyParameter go together' });
+    }
+    // Least privilege stays provable: every parameter the gateway reads lies under its own stage's prefix.
+    for (const key of ['tlsCertificateParameter', 'tlsKeyParameter'] as const) {
+      if (ctx[key] !== undefined && !ctx[key].startsWith(`/edge-gateway/${ctx.stage}/`)) {
+        issues.addIssue({ code: 'custom', path: [key], message: `must lie under this stage's prefix /edge-gateway/${ctx.stage}/` });
+      }
+    }
+    if ((ctx.tlsCertificateParameter === undefined) !== (ctx.tlsDomainName === undefined)) {
+      issues.addIssue({ code: 'custom', path: ['tlsDomainName'], message: 'the TLS listeners need the DNS name on their certificate (tlsDomainName), and only they use it' });
     }
     const names = ctx.tunnelHosts.map((host) => host.name);
     const duplicate = names.find((name, index) => names.indexOf(name) !== index);

@@ -26,7 +26,7 @@ export interface BrowserAppOptions {
   leases: LeaseWriter;
   routes: () => readonly Route[];
   /** The proxy listeners; PAC files and lease answers name them as clients reach them (see advertisedAddress). At least one. */
-  proxies: { http?: ProxyAddress; socks?: ProxyAddress };
+  proxies: { https?: ProxyAddress; http?: ProxyAddress; socks?: ProxyAddress };
   log: Logger;
   /** Origins of the self-service page that may activate a lease from a browser (CORS); the gateway's own origin always may. */
   pageOrigins?: readonly string[];
@@ -34,6 +34,9 @@ export interface BrowserAppOptions {
   defaultLeaseMs?: number;
   now?: () => number;
 }
+
+/** The PAC result keyword per proxy listener (HTTPS: TLS to the proxy, supported by Chromium and Firefox). */
+const PAC_KEYWORD = { https: 'HTTPS', http: 'PROXY', socks: 'SOCKS5' } as const;
 
 /** A lease body is two RFC 1929 fields (255 bytes each) in JSON; anything larger is not a credential. */
 const MAX_LEASE_BODY_BYTES = 4096;
@@ -98,11 +101,12 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
   };
 
   /** The proxy addresses a leased browser should use, as this request reached the gateway. */
-  const proxiesFor = (c: Context): { http?: string; socks?: string } => {
+  const proxiesFor = (c: Context): { https?: string; http?: string; socks?: string } => {
     const host = c.req.header('host');
+    const https = options.proxies.https && advertisedAddress(options.proxies.https, host);
     const http = options.proxies.http && advertisedAddress(options.proxies.http, host);
     const socks = options.proxies.socks && advertisedAddress(options.proxies.socks, host);
-    return { ...(http ? { http } : {}), ...(socks ? { socks } : {}) };
+    return { ...(https ? { https } : {}), ...(http ? { http } : {}), ...(socks ? { socks } : {}) };
   };
 
   // The self-service page on the API's origin presses "use this browser": its request must reach us from the browser itself.
@@ -153,12 +157,13 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
       }
       principal = result.principal;
     }
-    const kind = c.req.query('proxy') ?? (options.proxies.http ? 'http' : 'socks');
-    const listener = kind === 'socks' ? options.proxies.socks : options.proxies.http;
+    // The HTTPS proxy when there is one: the browser's credential-free path is then encrypted too.
+    const kind = c.req.query('proxy') ?? (options.proxies.https ? 'https' : options.proxies.http ? 'http' : 'socks');
+    const listener = kind === 'socks' ? options.proxies.socks : kind === 'https' ? options.proxies.https : kind === 'http' ? options.proxies.http : undefined;
     if (!listener) throw new GatewayError('EG_VALIDATION', `no ${kind} proxy is configured`);
     const address = advertisedAddress(listener, c.req.header('host'));
     if (!address) throw new GatewayError('EG_VALIDATION', `send a Host header (the ${kind} proxy's address is not configured)`);
-    const proxy = kind === 'socks' ? `SOCKS5 ${address}` : `PROXY ${address}`;
+    const proxy = `${PAC_KEYWORD[kind as keyof typeof PAC_KEYWORD]} ${address}`;
     return c.body(renderPac(options.routes(), principal, proxy), 200, { 'content-type': 'application/x-ns-proxy-autoconfig', 'cache-control': 'no-store' });
   });
 

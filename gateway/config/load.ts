@@ -83,11 +83,20 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
       issues.push({ path: `tunnelHosts[${i}].auth`, message: 'certificate auth needs the `certificates` section (the API that signs them)' });
     }
   });
+  issues.push(...tlsIssues(parsed));
   if (issues.length > 0) throw new ConfigInvalidError(source, issues);
+  const tls = parsed.tls
+    ? {
+        ...parsed.tls,
+        ...(parsed.tls.certificateFile ? { certificateFile: resolveFrom(baseDir, parsed.tls.certificateFile) } : {}),
+        ...(parsed.tls.keyFile ? { keyFile: resolveFrom(baseDir, parsed.tls.keyFile) } : {}),
+      }
+    : undefined;
 
   return {
     ...(certificates ? { certificates } : {}),
     ...parsed,
+    ...(tls ? { tls } : {}),
     prefix: parsed.prefix ?? stagePrefix(parsed.stage),
     listeners: { ...parsed.listeners, admin },
     store: parsed.store?.type === 'file' ? { ...parsed.store, path: resolveFrom(baseDir, parsed.store.path) } : parsed.store,
@@ -98,6 +107,23 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
     ),
   };
 }
+
+/** One certificate source (both files, or both parameters with a store), present when an HTTPS listener is on. */
+function tlsIssues(parsed: { tls?: ParsedTls; store?: unknown; listeners: { httpsProxy?: unknown; publicHttps?: unknown } }): ConfigIssue[] {
+  const tls = parsed.tls;
+  const wanted = parsed.listeners.httpsProxy !== undefined || parsed.listeners.publicHttps !== undefined;
+  if (!tls) return wanted ? [{ path: 'tls', message: 'the HTTPS listeners need a certificate: set tls.certificateFile and tls.keyFile, or tls.certificateParameter and tls.keyParameter' }] : [];
+  const files = tls.certificateFile !== undefined || tls.keyFile !== undefined;
+  const parameters = tls.certificateParameter !== undefined || tls.keyParameter !== undefined;
+  if (files && parameters) return [{ path: 'tls', message: 'give the certificate as files or as store parameters, not both' }];
+  if (files && (tls.certificateFile === undefined || tls.keyFile === undefined)) return [{ path: 'tls', message: 'tls.certificateFile and tls.keyFile go together' }];
+  if (parameters && (tls.certificateParameter === undefined || tls.keyParameter === undefined)) return [{ path: 'tls', message: 'tls.certificateParameter and tls.keyParameter go together' }];
+  if (!files && !parameters) return [{ path: 'tls', message: 'set tls.certificateFile and tls.keyFile, or tls.certificateParameter and tls.keyParameter' }];
+  if (parameters && parsed.store === undefined) return [{ path: 'tls.certificateParameter', message: 'certificate parameters are read from the store: configure `store`' }];
+  return [];
+}
+
+type ParsedTls = { certificateFile?: string | undefined; keyFile?: string | undefined; certificateParameter?: string | undefined; keyParameter?: string | undefined };
 
 function readToken(path: string): string | { error: string } {
   let text: string;

@@ -106,6 +106,16 @@ const CertificatesSchema = z.strictObject({
   renewFraction: z.number().gt(0).lt(1).default(1 / 3).describe('Renew when less than this fraction of a certificate\'s validity remains.'),
 });
 
+const ParameterName = z.string().regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'an absolute parameter name such as "/edge-gateway/prod/tls/key"');
+
+const TlsSchema = z.strictObject({
+  certificateFile: z.string().min(1).optional().describe('PEM certificate chain (leaf first) for the HTTPS listeners. Relative to the config file. Give it with keyFile, or use the two parameters.'),
+  keyFile: z.string().min(1).optional().describe('PEM private key of that certificate. Relative to the config file.'),
+  certificateParameter: ParameterName.optional().describe('Store parameter holding the PEM certificate chain (in AWS: SSM, an advanced-tier parameter when the chain passes 4 KB).'),
+  keyParameter: ParameterName.optional().describe('Store parameter holding the PEM private key; must be a SecureString.'),
+  refreshIntervalMs: z.number().int().min(100).default(60_000).describe('How often the certificate and key are re-read; a changed pair is served to new connections, open ones keep theirs.'),
+});
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const ConfigSchema = z.strictObject({
@@ -115,7 +125,9 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       socks: SocksListener.prefault({}).describe('SOCKS5 listener (credentials via RFC 1929 username/password).'),
       httpProxy: HttpProxyListener.optional().describe('HTTP CONNECT proxy; off unless configured.'),
+      httpsProxy: HttpProxyListener.optional().describe('HTTPS proxy (TLS to the proxy, then CONNECT or plain forwarding inside, as the HTTP proxy); needs `tls`; off unless configured.'),
       public: PublicListener.optional().describe('Public HTTP listener for PAC, lease activation and health; off unless configured.'),
+      publicHttps: PublicListener.optional().describe('The public listener over TLS (PAC, lease activation, health); needs `tls`; off unless configured. Both public listeners serve one app: their pageOrigins add up.'),
       admin: AdminListener.prefault({}).describe('Ops listener: /healthz, /readyz, /metrics and the /v1 admin API.'),
     })
     .prefault({})
@@ -132,6 +144,7 @@ export const ConfigSchema = z.strictObject({
     .min(0)
     .default(10_000)
     .describe('Verified credentials kept in memory (about 0.4 KiB each: 4 MiB at the default), so a credential\'s later connections skip the signature check; 0 turns the cache off. Expiry, revocation and source binding are still checked on every connection.'),
+  tls: TlsSchema.optional().describe('Certificate of the HTTPS proxy and HTTPS public listeners: two files, or two store parameters.'),
   certificates: CertificatesSchema.optional().describe('Short-lived SSH certificates for tunnel hosts with `auth.type: certificate`.'),
   limits: LimitsSchema.prefault({}).describe('Per-source and per-subject limits against abuse, counted by each gateway process (each replica or task keeps its own count).'),
   timeouts: TimeoutsSchema.prefault({}).describe('Deadlines.'),

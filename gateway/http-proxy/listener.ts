@@ -17,6 +17,8 @@ import { PipeError, pipeBoth, type PipeResult } from '../pipe.js';
 import { PROXY_AUTHENTICATE, parseBasicAuthorization } from './basic.js';
 import { forwardRequest } from './forward-request.js';
 import { httpStatusFor } from './status.js';
+import { createHttpsServer } from '../tls/https-server.js';
+import type { LiveCertificate } from '../tls/live-certificate.js';
 
 export interface HttpProxyOptions {
   auth: Pick<Authenticator, 'withPassword' | 'withoutCredentials'>;
@@ -28,6 +30,8 @@ export interface HttpProxyOptions {
   headTimeoutMs?: number;
   /** Shared with the SOCKS listener and lease activation, so a limit answers the same on every way in. */
   limits?: ListenerLimits;
+  /** Serve the proxy over TLS (an HTTPS proxy): the same handler inside; the head deadline also bounds the handshake. */
+  tls?: { certificate: LiveCertificate };
 }
 
 export interface Endpoint {
@@ -67,7 +71,10 @@ export class HttpProxyListener {
     this.#options = options;
     const headTimeoutMs = options.headTimeoutMs ?? DEFAULT_HEAD_TIMEOUT_MS;
     // Node checks head deadlines on this interval; the default (30 s) would let half-sent heads linger.
-    this.#server = createServer({ noDelay: true, headersTimeout: headTimeoutMs, connectionsCheckingInterval: Math.min(1000, headTimeoutMs) });
+    const http = { noDelay: true, headersTimeout: headTimeoutMs, connectionsCheckingInterval: Math.min(1000, headTimeoutMs) };
+    this.#server = options.tls
+      ? createHttpsServer({ certificate: options.tls.certificate, handshakeTimeoutMs: headTimeoutMs, log: options.log }, http)
+      : createServer(http);
     this.#server.on('connection', (socket: Socket) => this.#accept(socket));
     this.#server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#onConnect(req, socket as Socket, head));
     this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onRequest(req, res));
@@ -91,7 +98,9 @@ export class HttpProxyListener {
     if (grant && !grant.ok) {
       const attempt = this.#begin(socket);
       this.#refused.add(socket);
-      socket.end(rawRefusal(429, 'EG_LIMIT_EXCEEDED'));
+      // Before TLS there is no one to read an HTTP answer: the connection just ends.
+      if (this.#options.tls) socket.destroy();
+      else socket.end(rawRefusal(429, 'EG_LIMIT_EXCEEDED'));
       this.#finish(attempt, new GatewayError('EG_LIMIT_EXCEEDED', grant.reason));
       return;
     }
@@ -123,7 +132,7 @@ export class HttpProxyListener {
   }
 
   #begin(socket: Socket): Attempt {
-    return { record: this.#options.book.open('http-proxy', { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }), cancel: new Cancellation() };
+    return { record: this.#options.book.open(this.#options.tls ? 'https-proxy' : 'http-proxy', { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }), cancel: new Cancellation() };
   }
 
   #finish(attempt: Attempt, err?: unknown): void {

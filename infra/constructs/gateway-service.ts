@@ -18,6 +18,16 @@ export const GATEWAY_PORTS = {
   publicHttp: 8081,
 } as const;
 
+/**
+ * The TLS listeners, on when the stage names a certificate: the load balancer passes TCP through and the gateway
+ * terminates TLS, so the client's address reaches the gateway unchanged (docs/deploy.md says why).
+ * `listener` is the load balancer's port, `container` the gateway's (non-root, so above 1024).
+ */
+export const GATEWAY_TLS_PORTS = {
+  httpsProxy: { listener: 8443, container: 8443 },
+  publicHttps: { listener: 443, container: 8444 },
+} as const;
+
 export const READY_PATH = '/readyz';
 export const CONTAINER_NAME = 'gateway';
 
@@ -37,6 +47,8 @@ export interface GatewayServiceProps {
   logRetention: logs.RetentionDays;
   /** CloudWatch namespace of the gateway's EMF metric lines. */
   metricsNamespace: string;
+  /** SSM parameters of the HTTPS listeners' certificate chain and key (SecureString); no TLS listeners without. */
+  tls?: { certificateParameter: string; keyParameter: string; domainName: string };
 }
 
 export class GatewayService extends Construct {
@@ -83,6 +95,12 @@ export class GatewayService extends Construct {
       reason: 'The environment holds only non-secret settings (stage, parameter prefix, region); secrets stay in SSM SecureStrings read at run time.',
     });
 
+    const ports = [
+      ...Object.entries(GATEWAY_PORTS).map(([name, port]) => ({ name, listener: port, container: port })),
+      ...(props.tls ? Object.entries(GATEWAY_TLS_PORTS).map(([name, port]) => ({ name, ...port })) : []),
+    ];
+    if (props.tls) props.parameters.grantGatewayTls(taskDefinition.taskRole, props.tls);
+
     this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: this.vpc,
       description: `edge-gateway ${props.stage}: client access to the proxy ports`,
@@ -90,8 +108,8 @@ export class GatewayService extends Construct {
     });
     for (const cidr of props.allowedClientCidrs) {
       const peer = cidr.includes(':') ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr);
-      for (const port of Object.values(GATEWAY_PORTS)) {
-        this.loadBalancerSecurityGroup.addIngressRule(peer, ec2.Port.tcp(port), `clients from ${cidr} to ${port}`);
+      for (const { listener } of ports) {
+        this.loadBalancerSecurityGroup.addIngressRule(peer, ec2.Port.tcp(listener), `clients from ${cidr} to ${listener}`);
       }
     }
     if (props.allowedClientCidrs.some((cidr) => cidr.endsWith('/0'))) {
@@ -109,7 +127,7 @@ export class GatewayService extends Construct {
     });
     Validations.of(this.loadBalancer).acknowledge({
       id: 'AwsSolutions-ELB2',
-      reason: 'A Network Load Balancer writes access logs only for TLS listeners; these are plain TCP pass-through. Per-connection audit lines come from the gateway itself.',
+      reason: 'A Network Load Balancer writes access logs only for TLS listeners; these are plain TCP pass-through (the gateway terminates TLS itself). Per-connection audit lines come from the gateway itself.',
     });
 
     const logGroup = (this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN }));
@@ -138,6 +156,18 @@ export class GatewayService extends Construct {
         EG_PUBLIC_PORT: String(GATEWAY_PORTS.publicHttp),
         // Metrics leave the task as EMF lines on this log stream: no sidecar, no extra permission.
         EG_METRICS_EMF_NAMESPACE: props.metricsNamespace,
+        ...(props.tls
+          ? {
+              EG_HTTPS_PROXY_HOST: '0.0.0.0',
+              EG_HTTPS_PROXY_PORT: String(GATEWAY_TLS_PORTS.httpsProxy.container),
+              // The certificate's name, not the load balancer's: that is the name a client can verify.
+              EG_HTTPS_PROXY_ADVERTISE: `${props.tls.domainName}:${GATEWAY_TLS_PORTS.httpsProxy.listener}`,
+              EG_PUBLIC_HTTPS_HOST: '0.0.0.0',
+              EG_PUBLIC_HTTPS_PORT: String(GATEWAY_TLS_PORTS.publicHttps.container),
+              EG_TLS_CERTIFICATE_PARAMETER: props.tls.certificateParameter,
+              EG_TLS_KEY_PARAMETER: props.tls.keyParameter,
+            }
+          : {}),
       },
       // node:20-slim has no curl; Node's fetch is the probe.
       healthCheck: {
@@ -149,7 +179,7 @@ export class GatewayService extends Construct {
       },
       // SIGTERM drain: the gateway stops accepting and lets live tunnels finish.
       stopTimeout: Duration.seconds(60),
-      portMappings: Object.values(GATEWAY_PORTS).map((containerPort) => ({ containerPort, protocol: ecs.Protocol.TCP })),
+      portMappings: ports.map(({ container: containerPort }) => ({ containerPort, protocol: ecs.Protocol.TCP })),
     }));
 
     // Set after addContainer: the execution role and its policy exist only once an image needs pulling.
@@ -171,8 +201,9 @@ export class GatewayService extends Construct {
     });
 
     const targetGroups: Record<string, elbv2.NetworkTargetGroup> = {};
-    for (const [name, port] of Object.entries(GATEWAY_PORTS)) {
-      const listener = this.loadBalancer.addListener(`Listener-${name}`, { port, protocol: elbv2.Protocol.TCP });
+    for (const { name, listener: listenerPort, container: port } of ports) {
+      // TCP pass-through on every port, TLS ones included: TLS ends in the gateway, the client address survives.
+      const listener = this.loadBalancer.addListener(`Listener-${name}`, { port: listenerPort, protocol: elbv2.Protocol.TCP });
       targetGroups[name] = listener.addTargets(`Targets-${name}`, {
         port,
         protocol: elbv2.Protocol.TCP,

@@ -193,6 +193,21 @@ export class Parameters extends Construct {
   }
 
   /**
+   * The HTTPS listeners' certificate (gateway/tls/): read the two parameters, and decrypt the key when it is
+   * encrypted with this stage's key (with the account's aws/ssm key SSM decrypts for any reader allowed the parameter).
+   */
+  grantGatewayTls(role: iam.IRole, tls: { certificateParameter: string; keyParameter: string }): void {
+    this.#allow(role, ['ssm:GetParameter'], [tls.certificateParameter, tls.keyParameter]);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': this.#ssmService(), 'kms:EncryptionContext:PARAMETER_ARN': this.parameterArn(tls.keyParameter) } },
+      }),
+    );
+  }
+
+  /**
    * The API Lambda (lambdas/): lists and edits routes and hosts, revokes credentials (and purges expired
    * revocations), bumps the version, and reads (decrypts) both signing keys. In AWS it writes no key: the key
    * generator does.

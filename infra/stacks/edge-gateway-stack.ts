@@ -9,7 +9,7 @@ import { AuditQueries } from '../constructs/audit-queries.js';
 import { GatewayAlarms } from '../constructs/gateway-alarms.js';
 import { GatewayDashboard } from '../constructs/gateway-dashboard.js';
 import { GatewayMetricSource, metricsNamespace } from '../constructs/gateway-metrics.js';
-import { GatewayService, GATEWAY_PORTS } from '../constructs/gateway-service.js';
+import { GatewayService, GATEWAY_PORTS, GATEWAY_TLS_PORTS } from '../constructs/gateway-service.js';
 import { Parameters } from '../constructs/parameters.js';
 
 export interface EdgeGatewayStackProps extends StackProps {
@@ -53,9 +53,14 @@ export class EdgeGatewayStack extends Stack {
       maxAzs: settings.maxAzs,
       logRetention,
       metricsNamespace: metricsNamespace(settings.stage),
+      ...(settings.tlsCertificateParameter && settings.tlsKeyParameter && settings.tlsDomainName
+        ? { tls: { certificateParameter: settings.tlsCertificateParameter, keyParameter: settings.tlsKeyParameter, domainName: settings.tlsDomainName } }
+        : {}),
     });
+    const tlsName = settings.tlsDomainName;
     const proxyAddress = `${this.gateway.dnsName}:${GATEWAY_PORTS.socks}`;
-    const pacUrl = `http://${this.gateway.dnsName}:${GATEWAY_PORTS.publicHttp}/proxy.pac`;
+    // With TLS the PAC comes over HTTPS (nobody on the path can rewrite it) and names the HTTPS proxy.
+    const pacUrl = tlsName ? `https://${tlsName}/proxy.pac` : `http://${this.gateway.dnsName}:${GATEWAY_PORTS.publicHttp}/proxy.pac`;
     this.api = new Api(this, 'Api', {
       stage: settings.stage,
       parameters: this.parameters,
@@ -125,6 +130,12 @@ export class EdgeGatewayStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Control-plane API (SigV4-signed requests), e.g. POST {ApiUrl}v1/credentials' });
     new CfnOutput(this, 'ProxyAddress', { value: proxyAddress, description: 'SOCKS5 proxy for clients: socks5h://USER:PASS@ProxyAddress' });
     new CfnOutput(this, 'HttpProxyAddress', { value: `${this.gateway.dnsName}:${GATEWAY_PORTS.httpProxy}`, description: 'HTTP proxy (browsers with a lease)' });
+    if (tlsName) {
+      new CfnOutput(this, 'HttpsProxyAddress', {
+        value: `${tlsName}:${GATEWAY_TLS_PORTS.httpsProxy.listener}`,
+        description: 'HTTPS proxy (TLS to the proxy): curl --proxy https://USER:PASS@HttpsProxyAddress; browsers through the PAC',
+      });
+    }
     new CfnOutput(this, 'PacUrl', { value: pacUrl, description: 'Proxy auto-config URL for browsers' });
     new CfnOutput(this, 'ParameterPrefix', { value: this.parameters.prefix, description: 'SSM prefix of this stage' });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard of this stage' });

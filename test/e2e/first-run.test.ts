@@ -1,4 +1,4 @@
-// First run, as a newcomer does it: a fresh copy, `npm start`, the printed curl line, Ctrl-C.
+// First run, as a newcomer does it: a fresh copy, `npm start`, the printed curl lines (SOCKS and HTTPS proxy), Ctrl-C.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,7 @@ function waitForBanner(child: ChildProcess, output: { text: string }): Promise<s
   });
 }
 
-it('npm start on a fresh copy serves the demo page to the curl line it prints, and Ctrl-C stops it cleanly', async () => {
+it('npm start on a fresh copy serves the demo page to the curl lines it prints (SOCKS and HTTPS proxy), and Ctrl-C stops it cleanly', async () => {
   const dir = await freshCopy();
   const child = spawn('npm', ['start'], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -67,6 +67,12 @@ it('npm start on a fresh copy serves the demo page to the curl line it prints, a
   const { stdout } = await run('sh', ['-c', curlLine!], { timeout: 60_000 });
   expect(stdout).toContain(`<title>${DEMO_PAGE_TITLE}</title>`);
   expect(stdout).toContain(DEMO_PAGE_MARKER);
+
+  // The HTTPS proxy line, as printed: TLS to the proxy, verified with the demo's own CA.
+  const httpsLine = lines.map((line) => line.trim()).find((line) => line.startsWith('curl --proxy https://'));
+  expect(httpsLine, banner).toMatch(/^curl --proxy https:\/\/\S+@127\.0\.0\.1:\d+ --proxy-cacert \S+\/ca\.pem http:\/\/intranet\.demo:\d+\/$/);
+  const viaHttps = await run('sh', ['-c', httpsLine!], { timeout: 60_000 });
+  expect(viaHttps.stdout).toContain(DEMO_PAGE_MARKER);
 
   const apiUrl = /credential API\s+(http:\/\/\S+)/.exec(banner)?.[1];
   expect(apiUrl).toBeDefined();

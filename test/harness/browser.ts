@@ -23,6 +23,8 @@ export interface BrowserOptions {
   pacUrl?: string;
   /** More Chromium switches, e.g. "--proxy-bypass-list=<-loopback>" so loopback destinations obey the PAC too. */
   args?: string[];
+  /** Chromium's environment, e.g. a HOME whose ~/.pki/nssdb trusts a test CA. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LaunchedBrowser {
@@ -44,6 +46,7 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Launc
     headless: true,
     args: [...FLAGS, ...(options.pacUrl ? [`--proxy-pac-url=${options.pacUrl}`] : []), ...(options.args ?? [])],
     ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.env ? { env: options.env } : {}),
     timeout: 120_000,
   });
   let closed = false;

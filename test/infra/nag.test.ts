@@ -55,6 +55,12 @@ describe('cdk-nag AwsSolutions', () => {
       tunnelHosts: [{ name: 'partner-a', address: 'bastion.example', username: 'tunnel', hostKeyFingerprints: ['SHA256:' + 'B'.repeat(43)], auth: { type: 'key', privateKeyParameter: 'keys/tunnel/partner-a' } }],
     }],
     ['people sign in with OIDC (JWT authorizer, public self-service page)', { oidcIssuer: 'https://login.example.com/realms/staff', oidcClientId: 'edge-gateway-page' }],
+    ['TLS listeners (HTTPS proxy and public)', {
+      allowedClientCidrs: ['203.0.113.0/24'],
+      tlsCertificateParameter: '/edge-gateway/dev/tls/certificate',
+      tlsKeyParameter: '/edge-gateway/dev/tls/key',
+      tlsDomainName: 'gw.example.com',
+    }],
   ])('passes with zero unacknowledged errors: %s', (_name, context) => {
     const dir = outdir();
     const { app } = createEdgeGatewayApp({ context: { ...cdkJsonContext, ...context }, outdir: dir });

@@ -1,11 +1,14 @@
 // The text `npm start` prints once everything listens: where each part is, and a curl line that works as printed.
 import { curlLine } from '../client-settings.js';
+import { httpsProxyCurlLine } from './tls.js';
 
 export interface BannerInput {
   stateDir: string;
   socks: { host: string; port: number };
   apiUrl: string;
   gatewayHttpUrl?: string;
+  /** The HTTPS proxy and public listener, and the CA file that verifies them. */
+  https?: { proxy: { host: string; port: number }; publicUrl: string; caPath: string };
   adminUrl: string;
   tunnelHost: { port: number; fingerprint: string };
   intranet: { name: string; address: string; port: number };
@@ -26,6 +29,12 @@ export function renderBanner(input: BannerInput): string {
     `  SOCKS5 proxy          socks5h://${input.socks.host}:${input.socks.port}`,
     `  credential API        ${input.apiUrl}`,
     ...(input.gatewayHttpUrl ? [`  gateway HTTP (PAC)    ${input.gatewayHttpUrl}/proxy.pac`] : []),
+    ...(input.https
+      ? [
+          `  HTTPS proxy           https://${input.https.proxy.host}:${input.https.proxy.port}   (trust ${input.https.caPath})`,
+          `  gateway HTTPS (PAC)   ${input.https.publicUrl}/proxy.pac`,
+        ]
+      : []),
     `  gateway admin         ${input.adminUrl}   (token in ${input.stateDir}/gateway-admin-token)`,
     `  built-in tunnel host  ssh://127.0.0.1:${input.tunnelHost.port}   ${input.tunnelHost.fingerprint}`,
     `  demo intranet page    ${input.intranet.name}:${input.intranet.port} → ${input.intranet.address}:${input.intranet.port} (reachable only via the tunnel host)`,
@@ -54,6 +63,14 @@ export function renderBanner(input: BannerInput): string {
       `A destination outside the route is refused (SOCKS reply 0x02; curl exits with 97):`,
       `  ${curlLine(input.credential, input.socks, 'http://example.com/')}`,
     );
+    if (input.https) {
+      lines.push(
+        '',
+        'The same page through the HTTPS proxy (TLS to the proxy: the credential never crosses in clear):',
+        '',
+        `  ${httpsProxyCurlLine(input.credential, input.https.proxy, input.https.caPath, input.pageUrl)}`,
+      );
+    }
   }
   lines.push(rule, '');
   return lines.join('\n');

@@ -13,6 +13,7 @@ import { startDemoIntranet } from './intranet.js';
 import { choosePorts } from './ports.js';
 import { loadOrCreateDemoState } from './state.js';
 import { writeDemoApiConfig, writeDemoPolicy } from './policy.js';
+import { loadOrCreateDemoTls } from './tls.js';
 
 export const DEMO_HOST_NAME = 'intranet.demo';
 export const DEMO_ROUTE = 'demo';
@@ -21,7 +22,7 @@ export const DEMO_GROUP = 'demo';
 export const DEMO_USER = 'demo';
 /** The self-service page's client at the demo identity provider (public: PKCE, no secret). */
 export const DEMO_PAGE_CLIENT_ID = 'edge-gateway-page';
-type DemoPort = 'socks' | 'api' | 'http' | 'admin' | 'oidc';
+type DemoPort = 'socks' | 'api' | 'http' | 'admin' | 'oidc' | 'httpsProxy' | 'https';
 const LOOPBACK = '127.0.0.1';
 
 export interface RunDemoOptions {
@@ -50,7 +51,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
     const state = await loadOrCreateDemoState(stateDir);
     const ports = await choosePorts(
       LOOPBACK,
-      { socks: 1080, api: 8787, http: 8081, admin: 9091, oidc: 8788, ...options.ports },
+      { socks: 1080, api: 8787, http: 8081, admin: 9091, oidc: 8788, httpsProxy: 3129, https: 8443, ...options.ports },
       options.fallback ?? true,
     );
     const intranet = await startDemoIntranet(LOOPBACK, 0);
@@ -112,13 +113,17 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
     });
     closers.push(() => api.close());
 
+    const tls = await loadOrCreateDemoTls(stateDir);
     const raw: ConfigInput = {
       stage: 'demo',
       listeners: {
         socks: { host: LOOPBACK, port: ports.socks },
         public: { host: LOOPBACK, port: ports.http, pageOrigins: [apiUrl] },
+        httpsProxy: { host: LOOPBACK, port: ports.httpsProxy },
+        publicHttps: { host: LOOPBACK, port: ports.https },
         admin: { host: LOOPBACK, port: ports.admin, tokenFile: 'gateway-admin-token' },
       },
+      tls: { certificateFile: tls.certificatePath, keyFile: tls.keyPath },
       store,
       log: { level: 'warn' },
     };
@@ -135,6 +140,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
       socks: { host: LOOPBACK, port: ports.socks },
       apiUrl: api.url,
       gatewayHttpUrl: `http://${LOOPBACK}:${ports.http}`,
+      https: { proxy: { host: LOOPBACK, port: ports.httpsProxy }, publicUrl: `https://${LOOPBACK}:${ports.https}`, caPath: tls.caPath },
       adminUrl: `http://${LOOPBACK}:${ports.admin}`,
       tunnelHost: { port: tunnelHost.port, fingerprint: tunnelHost.hostKeyFingerprint },
       intranet: { name: DEMO_HOST_NAME, address: intranet.host, port: intranet.port },

@@ -174,3 +174,32 @@ describe('gateway/sample-config.yaml', () => {
     expect(config.tunnelHosts[0]?.pool).toMatchObject({ min: 2, max: 4 });
   });
 });
+
+describe('TLS listeners in the config', () => {
+  const listeners = { httpsProxy: { port: 0 } };
+  it('needs a certificate when an HTTPS listener is on', () => {
+    expect(() => parseConfig({ listeners })).toThrow(/tls: the HTTPS listeners need a certificate/);
+  });
+
+  it('takes both files (resolved against the config directory) or both parameters, never a mix or half', () => {
+    const config = parseConfig({ listeners, tls: { certificateFile: 'tls/cert.pem', keyFile: 'tls/key.pem' } }, { baseDir: '/etc/edge-gateway' });
+    expect(config.tls).toMatchObject({ certificateFile: '/etc/edge-gateway/tls/cert.pem', keyFile: '/etc/edge-gateway/tls/key.pem', refreshIntervalMs: 60_000 });
+    expect(() => parseConfig({ listeners, tls: { certificateFile: 'c.pem' } })).toThrow(/certificateFile and tls.keyFile go together/);
+    expect(() => parseConfig({ listeners, tls: { certificateFile: 'c.pem', keyFile: 'k.pem', keyParameter: '/x/k' } })).toThrow(/not both/);
+  });
+
+  it('reads certificate parameters from the store only', () => {
+    const tls = { certificateParameter: '/edge-gateway/prod/tls/certificate', keyParameter: '/edge-gateway/prod/tls/key' };
+    expect(() => parseConfig({ listeners, tls })).toThrow(/configure `store`/);
+    expect(parseConfig({ listeners, tls, store: { type: 'ssm' } }).tls).toMatchObject(tls);
+  });
+
+  it('takes the TLS listeners and parameters from EG_* variables', () => {
+    const config = parseConfig({ store: { type: 'ssm' } }, {
+      env: { EG_HTTPS_PROXY_PORT: '8443', EG_PUBLIC_HTTPS_PORT: '8444', EG_TLS_CERTIFICATE_PARAMETER: '/edge-gateway/prod/tls/certificate', EG_TLS_KEY_PARAMETER: '/edge-gateway/prod/tls/key' },
+    });
+    expect(config.listeners.httpsProxy?.port).toBe(8443);
+    expect(config.listeners.publicHttps?.port).toBe(8444);
+    expect(config.tls?.keyParameter).toBe('/edge-gateway/prod/tls/key');
+  });
+});

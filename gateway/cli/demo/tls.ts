@@ -1,0 +1,43 @@
+// The demo's TLS: a local CA and a certificate for 127.0.0.1/localhost in the state directory, made on the first
+// run (no OpenSSL needed) and reused while valid, plus the curl line that trusts that CA for the HTTPS proxy.
+import { X509Certificate } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createLocalCa } from '../../tls/local-ca.js';
+
+export interface DemoTls {
+  /** What clients are told to trust (`curl --proxy-cacert`). */
+  caPath: string;
+  certificatePath: string;
+  keyPath: string;
+}
+
+const DAY_MS = 86_400_000;
+
+async function stillValid(path: string, now: number): Promise<boolean> {
+  try {
+    const certificate = new X509Certificate(await readFile(path));
+    return Date.parse(certificate.validTo) - now > DAY_MS;
+  } catch {
+    return false;
+  }
+}
+
+export async function loadOrCreateDemoTls(stateDir: string, now = Date.now()): Promise<DemoTls> {
+  const dir = join(stateDir, 'tls');
+  const files: DemoTls = { caPath: join(dir, 'ca.pem'), certificatePath: join(dir, 'server.pem'), keyPath: join(dir, 'server-key.pem') };
+  if ((await stillValid(files.caPath, now)) && (await stillValid(files.certificatePath, now))) return files;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // The CA's key is not kept: a new run that needs a new certificate makes a new CA (clients trust ca.pem again).
+  const ca = await createLocalCa('edge-gateway demo CA');
+  const server = await ca.issueServerCertificate(['127.0.0.1', 'localhost']);
+  await writeFile(files.keyPath, server.keyPem, { mode: 0o600 });
+  await writeFile(files.certificatePath, server.certificatePem);
+  await writeFile(files.caPath, ca.certificatePem);
+  return files;
+}
+
+/** A curl line through the HTTPS proxy that works as printed; credential fields are base64url, so they need no escaping. */
+export function httpsProxyCurlLine(credential: { username: string; password: string }, proxy: { host: string; port: number }, caPath: string, url: string): string {
+  return `curl --proxy https://${encodeURIComponent(credential.username)}:${encodeURIComponent(credential.password)}@${proxy.host}:${proxy.port} --proxy-cacert ${caPath} ${url}`;
+}

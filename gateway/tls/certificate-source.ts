@@ -1,0 +1,44 @@
+// Where a TLS listener's certificate chain and private key come from: two files locally, two store parameters in AWS.
+import { readFile } from 'node:fs/promises';
+import { GatewayError } from '../../common/errors.js';
+import type { ParameterStore } from '../../common/store.js';
+
+/** PEM texts: the leaf certificate first, then its intermediates; the key that matches the leaf. */
+export interface CertificatePair {
+  cert: string;
+  key: string;
+}
+
+/** Reads the current pair; rejects with EG_TLS_CERTIFICATE naming what is missing (never the key itself). */
+export type CertificateSource = () => Promise<CertificatePair>;
+
+export function fileCertificateSource(files: { certificateFile: string; keyFile: string }): CertificateSource {
+  const read = async (path: string, what: string): Promise<string> => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (cause) {
+      throw new GatewayError('EG_TLS_CERTIFICATE', `cannot read the TLS ${what} file ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  };
+  return async () => ({ cert: await read(files.certificateFile, 'certificate'), key: await read(files.keyFile, 'key') });
+}
+
+/** The key parameter must be a SecureString: a private key stored in clear in the store is refused, not served. */
+export function storeCertificateSource(options: { store: ParameterStore; certificateParameter: string; keyParameter: string }): CertificateSource {
+  const { store, certificateParameter, keyParameter } = options;
+  const read = async (name: string): Promise<{ value: string; secure: boolean }> => {
+    let found;
+    try {
+      found = await store.get(name);
+    } catch (cause) {
+      throw new GatewayError('EG_TLS_CERTIFICATE', `cannot read the TLS parameter ${name}`, { cause });
+    }
+    if (!found) throw new GatewayError('EG_TLS_CERTIFICATE', `the TLS parameter ${name} does not exist`);
+    return found;
+  };
+  return async () => {
+    const [cert, key] = await Promise.all([read(certificateParameter), read(keyParameter)]);
+    if (!key.secure) throw new GatewayError('EG_TLS_CERTIFICATE', `the TLS key parameter ${keyParameter} must be a SecureString`);
+    return { cert: cert.value, key: key.value };
+  };
+}

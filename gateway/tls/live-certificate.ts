@@ -1,0 +1,90 @@
+// The certificate every TLS listener serves, re-read on an interval and swapped into the running servers
+// (`setSecureContext`): new handshakes get the new certificate, connections already open keep theirs.
+import { createHash } from 'node:crypto';
+import { createSecureContext, type SecureContextOptions, type Server as TlsServer, type TlsOptions } from 'node:tls';
+import type { Logger } from 'pino';
+import { GatewayError, errorCodeOf } from '../../common/errors.js';
+import type { CertificatePair, CertificateSource } from './certificate-source.js';
+
+/** TLS 1.2 and 1.3 only; ciphers and curves stay Node's defaults. */
+export const MIN_TLS_VERSION = 'TLSv1.2';
+
+export interface LiveCertificateOptions {
+  source: CertificateSource;
+  refreshIntervalMs: number;
+  log: Logger;
+}
+
+function digestOf(pair: CertificatePair): string {
+  return createHash('sha256').update(pair.cert).update('\0').update(pair.key).digest('hex');
+}
+
+/** Throws EG_TLS_CERTIFICATE when OpenSSL refuses the pair (not PEM, key does not match the certificate). */
+function secureOptionsOf(pair: CertificatePair): SecureContextOptions {
+  const options: SecureContextOptions = { cert: pair.cert, key: pair.key, minVersion: MIN_TLS_VERSION };
+  try {
+    createSecureContext(options);
+  } catch (cause) {
+    // OpenSSL's reason ("key values mismatch", "no start line") says what to fix and never contains the key.
+    throw new GatewayError('EG_TLS_CERTIFICATE', `the TLS certificate and key cannot be used: ${(cause as Error).message}`);
+  }
+  return options;
+}
+
+export class LiveCertificate {
+  readonly #options: LiveCertificateOptions;
+  readonly #servers = new Set<TlsServer>();
+  #current: SecureContextOptions;
+  #digest: string;
+  #timer: NodeJS.Timeout | undefined;
+  #refreshing: Promise<void> | undefined;
+
+  private constructor(options: LiveCertificateOptions, pair: CertificatePair) {
+    this.#options = options;
+    this.#current = secureOptionsOf(pair);
+    this.#digest = digestOf(pair);
+  }
+
+  /** Loads the first certificate (a start without a usable one fails) and starts polling. */
+  static async start(options: LiveCertificateOptions): Promise<LiveCertificate> {
+    const live = new LiveCertificate(options, await options.source());
+    live.#timer = setInterval(() => void live.refresh(), options.refreshIntervalMs).unref();
+    return live;
+  }
+
+  /** Options for `tls.createServer`/`https.createServer`: the current certificate, TLS 1.2+. */
+  serverOptions(): TlsOptions {
+    return { ...this.#current };
+  }
+
+  /** A server that gets every later certificate; detached again when it closes. */
+  attach(server: TlsServer): void {
+    this.#servers.add(server);
+    server.once('close', () => this.#servers.delete(server));
+  }
+
+  /** Re-reads the source; a changed, usable pair is applied to every attached server. A bad one keeps the last good. */
+  refresh(): Promise<void> {
+    this.#refreshing ??= (async () => {
+      try {
+        const pair = await this.#options.source();
+        const digest = digestOf(pair);
+        if (digest === this.#digest) return;
+        this.#current = secureOptionsOf(pair);
+        this.#digest = digest;
+        for (const server of this.#servers) server.setSecureContext(this.#current);
+        this.#options.log.info({ servers: this.#servers.size }, 'TLS certificate replaced');
+      } catch (err) {
+        this.#options.log.warn({ err: { code: errorCodeOf(err), message: (err as Error).message } }, 'TLS certificate not reloaded; the last good one stays');
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}

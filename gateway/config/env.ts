@@ -1,7 +1,7 @@
 // EG_* environment variables override the YAML file; each maps to one config path.
 import type { ConfigIssue } from './issues.js';
 
-type Kind = 'string' | 'int';
+type Kind = 'string' | 'int' | 'list';
 
 /** Documented in the README; `EG_STORE` is handled separately (file:PATH | ssm | none). */
 export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; kind: Kind }> = [
@@ -22,6 +22,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[
   { name: 'EG_TLS_KEY_PARAMETER', path: ['tls', 'keyParameter'], kind: 'string' },
   { name: 'EG_PUBLIC_HOST', path: ['listeners', 'public', 'host'], kind: 'string' },
   { name: 'EG_PUBLIC_PORT', path: ['listeners', 'public', 'port'], kind: 'int' },
+  { name: 'EG_PUBLIC_PAGE_ORIGINS', path: ['listeners', 'public', 'pageOrigins'], kind: 'list' },
   { name: 'EG_ADMIN_HOST', path: ['listeners', 'admin', 'host'], kind: 'string' },
   { name: 'EG_ADMIN_PORT', path: ['listeners', 'admin', 'port'], kind: 'int' },
   { name: 'EG_ADMIN_TOKEN', path: ['listeners', 'admin', 'token'], kind: 'string' },
@@ -70,7 +71,8 @@ export function applyEnv(raw: Record<string, unknown>, env: Readonly<Record<stri
       issues.push({ path: `${dotted} (${name})`, message: 'applies only to the ssm store (set EG_STORE=ssm)' });
       continue;
     }
-    let value: string | number = text;
+    let value: string | number | string[] = text;
+    if (kind === 'list') value = text.split(',').map((item) => item.trim()).filter(Boolean);
     if (kind === 'int') {
       if (!/^\d{1,15}$/.test(text.trim())) {
         issues.push({ path: `${dotted} (${name})`, message: `expected an integer, got "${text}"` });

@@ -88,6 +88,9 @@ export class EdgeGatewayStack extends Stack {
     });
 
     this.gateway.useCertificateApi({ url: this.api.url, certificateRouteArn: this.api.routeArn('POST', '/v1/ssh/certificates') });
+    // The self-service page (served by the API) activates a lease on the gateway's public listener from the
+    // browser: the gateway grants that one origin CORS for POST /v1/lease, and no other.
+    if (settings.oidcIssuer && settings.oidcClientId) this.gateway.container.addEnvironment('EG_PUBLIC_PAGE_ORIGINS', this.api.httpApi.apiEndpoint);
 
     // What an operator sees and gets paged for (docs/deploy.md, "Monitoring").
     const metrics = new GatewayMetricSource(metricsNamespace(settings.stage));

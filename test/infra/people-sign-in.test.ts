@@ -2,6 +2,7 @@
 // the people's routes, the self-service page public, IAM on everything else (admin and gateway routes).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInfraContext } from '../../infra/context.js';
@@ -61,6 +62,17 @@ describe('people sign in with OIDC (CDK context oidcIssuer, oidcClientId, ...)',
     const manifest = JSON.parse(readFileSync(join(built.outdir, `${built.stack.artifactId}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
     const bundle = join(built.outdir, manifest.files[fn.Properties.Code.S3Key.replace(/\.zip$/, '')]?.source.path ?? 'missing');
     for (const file of ['page.js', 'page.css', 'oauth4webapi.js']) expect(existsSync(join(bundle, 'page-assets', file)), file).toBe(true);
+  });
+
+  it("lets the page's origin (the API's endpoint) activate a lease on the gateway, and only with sign-in on", () => {
+    const envOf = (app: BuiltApp) => {
+      const task = Object.values(app.template.findResources('AWS::ECS::TaskDefinition'))[0] as { Properties: { ContainerDefinitions: Array<{ Environment: Array<{ Name: string; Value: unknown }> }> } };
+      return task.Properties.ContainerDefinitions.flatMap((c) => c.Environment);
+    };
+    const origins = envOf(built).find((e) => e.Name === 'EG_PUBLIC_PAGE_ORIGINS');
+    const apiId = built.stack.getLogicalId(built.stack.api.httpApi.node.defaultChild as CfnElement);
+    expect(origins?.Value).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
+    expect(envOf(buildApp({})).some((e) => e.Name === 'EG_PUBLIC_PAGE_ORIGINS')).toBe(false);
   });
 
   it('refuses an issuer without a client id, or one not on https', () => {

@@ -144,6 +144,11 @@ describe('environment overrides', () => {
     expect(config.log.level).toBe('debug');
   });
 
+  it('EG_PUBLIC_PAGE_ORIGINS lists the self-service page origins (comma-separated) that may activate a lease', () => {
+    const config = parseConfig({ listeners: { public: { port: 8081 } } }, { env: { EG_PUBLIC_PAGE_ORIGINS: 'https://a.example.com, https://b.example.com,' } });
+    expect(config.listeners.public?.pageOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+  });
+
   it('EG_METRICS_EMF_NAMESPACE turns on the EMF metric lines (the CDK task sets it); off without it', () => {
     expect(parseConfig({}, { env: { EG_METRICS_EMF_NAMESPACE: 'EdgeGateway/prod' } }).metrics.emf).toEqual({ namespace: 'EdgeGateway/prod', intervalMs: 60_000 });
     expect(parseConfig({}, { env: { EG_METRICS_EMF_NAMESPACE: 'N', EG_METRICS_EMF_INTERVAL_MS: '10000' } }).metrics.emf?.intervalMs).toBe(10_000);

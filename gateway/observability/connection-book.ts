@@ -1,7 +1,7 @@
 // Where connection records come from and go: it numbers them, keeps the live table and the metrics in
 // step with them, and writes each one's audit line when it ends.
 import { randomBytes } from 'node:crypto';
-import { isGatewayError } from '../../common/errors.js';
+import { errorCodeOf, isGatewayError } from '../../common/errors.js';
 import type { ClientAddress, Protocol } from '../contracts.js';
 import type { AuditSink } from './audit.js';
 import { ConnectionRecord } from './connection-record.js';
@@ -9,7 +9,6 @@ import type { ConnectionTable } from './connections.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { outcomeFor } from './outcome.js';
-import { errorCodeOf } from '../../common/errors.js';
 
 export interface ConnectionBookOptions {
   table: ConnectionTable;

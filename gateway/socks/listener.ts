@@ -9,7 +9,7 @@ import socksv5 from 'socksv5';
 import { GatewayError, errorCodeOf } from '../../common/errors.js';
 import { Cancellation } from '../cancel.js';
 import type { Authenticator, Destination } from '../contracts.js';
-import { formatDestination, normaliseDestination, type DialResult, type Dialer } from '../dial.js';
+import { formatDestination, normaliseDestination, type Dialer } from '../dial.js';
 import type { ListenerLimits } from '../limits/index.js';
 import type { ConnectionBook } from '../observability/connection-book.js';
 import { PipeError, pipeBoth } from '../pipe.js';
@@ -177,42 +177,45 @@ export class SocksListener {
     live.handedOff = true;
     live.pending++;
     live.cancel = new Cancellation();
+    // The reply is written here, where socksv5's accept and deny live; these callbacks are dropped once the
+    // dial settles, so the transfer (in #carry) keeps none of the handshake's closures alive.
+    const answered = this.#options.dialer.dial({ record: live.record, destination, principal: live.principal, cancel: live.cancel }).then(
+      (dialed) => {
+        live.cancel = undefined;
+        live.accepted = true;
+        return { client: accept(true), channel: dialed.stream };
+      },
+      (err: unknown) => {
+        live.cancel = undefined;
+        deny(replyFor(errorCodeOf(err)));
+        throw err;
+      },
+    );
+    this.#carry(socket, live, answered, grant?.ok ? grant : undefined);
+  }
+
+  /** Pipes an answered CONNECT and ends its record; its own scope holds only the socket, the state and the slot. */
+  #carry(socket: Socket, live: SocksConnectionState, answered: Promise<{ client: Duplex | undefined; channel: Duplex }>, grant: { release(): void } | undefined): void {
+    const record = live.record;
     const released = (): void => {
       grant?.release();
       this.#release(socket, live);
     };
-    this.#options.dialer
-      .dial({ record: live.record, destination, principal: live.principal, cancel: live.cancel })
+    answered
+      .then(({ client, channel }) => {
+        if (client) return pipeBoth(client, channel, { counters: record });
+        channel.destroy();
+        throw new PipeError('client', record, new Error('client left before the reply'));
+      })
       .then(
-        (dialed) => this.#relay(live, dialed, accept),
-        (err: unknown) => {
-          live.cancel = undefined;
-          deny(replyFor(errorCodeOf(err)));
-          live.record.end(err);
-        },
+        () => record.end(),
+        (err: unknown) => record.end(err),
       )
       .then(released, (err: unknown) => {
-        this.#options.log.error({ conn: live.record.id, err }, 'socks relay failed');
+        this.#options.log.error({ conn: record.id, err }, 'socks relay failed');
         socket.destroy();
         released();
       });
-  }
-
-  /** Its own scope: the transfer must not keep the handshake's closures (and socksv5's) alive. */
-  #relay(live: SocksConnectionState, dialed: DialResult, accept: socksv5.Accept): Promise<void> {
-    live.cancel = undefined;
-    live.accepted = true;
-    const client: Duplex | undefined = accept(true);
-    const record = live.record;
-    if (!client) {
-      dialed.stream.destroy();
-      record.end(new PipeError('client', record, new Error('client left before the reply')));
-      return Promise.resolve();
-    }
-    return pipeBoth(client, dialed.stream, { counters: record }).then(
-      () => record.end(),
-      (err: unknown) => record.end(err),
-    );
   }
 
   /** Stops accepting, lets live connections finish up to the drain timeout, then destroys the rest. */

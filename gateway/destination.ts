@@ -23,11 +23,13 @@ export function normaliseDestination(host: string, port: number): Destination {
   if (!Number.isInteger(port) || port < 1 || port > MAX_PORT) throw invalid(`port ${port} is out of range`);
   const meaning = readHost(host);
   if (meaning.kind === 'invalid') throw invalid(meaning.reason);
+  if (meaning.kind === 'name') return { host: meaning.name, port, kind: 'domain', meaning };
+  // An IP: a literal keeps its canonical text; an inet_aton form ("2852039166") stays a name for the tunnel host.
   const family = isIP(host);
   if (family === 4) return { host, port, kind: 'ipv4', meaning };
   // WHATWG URL serialises IPv6 hosts in RFC 5952 canonical form (lower case, longest zero run compressed).
   if (family === 6) return { host: new URL(`http://[${host}]/`).hostname.slice(1, -1), port, kind: 'ipv6', meaning };
-  return { host: meaning.kind === 'name' ? meaning.name : host.toLowerCase().replace(/\.$/, ''), port, kind: 'domain', meaning };
+  return { host: host.toLowerCase().replace(/\.$/, ''), port, kind: 'domain', meaning };
 }
 
 export function formatDestination(destination: Destination): string {

@@ -31,6 +31,7 @@ import { createIdentityResolver } from './identity/resolver.js';
 import { LivePolicy, type PolicyCompiler } from './sync/live-policy.js';
 import { openParameterStore } from './sync/open-store.js';
 import { startLiveCertificate } from './tls/from-config.js';
+import type { LiveCertificate } from './tls/live-certificate.js';
 import { startPolicySync, type PolicySync } from './sync/policy-sync.js';
 
 export interface StartOptions {
@@ -143,39 +144,19 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     started.push(socks);
     const socksAddress = await socks.listen();
 
-    let http: ListenAddress | undefined;
-    if (config.listeners.httpProxy) {
-      const proxy = new HttpProxyListener({
-        auth: live,
-        dialer,
-        log: log.child({ component: 'http-proxy' }),
-        book,
-        headTimeoutMs: config.timeouts.handshakeMs,
-        limits,
-      });
+    // The HTTP and HTTPS proxies are one listener class: the same auth, dialer, records and limits; TLS in front or not.
+    const startProxy = async (endpoint: { host: string; port: number }, component: string, tls?: { certificate: LiveCertificate }): Promise<ListenAddress> => {
+      const proxy = new HttpProxyListener({ auth: live, dialer, log: log.child({ component }), book, headTimeoutMs: config.timeouts.handshakeMs, limits, ...(tls ? { tls } : {}) });
       started.push(proxy);
-      const bound = await proxy.listen(config.listeners.httpProxy);
-      http = { address: bound.host, port: bound.port };
-    }
+      const bound = await proxy.listen(endpoint);
+      return { address: bound.host, port: bound.port };
+    };
+    const http = config.listeners.httpProxy ? await startProxy(config.listeners.httpProxy, 'http-proxy') : undefined;
 
     // One certificate for every TLS listener, re-read on its own interval.
     const certificate = await startLiveCertificate(config, store, log.child({ component: 'tls' }));
     if (certificate) started.push({ close: async () => certificate.close(), destroy: () => certificate.close() });
-    let https: ListenAddress | undefined;
-    if (config.listeners.httpsProxy && certificate) {
-      const proxy = new HttpProxyListener({
-        auth: live,
-        dialer,
-        log: log.child({ component: 'https-proxy' }),
-        book,
-        headTimeoutMs: config.timeouts.handshakeMs,
-        limits,
-        tls: { certificate },
-      });
-      started.push(proxy);
-      const bound = await proxy.listen(config.listeners.httpsProxy);
-      https = { address: bound.host, port: bound.port };
-    }
+    const https = config.listeners.httpsProxy && certificate ? await startProxy(config.listeners.httpsProxy, 'https-proxy', { certificate }) : undefined;
 
     const forwards = new TunnelRegistry({ dialer, pools, book, log: log.child({ component: 'forward' }) }, initial.profiles);
     started.push(forwards);

@@ -22,8 +22,8 @@ export class ConnectionRecord {
   tunnelHost: string | undefined = undefined;
   bytesUp = 0;
   bytesDown = 0;
-  /** Unix ms; set again when the connection enters the live table. */
-  startedAt = Date.now();
+  /** Unix ms; the live table sets it when the connection enters (the only reader). */
+  startedAt = 0;
   outcome: ConnectionOutcome = 'ok';
   code: ErrorCode | undefined = undefined;
   reason: string | undefined = undefined;

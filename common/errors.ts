@@ -2,6 +2,7 @@
 
 export const ERROR_CODES = {
   EG_CONFIG_INVALID: 'configuration is invalid',
+  EG_LISTENER_OFF: 'that listener is turned off in the configuration',
   EG_VALIDATION: 'input failed validation',
   EG_BODY_TOO_LARGE: 'request body is larger than this endpoint accepts',
   EG_UNSUPPORTED_MEDIA_TYPE: 'request body must be application/json',

@@ -52,8 +52,18 @@ export interface ListenAddress {
   port: number;
 }
 
+/** EG_LISTENER_OFF: a running gateway was asked for a listener its configuration turns off. */
+export class ListenerOffError extends GatewayError {
+  override readonly name = 'ListenerOffError';
+
+  constructor(listener: string, setting: string) {
+    super('EG_LISTENER_OFF', `the ${listener} listener is off in this gateway's configuration (${setting})`);
+  }
+}
+
 export interface RunningGateway {
-  socks: ListenAddress;
+  /** The SOCKS listener; throws ListenerOffError (EG_LISTENER_OFF) when the config turns it off (`listeners.socks: false`). */
+  readonly socks: ListenAddress;
   http?: ListenAddress;
   /** The HTTPS proxy (TLS to the proxy). */
   https?: ListenAddress;
@@ -129,20 +139,24 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       connections: new ConnectionLimits({ maxPerSource: config.limits.maxConnectionsPerSource, maxPerSubject: config.limits.maxConnectionsPerSubject }),
       authFailures: new AuthFailureLimiter({ burst: config.limits.authFailureBurst, refillPerSecond: config.limits.authFailureRefillPerSecond }),
     };
-    const socksLog = log.child({ component: 'socks' });
-    const socks = new SocksListener({
-      host: config.listeners.socks.host,
-      port: config.listeners.socks.port,
-      authenticator: live,
-      dialer,
-      book,
-      log: socksLog,
-      handshakeTimeoutMs: config.timeouts.handshakeMs,
-      drainTimeoutMs: config.timeouts.drainMs,
-      limits,
-    });
-    started.push(socks);
-    const socksAddress = await socks.listen();
+    // SOCKS is on unless the config says `listeners.socks: false` (then an HTTP or HTTPS proxy is, see config/load.ts).
+    const socksConfig = config.listeners.socks === false ? undefined : config.listeners.socks;
+    let socksAddress: ListenAddress | undefined;
+    if (socksConfig) {
+      const socks = new SocksListener({
+        host: socksConfig.host,
+        port: socksConfig.port,
+        authenticator: live,
+        dialer,
+        book,
+        log: log.child({ component: 'socks' }),
+        handshakeTimeoutMs: config.timeouts.handshakeMs,
+        drainTimeoutMs: config.timeouts.drainMs,
+        limits,
+      });
+      started.push(socks);
+      socksAddress = await socks.listen();
+    }
 
     // The HTTP and HTTPS proxies are one listener class: the same auth, dialer, records and limits; TLS in front or not.
     const startProxy = async (endpoint: { host: string; port: number }, component: string, tls?: { certificate: LiveCertificate }): Promise<ListenAddress> => {
@@ -176,7 +190,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           leases: { putLease: (lease) => addLease(lease) },
           routes: () => live.current.routes,
           proxies: {
-            socks: { advertise: config.listeners.socks.advertise, host: socksAddress.address, port: socksAddress.port },
+            ...(socksAddress ? { socks: { advertise: socksConfig?.advertise, host: socksAddress.address, port: socksAddress.port } } : {}),
             ...(http ? { http: { advertise: config.listeners.httpProxy?.advertise, host: http.address, port: http.port } } : {}),
             ...(https ? { https: { advertise: config.listeners.httpsProxy?.advertise, host: https.address, port: https.port } } : {}),
           },
@@ -300,7 +314,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     };
 
     return {
-      socks: socksAddress,
+      get socks(): ListenAddress {
+        if (!socksAddress) throw new ListenerOffError('SOCKS', 'listeners.socks: false');
+        return socksAddress;
+      },
       ...(http ? { http } : {}),
       ...(https ? { https } : {}),
       ...(publicEndpoint ? { public: { url: publicEndpoint.url } } : {}),

@@ -3,7 +3,7 @@ import type { ConfigIssue } from './issues.js';
 
 type Kind = 'string' | 'int' | 'list';
 
-/** Documented in the README; `EG_STORE` is handled separately (file:PATH | ssm | none). */
+/** Documented in the README; `EG_STORE` (file:PATH | ssm | none) and `EG_SOCKS` (on | off) are handled separately. */
 export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; kind: Kind }> = [
   { name: 'EG_STAGE', path: ['stage'], kind: 'string' },
   { name: 'EG_PARAMETER_PREFIX', path: ['prefix'], kind: 'string' },
@@ -63,12 +63,18 @@ export function applyEnv(raw: Record<string, unknown>, env: Readonly<Record<stri
     else issues.push({ path: 'store (EG_STORE)', message: `expected "file:PATH", "ssm" or "none", got "${store}"` });
   }
 
+  issues.push(...applySocksSwitch(out, env.EG_SOCKS, sources));
+
   for (const { name, path, kind } of ENV_OVERRIDES) {
     const text = env[name];
     if (text === undefined || text === '') continue;
     const dotted = path.join('.');
     if (path[0] === 'store' && (out.store as { type?: unknown } | undefined)?.type !== 'ssm') {
       issues.push({ path: `${dotted} (${name})`, message: 'applies only to the ssm store (set EG_STORE=ssm)' });
+      continue;
+    }
+    if (path[1] === 'socks' && socksOff(out)) {
+      issues.push({ path: `${dotted} (${name})`, message: 'SOCKS is off (EG_SOCKS=off or listeners.socks: false): unset this variable or turn SOCKS on' });
       continue;
     }
     let value: string | number | string[] = text;
@@ -84,6 +90,22 @@ export function applyEnv(raw: Record<string, unknown>, env: Readonly<Record<stri
     sources.set(dotted, name);
   }
   return { raw: out, sources, issues };
+}
+
+/** EG_SOCKS=off turns the SOCKS listener off (listeners.socks: false); EG_SOCKS=on turns it back on over a file's `false`. */
+function applySocksSwitch(out: Record<string, unknown>, text: string | undefined, sources: Map<string, string>): ConfigIssue[] {
+  const value = text?.trim().toLowerCase();
+  if (!value) return [];
+  if (value !== 'on' && value !== 'off') return [{ path: 'listeners.socks (EG_SOCKS)', message: `expected "on" or "off", got "${text}"` }];
+  if ((value === 'off') === socksOff(out)) return [];
+  setPath(out, ['listeners', 'socks'], value === 'off' ? false : {});
+  sources.set('listeners.socks', 'EG_SOCKS');
+  return [];
+}
+
+function socksOff(config: Record<string, unknown>): boolean {
+  const listeners = config.listeners;
+  return typeof listeners === 'object' && listeners !== null && (listeners as { socks?: unknown }).socks === false;
 }
 
 function sameTypeStore(store: unknown, type: string): Record<string, unknown> {

@@ -83,7 +83,7 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
       issues.push({ path: `tunnelHosts[${i}].auth`, message: 'certificate auth needs the `certificates` section (the API that signs them)' });
     }
   });
-  issues.push(...tlsIssues(parsed));
+  issues.push(...tlsIssues(parsed), ...proxyListenerIssues(parsed.listeners, applied.sources));
   if (issues.length > 0) throw new ConfigInvalidError(source, issues);
   const tls = parsed.tls
     ? {
@@ -106,6 +106,13 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
         : host,
     ),
   };
+}
+
+/** A gateway with no proxy listener carries nothing: SOCKS off needs the HTTP or the HTTPS proxy. */
+function proxyListenerIssues(listeners: { socks: unknown; httpProxy?: unknown; httpsProxy?: unknown }, sources: ReadonlyMap<string, string>): ConfigIssue[] {
+  if (listeners.socks !== false || listeners.httpProxy !== undefined || listeners.httpsProxy !== undefined) return [];
+  const off = sources.has('listeners.socks') ? 'EG_SOCKS=off' : 'listeners.socks: false';
+  return [{ path: 'listeners', message: `no proxy listener: SOCKS is off (${off}) and neither listeners.httpProxy nor listeners.httpsProxy is configured; turn SOCKS on or configure an HTTP or HTTPS proxy` }];
 }
 
 /** One certificate source (both files, or both parameters with a store), present when an HTTPS listener is on. */

@@ -123,7 +123,12 @@ export const ConfigSchema = z.strictObject({
   prefix: z.string().regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'an absolute parameter path such as "/edge-gateway/prod"').optional().describe('Store prefix override, e.g. "/edge-gateway/prod".'),
   listeners: z
     .strictObject({
-      socks: SocksListener.prefault({}).describe('SOCKS5 listener (credentials via RFC 1929 username/password).'),
+      socks: z
+        .union([z.literal(false), SocksListener], {
+          error: 'expected false (SOCKS off) or the listener, e.g. { port: 1080 }',
+        })
+        .prefault({})
+        .describe('SOCKS5 listener (credentials via RFC 1929 username/password); on unless set to `false` (or EG_SOCKS=off), which needs `httpProxy` or `httpsProxy` instead.'),
       httpProxy: HttpProxyListener.optional().describe('HTTP CONNECT proxy; off unless configured.'),
       httpsProxy: HttpProxyListener.optional().describe('HTTPS proxy (TLS to the proxy, then CONNECT or plain forwarding inside, as the HTTP proxy); needs `tls`; off unless configured.'),
       public: PublicListener.optional().describe('Public HTTP listener for PAC, lease activation and health; off unless configured.'),

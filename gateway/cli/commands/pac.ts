@@ -5,8 +5,8 @@ import { GatewayError } from '../../../common/errors.js';
 import { CredentialClaimsSchema } from '../../../common/schema/credential.js';
 import type { Route } from '../../../common/schema/route.js';
 import { TOKEN_PREFIX } from '../../../common/token.js';
-import { advertisedAddress, renderPac } from '../../browser/index.js';
-import { loadConfig } from '../../config/index.js';
+import { advertisedAddress, renderPac, type ProxyListenerAddress } from '../../browser/index.js';
+import { loadConfig, type Config } from '../../config/index.js';
 import type { Principal } from '../../contracts.js';
 import { splitHostPort } from './credential.js';
 
@@ -32,12 +32,22 @@ function anyPrincipal(routes: readonly Route[]): Principal {
   return { subject: 'pac', groups: [...new Set(routes.flatMap((route) => route.groups))], source: 'credential' };
 }
 
+/**
+ * The listener the PAC names: SOCKS while it is on, as always; with SOCKS off the HTTPS proxy, else the HTTP proxy
+ * (the gateway's own default order; the config loader refuses a config with none of the three).
+ */
+function pacListener(listeners: Config['listeners']): { keyword: string; name: string; field: string; listener: ProxyListenerAddress | undefined } {
+  if (listeners.socks !== false) return { keyword: 'SOCKS5', name: 'SOCKS listener', field: 'listeners.socks', listener: listeners.socks };
+  if (listeners.httpsProxy) return { keyword: 'HTTPS', name: 'HTTPS proxy', field: 'listeners.httpsProxy', listener: listeners.httpsProxy };
+  return { keyword: 'PROXY', name: 'HTTP proxy', field: 'listeners.httpProxy', listener: listeners.httpProxy };
+}
+
 export function addPacCommand(program: Command): void {
   program
     .command('pac')
-    .description('print a PAC file: route hosts go through the SOCKS proxy, everything else DIRECT')
+    .description('print a PAC file: route hosts go through the SOCKS proxy (the HTTPS or HTTP proxy when SOCKS is off), everything else DIRECT')
     .requiredOption('--config <file>', 'gateway YAML config holding the routes')
-    .option('--proxy <host:port>', 'SOCKS address browsers should use (default: the config\'s advertised or bound SOCKS address)')
+    .option('--proxy <host:port>', 'proxy address browsers should use (default: the config\'s advertised or bound address of that listener)')
     .option('--username <credential-username>', 'only the routes this credential could use (its public username part)')
     .addHelpText('after', '\nExample:\n  edge-gateway pac --config gateway.yaml --proxy gateway.example.com:1080 > proxy.pac\n')
     .action((opts: { config: string; proxy?: string; username?: string }) => {
@@ -49,8 +59,9 @@ export function addPacCommand(program: Command): void {
         principal = named;
       }
       if (opts.proxy) splitHostPort(opts.proxy);
-      const proxy = opts.proxy ?? advertisedAddress(config.listeners.socks, undefined);
-      if (!proxy) throw new GatewayError('EG_VALIDATION', 'the SOCKS listener binds all interfaces: pass --proxy host:port (or set listeners.socks.advertise)');
-      process.stdout.write(renderPac(config.routes, principal, `SOCKS5 ${proxy}`));
+      const named = pacListener(config.listeners);
+      const proxy = opts.proxy ?? (named.listener && advertisedAddress(named.listener, undefined));
+      if (!proxy) throw new GatewayError('EG_VALIDATION', `the ${named.name} binds all interfaces: pass --proxy host:port (or set ${named.field}.advertise)`);
+      process.stdout.write(renderPac(config.routes, principal, `${named.keyword} ${proxy}`));
     });
 }

@@ -43,6 +43,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'good.yaml'), GOOD);
   await writeFile(join(dir, 'bad.yaml'), BAD);
   await writeFile(join(dir, 'wildcard.yaml'), GOOD.replace('host: 127.0.0.1, port: 1080', 'host: 0.0.0.0, port: 1080'));
+  await writeFile(join(dir, 'http-only.yaml'), GOOD.replace('socks: { host: 127.0.0.1, port: 1080 }', 'socks: false\n  httpProxy: { host: 0.0.0.0, port: 3128 }'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -159,5 +160,15 @@ describe('edge-gateway pac', () => {
     const unnamed = await runCli(['pac', '--config', join(dir, 'wildcard.yaml')]);
     expect(unnamed.code).toBe(1);
     expect(unnamed.stderr).toContain('pass --proxy');
+  });
+
+  it('names the HTTP proxy when SOCKS is off, never SOCKS', async () => {
+    const advertised = await runCli(['pac', '--config', join(dir, 'http-only.yaml')], { EG_HTTP_PROXY_ADVERTISE: 'gw.example.com:3128' });
+    expect(advertised.code).toBe(0);
+    expect(advertised.stdout).toContain('"PROXY gw.example.com:3128"');
+    expect(advertised.stdout).not.toContain('SOCKS');
+    const unnamed = await runCli(['pac', '--config', join(dir, 'http-only.yaml')]);
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toContain('the HTTP proxy binds all interfaces: pass --proxy host:port (or set listeners.httpProxy.advertise)');
   });
 });

@@ -137,7 +137,7 @@ describe('environment overrides', () => {
       { stage: 'dev', listeners: { socks: { port: 1080 } } },
       { env: { EG_SOCKS_PORT: '0', EG_STAGE: 'prod', EG_STORE: 'ssm', EG_SSM_REGION: 'eu-west-1', EG_ADMIN_TOKEN: 'x'.repeat(20), EG_LOG_LEVEL: 'debug' } },
     );
-    expect(config.listeners.socks.port).toBe(0);
+    expect(config.listeners.socks).toMatchObject({ port: 0 });
     expect(config.prefix).toBe('/edge-gateway/prod');
     expect(config.store).toEqual({ type: 'ssm', region: 'eu-west-1' });
     expect(config.listeners.admin.token).toBe('x'.repeat(20));

@@ -24,8 +24,8 @@ export const CLIENT_ID = 'edge-gateway-page';
 export const INTRANET_HOST = hostname().toLowerCase();
 export const USER: DemoUser = { username: 'pat', password: 'pat-demo-password-0123', email: 'pat@partner.example', name: 'Pat Partner', groups: ['staff'] };
 
-/** SOCKS is always on; "both" adds the HTTP proxy, which the default PAC then names. */
-export type ProxyListeners = 'socks' | 'both';
+/** "socks": SOCKS alone; "http": the HTTP proxy alone (`listeners.socks: false`); "both": the two, and the default PAC names the HTTP proxy. */
+export type ProxyListeners = 'socks' | 'http' | 'both';
 
 /** A local bearer token for the same person, for suites that need a credential without the browser sign-in. */
 export const PERSON_API_TOKEN = 'pat-local-api-token-0123456789';
@@ -34,6 +34,8 @@ export interface SelfServiceStack {
   apiUrl: string;
   pacUrl: string;
   web: HttpTarget;
+  /** The SOCKS listener's port; with SOCKS off, the port it would have had (the API still names it), where nothing listens. */
+  socksPort: number;
   gateway: RunningGateway;
   gatewayLog: CapturedLog;
   repository: PolicyRepository;
@@ -89,7 +91,7 @@ export async function startSelfServiceStack(listeners: ProxyListeners = 'socks')
       store: { type: 'file', path: storePath },
       refreshIntervalMs: 250,
       listeners: {
-        socks: { port: socksPort },
+        socks: listeners === 'http' ? false : { port: socksPort },
         ...(listeners !== 'socks' ? { httpProxy: { port: 0 } } : {}),
         public: { port: publicPort, pageOrigins: [apiUrl] },
         admin: { port: 0 },
@@ -98,7 +100,7 @@ export async function startSelfServiceStack(listeners: ProxyListeners = 'socks')
     const gateway = await startGateway(parseConfig(input, { env: {} }), { log: gatewayLog.log });
     cleanup.push(() => gateway.close());
     await gateway.pools.whenReady('bastion', AbortSignal.timeout(60_000));
-    return { apiUrl, pacUrl, web, gateway, gatewayLog, repository, close };
+    return { apiUrl, pacUrl, web, socksPort, gateway, gatewayLog, repository, close };
   } catch (err) {
     await close();
     throw err;

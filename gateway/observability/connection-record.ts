@@ -14,7 +14,6 @@ export class ConnectionRecord {
   readonly id: string;
   readonly protocol: Protocol;
   readonly origin: ClientAddress;
-  readonly source: string;
   subject: string | undefined = undefined;
   credentialId: string | undefined = undefined;
   destination: string | undefined = undefined;
@@ -29,6 +28,7 @@ export class ConnectionRecord {
   reason: string | undefined = undefined;
   durationMs = 0;
   readonly #book: ConnectionBook;
+  readonly #source: string | undefined;
   readonly #started = performance.now();
   #carrier: Duplex | undefined = undefined;
   #ended = false;
@@ -38,7 +38,12 @@ export class ConnectionRecord {
     this.id = id;
     this.protocol = protocol;
     this.origin = origin;
-    this.source = source ?? formatEndpoint(origin.address, origin.port);
+    this.#source = source;
+  }
+
+  /** The client as the audit line and the live table print it; formatted when read, not at every accept. */
+  get source(): string {
+    return this.#source ?? formatEndpoint(this.origin.address, this.origin.port);
   }
 
   /** The audit line's name for the id. */

@@ -73,7 +73,7 @@ export function applyEnv(raw: Record<string, unknown>, env: Readonly<Record<stri
       issues.push({ path: `${dotted} (${name})`, message: 'applies only to the ssm store (set EG_STORE=ssm)' });
       continue;
     }
-    if (path[1] === 'socks' && socksOff(out)) {
+    if (path[0] === 'listeners' && path[1] === 'socks' && socksOff(out)) {
       issues.push({ path: `${dotted} (${name})`, message: 'SOCKS is off (EG_SOCKS=off or listeners.socks: false): unset this variable or turn SOCKS on' });
       continue;
     }

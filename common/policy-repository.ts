@@ -6,16 +6,15 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { GatewayError } from './errors.js';
+import type { Issue } from './issues.js';
 import { layout, type StoreLayout } from './layout.js';
 import { LeaseSchema, RevocationSchema, type Lease, type Revocation } from './schema/lease.js';
 import { ProfileSchema, type Profile } from './schema/profile.js';
 import { RouteSchema, type Route } from './schema/route.js';
 import { TunnelHostSchema, type TunnelHost } from './schema/tunnel-host.js';
 import { ChunkedStore } from './store/chunked-store.js';
-import { RecordCollection, type LoadIssue } from './store/record-collection.js';
+import { RecordCollection } from './store/record-collection.js';
 import type { ParameterStore } from './store.js';
-
-export type { LoadIssue } from './store/record-collection.js';
 
 /** A credential public key replaced by a rotation, kept so credentials it signed verify until they expire. */
 export const RetiredKeySchema = z.object({
@@ -39,7 +38,7 @@ export interface PolicySnapshot {
   /** The key the last rotation replaced, still verifying credentials it signed until `validUntil`. */
   retiredKey: RetiredKey | undefined;
   /** Items that failed validation and were left out; the caller decides whether to keep its last good policy. */
-  issues: LoadIssue[];
+  issues: Issue[];
 }
 
 export interface PolicyRepositoryOptions {

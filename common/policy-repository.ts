@@ -207,6 +207,30 @@ export class PolicyRepository {
     await this.#bump('keys/credential-public');
   }
 
+  /**
+   * A new credential key pair in place of the current one, private half first. The replaced public key is
+   * kept as the retired key for `keepReplacedSec` (the longest credential lifetime), so the credentials it
+   * signed verify until they expire; with 0 it is dropped at once (a rotation because the key leaked). Then
+   * one version bump: gateways re-read the store only when it moves, and would otherwise refuse every
+   * credential the new key signs until the next policy change. Returns the retired key, if one is kept.
+   */
+  async rotateCredentialKey(privateKeyPem: string, publicKeyPem: string, keepReplacedSec = 0): Promise<RetiredKey | undefined> {
+    const [replaced] = keepReplacedSec > 0 ? await this.getCredentialPublicKeys() : [];
+    await this.store.put(this.names.credentialPrivateKey, privateKeyPem, { secure: true });
+    await this.store.put(this.names.credentialPublicKey, publicKeyPem);
+    const retired = replaced !== undefined && replaced !== publicKeyPem ? { publicKey: replaced, validUntil: this.#nowSec() + keepReplacedSec } : undefined;
+    if (retired) await this.store.put(this.names.credentialPublicKeyPrevious, JSON.stringify(retired));
+    else await this.store.delete(this.names.credentialPublicKeyPrevious);
+    await this.#bump('keys/credential-public');
+    return retired;
+  }
+
+  /** The SSH CA pair, private half first; no version bump: gateways never read it (the API signs, tunnel hosts trust). */
+  async putSshCaKeyPair(privateKeyPem: string, publicKeyLine: string): Promise<void> {
+    await this.store.put(this.names.sshCaPrivateKey, privateKeyPem, { secure: true });
+    await this.store.put(this.names.sshCaPublicKey, publicKeyLine);
+  }
+
   /** Everything a gateway needs, item by item: invalid items are reported in `issues`, never thrown. */
   async loadSnapshot(): Promise<PolicySnapshot> {
     const version = await this.getVersion();

@@ -36,9 +36,13 @@ export interface Principal {
   source: PrincipalSource;
 }
 
-export type AuthResult =
-  | { ok: true; principal: Principal }
-  | { ok: false; code: ErrorCode; reason: string };
+export interface AuthRefusal {
+  ok: false;
+  code: ErrorCode;
+  reason: string;
+}
+
+export type AuthResult = { ok: true; principal: Principal } | AuthRefusal;
 
 export interface Authenticator {
   /** RFC 1929 username/password. Pure except for the injected clock and state snapshots. */

@@ -4,7 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { GatewayError, isGatewayError, type ErrorCode } from '../../common/errors.js';
 import type { CredentialClaims } from '../../common/schema/credential.js';
 import { decodeCredential, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
-import type { AuthResult, Authenticator, ClientAddress, Principal } from '../contracts.js';
+import type { AuthRefusal, AuthResult, Authenticator, ClientAddress, Principal } from '../contracts.js';
 import { formatCidr, formatIp, type Cidr } from '../../common/policy-syntax/ip-address.js';
 import type { VerifiedCredentialCache } from './credential-cache.js';
 import { canonicalClientAddress, networkContains, readClientAddress, readNetwork } from './source-address.js';
@@ -32,9 +32,7 @@ export interface AuthenticatorOptions {
   credentialCache?: VerifiedCredentialCache;
 }
 
-type Refusal = Extract<AuthResult, { ok: false }>;
-
-function refuse(code: ErrorCode, reason: string): Refusal {
+function refuse(code: ErrorCode, reason: string): AuthRefusal {
   return { ok: false, code, reason };
 }
 

@@ -8,13 +8,18 @@ import type { ClientAddress, ConnectionOutcome, Principal, Protocol } from '../c
 import { formatEndpoint } from '../../common/endpoint.js';
 import { PipeError } from '../pipe.js';
 import { outcomeFor } from './outcome.js';
-import type { ConnectionBook } from './connection-book.js';
+
+/** Where a record reports its moments (the ConnectionBook): the metrics, the live table and the audit line. */
+export interface RecordSink {
+  dialSettled(record: ConnectionRecord, startedMs: number, err?: unknown): void;
+  enter(record: ConnectionRecord): void;
+  finish(record: ConnectionRecord, err: unknown): void;
+}
 
 export class ConnectionRecord {
   readonly id: string;
   readonly protocol: Protocol;
   readonly origin: ClientAddress;
-  readonly source: string;
   subject: string | undefined = undefined;
   credentialId: string | undefined = undefined;
   destination: string | undefined = undefined;
@@ -28,17 +33,23 @@ export class ConnectionRecord {
   code: ErrorCode | undefined = undefined;
   reason: string | undefined = undefined;
   durationMs = 0;
-  readonly #book: ConnectionBook;
+  readonly #book: RecordSink;
+  readonly #source: string | undefined;
   readonly #started = performance.now();
   #carrier: Duplex | undefined = undefined;
   #ended = false;
 
-  constructor(book: ConnectionBook, id: string, protocol: Protocol, origin: ClientAddress, source?: string) {
+  constructor(book: RecordSink, id: string, protocol: Protocol, origin: ClientAddress, source?: string) {
     this.#book = book;
     this.id = id;
     this.protocol = protocol;
     this.origin = origin;
-    this.source = source ?? formatEndpoint(origin.address, origin.port);
+    this.#source = source;
+  }
+
+  /** The client as the audit line and the live table print it; formatted when read, not at every accept. */
+  get source(): string {
+    return this.#source ?? formatEndpoint(this.origin.address, this.origin.port);
   }
 
   /** The audit line's name for the id. */

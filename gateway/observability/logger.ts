@@ -73,20 +73,22 @@ export function logDestination(options: { mode?: LogDestinationMode; dest?: numb
  */
 export const FLAT_REDACT = { paths: [...SECRET_KEYS], censor: '[redacted]' };
 
-let lastMs = Number.NaN;
-let lastTime = '';
+let lastSecond = Number.NaN;
+let secondText = '';
 
 /**
- * pino.stdTimeFunctions.isoTime's text, made once per millisecond: at thousands of audit lines a second several
- * share a millisecond, and toISOString cost as much as serializing the rest of the line (CPU profile).
+ * pino.stdTimeFunctions.isoTime's text, with the date and time up to the second made once a second: toISOString
+ * costs 1.5 µs here, and at thousands of audit lines a second it ran for nearly every line.
  */
 export function isoTime(): string {
   const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  const second = Math.floor(now / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    secondText = `,"time":"${new Date(second * 1000).toISOString().slice(0, 20)}`;
   }
-  return lastTime;
+  const ms = now - second * 1000;
+  return `${secondText}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
 }
 
 export interface LoggerOptions {

@@ -147,7 +147,7 @@ export class SocksListener {
         },
       });
     } else {
-      live.anonymousRefusal = new GatewayError(anonymous.code, anonymous.reason);
+      live.anonymousRefusal = anonymous;
     }
     return handlers;
   }

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditRecord } from '../../../gateway/contracts.js';
@@ -51,6 +52,26 @@ describe('log destination', () => {
 });
 
 describe('log timestamps', () => {
+  it('are pino isoTime text at any millisecond, including across second and day boundaries', () => {
+    vi.useFakeTimers();
+    try {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.integer({ min: 0, max: 2_000 }), (start, step) => {
+          for (const at of [start, start + step]) {
+            vi.setSystemTime(at);
+            expect(isoTime()).toBe(pino.stdTimeFunctions.isoTime());
+          }
+        }),
+      );
+      vi.setSystemTime(Date.UTC(2030, 0, 1, 23, 59, 59, 999));
+      expect(isoTime()).toBe(',"time":"2030-01-01T23:59:59.999Z"');
+      vi.setSystemTime(Date.UTC(2030, 0, 2, 0, 0, 0, 7));
+      expect(isoTime()).toBe(',"time":"2030-01-02T00:00:00.007Z"');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('are pino isoTime text, made afresh when the millisecond changes', () => {
     vi.useFakeTimers();
     try {

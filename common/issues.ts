@@ -2,10 +2,16 @@
 // config file, stored records, API bodies, CDK context and forwards alike.
 import { z } from 'zod';
 
+/** One thing wrong, wherever it was found: a config file, a stored record, a route list, an API body. */
 export interface Issue {
-  /** `routes[2].via[0]`; empty for the document itself. */
+  /** `routes[2].via[0]`, or a parameter name; empty for the document itself. */
   path: string;
   message: string;
+}
+
+/** `routes[2].via[0]: unknown tunnel host "db2"`; the message alone when the path is empty. */
+export function formatIssue(issue: Issue): string {
+  return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
 }
 
 /** `routes[2].via[0]`: the path as a config file or a record is written. */

@@ -6,16 +6,15 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { GatewayError } from './errors.js';
+import type { Issue } from './issues.js';
 import { layout, type StoreLayout } from './layout.js';
 import { LeaseSchema, RevocationSchema, type Lease, type Revocation } from './schema/lease.js';
 import { ProfileSchema, type Profile } from './schema/profile.js';
 import { RouteSchema, type Route } from './schema/route.js';
 import { TunnelHostSchema, type TunnelHost } from './schema/tunnel-host.js';
 import { ChunkedStore } from './store/chunked-store.js';
-import { RecordCollection, type LoadIssue } from './store/record-collection.js';
+import { RecordCollection } from './store/record-collection.js';
 import type { ParameterStore } from './store.js';
-
-export type { LoadIssue } from './store/record-collection.js';
 
 /** A credential public key replaced by a rotation, kept so credentials it signed verify until they expire. */
 export const RetiredKeySchema = z.object({
@@ -39,7 +38,7 @@ export interface PolicySnapshot {
   /** The key the last rotation replaced, still verifying credentials it signed until `validUntil`. */
   retiredKey: RetiredKey | undefined;
   /** Items that failed validation and were left out; the caller decides whether to keep its last good policy. */
-  issues: LoadIssue[];
+  issues: Issue[];
 }
 
 export interface PolicyRepositoryOptions {
@@ -206,6 +205,30 @@ export class PolicyRepository {
     await this.store.put(this.names.credentialPrivateKey, privateKeyPem, { secure: true });
     await this.store.put(this.names.credentialPublicKey, publicKeyPem);
     await this.#bump('keys/credential-public');
+  }
+
+  /**
+   * A new credential key pair in place of the current one, private half first. The replaced public key is
+   * kept as the retired key for `keepReplacedSec` (the longest credential lifetime), so the credentials it
+   * signed verify until they expire; with 0 it is dropped at once (a rotation because the key leaked). Then
+   * one version bump: gateways re-read the store only when it moves, and would otherwise refuse every
+   * credential the new key signs until the next policy change. Returns the retired key, if one is kept.
+   */
+  async rotateCredentialKey(privateKeyPem: string, publicKeyPem: string, keepReplacedSec = 0): Promise<RetiredKey | undefined> {
+    const [replaced] = keepReplacedSec > 0 ? await this.getCredentialPublicKeys() : [];
+    await this.store.put(this.names.credentialPrivateKey, privateKeyPem, { secure: true });
+    await this.store.put(this.names.credentialPublicKey, publicKeyPem);
+    const retired = replaced !== undefined && replaced !== publicKeyPem ? { publicKey: replaced, validUntil: this.#nowSec() + keepReplacedSec } : undefined;
+    if (retired) await this.store.put(this.names.credentialPublicKeyPrevious, JSON.stringify(retired));
+    else await this.store.delete(this.names.credentialPublicKeyPrevious);
+    await this.#bump('keys/credential-public');
+    return retired;
+  }
+
+  /** The SSH CA pair, private half first; no version bump: gateways never read it (the API signs, tunnel hosts trust). */
+  async putSshCaKeyPair(privateKeyPem: string, publicKeyLine: string): Promise<void> {
+    await this.store.put(this.names.sshCaPrivateKey, privateKeyPem, { secure: true });
+    await this.store.put(this.names.sshCaPublicKey, publicKeyLine);
   }
 
   /** Everything a gateway needs, item by item: invalid items are reported in `issues`, never thrown. */

@@ -1,6 +1,7 @@
 // Composition root: config → logger → store → first policy → pools → listeners → admin → sync, and the graceful drain.
 import { GatewayError } from '../common/errors.js';
 import { KeyedTokenBucket } from '../common/keyed-token-bucket.js';
+import { formatIssue } from '../common/issues.js';
 import { PolicyRepository } from '../common/policy-repository.js';
 import type { Lease } from '../common/schema/lease.js';
 import type { ParameterStore } from '../common/store.js';
@@ -111,7 +112,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const reportSkipped = (policy: GatewayPolicy): void => {
       const skipped = [...(policy.skipped ?? []), ...live.skipped];
       metrics.policyRecordsSkipped.set(skipped.length);
-      if (skipped.length > 0) log.warn({ version: policy.version, skipped: skipped.map((s) => `${s.path}: ${s.message}`) }, 'policy applied without the records that cannot apply');
+      if (skipped.length > 0) log.warn({ version: policy.version, skipped: skipped.map(formatIssue) }, 'policy applied without the records that cannot apply');
     };
 
     const crypto = sshCryptoInfo();

@@ -2,31 +2,26 @@
 import type { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import type { ParameterStore, StoredParameter } from '../store.js';
-import { describeIssues } from '../issues.js';
-
-/** Why one stored item was not loaded; `path` is the parameter name. */
-export interface LoadIssue {
-  path: string;
-  reason: string;
-}
+import { describeIssues, formatIssue, type Issue } from '../issues.js';
 
 export interface Loaded<T> {
   items: T[];
-  issues: LoadIssue[];
+  /** Why a stored item was not loaded; `path` is its parameter name. */
+  issues: Issue[];
 }
 
 
-export function parseRecord<S extends z.ZodType>(schema: S, parameter: StoredParameter): { ok: true; value: z.infer<S> } | { ok: false; issue: LoadIssue } {
+export function parseRecord<S extends z.ZodType>(schema: S, parameter: StoredParameter): { ok: true; value: z.infer<S> } | { ok: false; issue: Issue } {
   let json: unknown;
   try {
     json = JSON.parse(parameter.value);
   } catch (err) {
     // The parser's message can quote the value; keep only where it failed.
     const at = /at position \d+/.exec((err as Error).message)?.[0];
-    return { ok: false, issue: { path: parameter.name, reason: at ? `not JSON (${at})` : 'not JSON' } };
+    return { ok: false, issue: { path: parameter.name, message: at ? `not JSON (${at})` : 'not JSON' } };
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) return { ok: false, issue: { path: parameter.name, reason: describeIssues(parsed.error) } };
+  if (!parsed.success) return { ok: false, issue: { path: parameter.name, message: describeIssues(parsed.error) } };
   return { ok: true, value: parsed.data };
 }
 
@@ -57,7 +52,7 @@ export class RecordCollection<S extends z.ZodType> {
       const parsed = parseRecord(this.#schema, parameter);
       if (!parsed.ok) result.issues.push(parsed.issue);
       else if (this.#nameOf && this.#nameOf(parsed.value) !== key) {
-        result.issues.push({ path: parameter.name, reason: `name "${this.#nameOf(parsed.value)}" does not match its parameter name "${key}"` });
+        result.issues.push({ path: parameter.name, message: `name "${this.#nameOf(parsed.value)}" does not match its parameter name "${key}"` });
       } else result.items.push(parsed.value);
     }
     return result;
@@ -68,7 +63,7 @@ export class RecordCollection<S extends z.ZodType> {
     const parameter = await this.#store.get(this.pathOf(key));
     if (!parameter) return undefined;
     const parsed = parseRecord(this.#schema, parameter);
-    if (!parsed.ok) throw new GatewayError('EG_VALIDATION', `${parsed.issue.path}: ${parsed.issue.reason}`);
+    if (!parsed.ok) throw new GatewayError('EG_VALIDATION', formatIssue(parsed.issue));
     return parsed.value;
   }
 

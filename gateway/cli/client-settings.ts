@@ -1,45 +1,24 @@
-// Ready-to-paste client settings for a credential: curl, proxychains, browsers and mail clients.
-import { formatEndpoint } from '../../common/endpoint.js';
+// The `credential` command's text: the common client settings (curl, environment, proxychains), then what
+// only a person at a terminal is told: browsers and mail clients.
+import { clientSettings, shellWord } from '../../common/client-settings.js';
 import type { CredentialResponse } from '../../common/schema/api.js';
 
-export { CredentialResponseSchema, type CredentialResponse } from '../../common/schema/api.js';
-
-export interface ProxyAddress {
-  host: string;
-  port: number;
-}
-
-/** The proxy the API named for this credential (the gateway's advertised SOCKS address). */
-export function proxyOf(credential: CredentialResponse): ProxyAddress {
-  return { host: credential.proxy.host, port: credential.proxy.port };
-}
-
-const hostPort = ({ host, port }: ProxyAddress): string => formatEndpoint(host, port);
-
-/** A socks5h URL (names resolve on the far side); credential fields are base64url, so they need no escaping. */
-export function socksUrl(credential: Pick<CredentialResponse, 'username' | 'password'>, proxy: ProxyAddress): string {
-  return `socks5h://${encodeURIComponent(credential.username)}:${encodeURIComponent(credential.password)}@${hostPort(proxy)}`;
-}
-
-export function curlLine(credential: Pick<CredentialResponse, 'username' | 'password'>, proxy: ProxyAddress, url: string): string {
-  return `curl --proxy ${socksUrl(credential, proxy)} ${url}`;
-}
-
-export function renderSettings(credential: CredentialResponse, proxy: ProxyAddress, exampleUrl: string): string {
+export function renderSettings(credential: CredentialResponse, exampleUrl: string): string {
+  const { proxy } = credential;
+  const settings = clientSettings(credential, proxy, exampleUrl);
   const routes = credential.routes.map((r) => r.name);
   const lines = [
     `Credential valid until ${credential.expiresAt}${routes.length ? ` for routes: ${routes.join(', ')}` : ''}`,
     '',
     'curl:',
-    `  ${curlLine(credential, proxy, exampleUrl)}`,
+    `  ${settings.curl}`,
     '',
     'environment (curl, git, most CLI tools):',
-    `  export ALL_PROXY=${socksUrl(credential, proxy)}`,
+    `  export ALL_PROXY=${shellWord(settings.env.ALL_PROXY)}`,
     '',
     'proxychains (/etc/proxychains4.conf or ./proxychains.conf):',
     '  proxy_dns',
-    '  [ProxyList]',
-    `  socks5 ${proxy.host} ${proxy.port} ${credential.username} ${credential.password}`,
+    ...settings.proxychains.split('\n').map((line) => `  ${line}`),
     '',
     'browsers (Chromium and Firefox cannot send SOCKS passwords):',
     credential.pacUrl ? `  PAC URL: ${credential.pacUrl}` : '  PAC file: edge-gateway pac --config <gateway config> > proxy.pac',

@@ -1,5 +1,5 @@
 // EG_* environment variables override the YAML file; each maps to one config path.
-import type { ConfigIssue } from './issues.js';
+import type { Issue } from '../../common/issues.js';
 
 type Kind = 'string' | 'int' | 'list';
 
@@ -45,14 +45,14 @@ export interface EnvApplied {
   raw: Record<string, unknown>;
   /** Config path → the variable that set it, so errors can say where a bad value came from. */
   sources: Map<string, string>;
-  issues: ConfigIssue[];
+  issues: Issue[];
 }
 
 /** Returns a copy of `raw` with overrides applied; never mutates the input. */
 export function applyEnv(raw: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): EnvApplied {
   const out = structuredClone(raw);
   const sources = new Map<string, string>();
-  const issues: ConfigIssue[] = [];
+  const issues: Issue[] = [];
 
   const store = env.EG_STORE?.trim();
   if (store) {

@@ -4,7 +4,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { stagePrefix } from '../../common/layout.js';
 import { applyEnv } from './env.js';
-import { ConfigInvalidError, issuesFromZod, type ConfigIssue } from './issues.js';
+import type { Issue } from '../../common/issues.js';
+import { ConfigInvalidError, issuesFromZod } from './issues.js';
 import { checkReferences } from './references.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -56,7 +57,7 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
   const baseDir = options.baseDir ?? process.cwd();
   const applied = applyEnv(raw, options.env ?? {});
   const result = ConfigSchema.safeParse(applied.raw);
-  const issues: ConfigIssue[] = [...applied.issues];
+  const issues: Issue[] = [...applied.issues];
   if (!result.success) {
     for (const issue of issuesFromZod(result.error.issues)) {
       const variable = applied.sources.get(issue.path) ?? applied.sources.get(issue.path.split('.')[0] ?? '');
@@ -116,7 +117,7 @@ function proxyListenerIssues(listeners: { socks: unknown; httpProxy?: unknown; h
 }
 
 /** One certificate source (both files, or both parameters with a store), present when an HTTPS listener is on. */
-function tlsIssues(parsed: { tls?: ParsedTls; store?: unknown; listeners: { httpsProxy?: unknown; publicHttps?: unknown } }): ConfigIssue[] {
+function tlsIssues(parsed: { tls?: ParsedTls; store?: unknown; listeners: { httpsProxy?: unknown; publicHttps?: unknown } }): Issue[] {
   const tls = parsed.tls;
   const wanted = parsed.listeners.httpsProxy !== undefined || parsed.listeners.publicHttps !== undefined;
   if (!tls) return wanted ? [{ path: 'tls', message: 'the HTTPS listeners need a certificate: set tls.certificateFile and tls.keyFile, or tls.certificateParameter and tls.keyParameter' }] : [];

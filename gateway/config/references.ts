@@ -2,7 +2,7 @@
 import type { Route } from '../../common/schema/route.js';
 import { parsePublicKey } from '../../common/token.js';
 import { validateRoutes } from '../../common/policy-syntax/validate-routes.js';
-import type { ConfigIssue } from './issues.js';
+import type { Issue } from '../../common/issues.js';
 
 interface PolicyShape {
   routes: readonly Route[];
@@ -11,8 +11,8 @@ interface PolicyShape {
   credentialPublicKeys?: readonly string[];
 }
 
-export function checkReferences(config: PolicyShape): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+export function checkReferences(config: PolicyShape): Issue[] {
+  const issues: Issue[] = [];
   duplicates(config.tunnelHosts, 'tunnelHosts', 'tunnel host', issues);
   duplicates(config.profiles ?? [], 'profiles', 'profile', issues);
 
@@ -38,7 +38,7 @@ export function checkReferences(config: PolicyShape): ConfigIssue[] {
   return issues;
 }
 
-function duplicates(items: ReadonlyArray<{ name: string }>, field: string, what: string, issues: ConfigIssue[]): void {
+function duplicates(items: ReadonlyArray<{ name: string }>, field: string, what: string, issues: Issue[]): void {
   const seen = new Map<string, number>();
   items.forEach((item, i) => {
     const first = seen.get(item.name);

@@ -7,11 +7,11 @@ import { formatEndpoint } from '../../common/endpoint.js';
 
 export class TrackedListener {
   readonly sockets = new Set<Socket>();
-  private readonly server: Server;
-  private closing: Promise<void> | undefined;
+  readonly #server: Server;
+  #closing: Promise<void> | undefined;
 
   constructor(onConnection: (socket: Socket) => void) {
-    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    this.#server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       onConnection(socket);
@@ -19,28 +19,28 @@ export class TrackedListener {
   }
 
   async listen(endpoint: Endpoint): Promise<Endpoint> {
-    await listen(this.server, endpoint.port, endpoint.host).catch((err: Error) => {
+    await listen(this.#server, endpoint.port, endpoint.host).catch((err: Error) => {
       throw new GatewayError('EG_VALIDATION', `cannot listen on ${formatEndpoint(endpoint.host, endpoint.port)}: ${err.message}`, { cause: err });
     });
     return this.address();
   }
 
   address(): Endpoint {
-    const info = this.server.address() as AddressInfo | null;
+    const info = this.#server.address() as AddressInfo | null;
     return { host: info?.address ?? '', port: info?.port ?? 0 };
   }
 
   get listening(): boolean {
-    return this.server.listening;
+    return this.#server.listening;
   }
 
   /** Stops accepting; resolves once every client connection has ended. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= new Promise((resolve) => {
-      if (!this.server.listening && this.sockets.size === 0) return resolve();
-      this.server.close(() => resolve());
+    this.#closing ??= new Promise((resolve) => {
+      if (!this.#server.listening && this.sockets.size === 0) return resolve();
+      this.#server.close(() => resolve());
     });
-    return this.closing;
+    return this.#closing;
   }
 
   /** Stops accepting and cuts every client connection now. */

@@ -1,11 +1,14 @@
 // Static local forward (`ssh -L`): every client connection to `listen` becomes a direct-tcpip channel to `target`.
 import { pipeBoth } from '../pipe.js';
-import { ChannelForward, type ChannelForwardOptions, type ForwardedConnection } from './channel-forward.js';
+import { ChannelForward, type ChannelForwardOptions } from './channel-forward.js';
 
 export type LocalForwardOptions = ChannelForwardOptions;
 
 export class LocalForward extends ChannelForward {
-  protected async carry({ client, channel, bytes, shutdown }: ForwardedConnection): Promise<void> {
-    await pipeBoth(client, channel.stream, { signal: shutdown, counters: bytes });
+  constructor(options: LocalForwardOptions) {
+    super(options, {
+      failureMessage: 'forward connection failed',
+      carry: ({ client, channel, bytes, shutdown }) => pipeBoth(client, channel.stream, { signal: shutdown, counters: bytes }),
+    });
   }
 }

@@ -21,34 +21,36 @@ export interface RemoteForwardOptions extends ForwardDeps {
 
 export class RemoteForward {
   readonly name: string;
-  private binding: RemoteBinding | undefined;
-  private readonly streams = new Set<Duplex>();
-  private closed = false;
+  #binding: RemoteBinding | undefined;
+  readonly #streams = new Set<Duplex>();
+  #closed = false;
+  readonly #options: RemoteForwardOptions;
 
-  constructor(private readonly options: RemoteForwardOptions) {
+  constructor(options: RemoteForwardOptions) {
+    this.#options = options;
     this.name = options.name;
   }
 
   async start(): Promise<Endpoint> {
-    const { host, listen } = this.options;
-    this.binding = await this.options.pools.forwardIn(host, listen.host, listen.port, (stream, peer) => void this.handle(stream, peer));
+    const { host, listen } = this.#options;
+    this.#binding = await this.#options.pools.forwardIn(host, listen.host, listen.port, (stream, peer) => void this.#handle(stream, peer));
     return this.address();
   }
 
   address(): Endpoint {
-    return { host: this.binding?.bindAddress ?? this.options.listen.host, port: this.binding?.port ?? this.options.listen.port };
+    return { host: this.#binding?.bindAddress ?? this.#options.listen.host, port: this.#binding?.port ?? this.#options.listen.port };
   }
 
   connections(): number {
-    return this.streams.size;
+    return this.#streams.size;
   }
 
-  private async handle(stream: Duplex, peer: ClientAddress): Promise<void> {
-    const { target, log, book } = this.options;
-    const record = book.open('forward', peer, `${this.options.host}:${formatEndpoint(peer.address, peer.port)}`);
+  async #handle(stream: Duplex, peer: ClientAddress): Promise<void> {
+    const { target, log, book } = this.#options;
+    const record = book.open('forward', peer, `${this.#options.host}:${formatEndpoint(peer.address, peer.port)}`);
     record.destination = formatEndpoint(target.host, target.port);
     record.route = this.name;
-    this.streams.add(stream);
+    this.#streams.add(stream);
     stream.on('error', () => undefined);
     try {
       // Checked for each connection, and again on what a name resolves to: the gateway's own side holds the task metadata endpoint.
@@ -58,7 +60,7 @@ export class RemoteForward {
       await new Promise<void>((resolve, reject) => {
         local.once('connect', resolve).once('error', (err) => reject(isGatewayError(err) ? err : new GatewayError('EG_CHANNEL_REFUSED', undefined, { cause: err })));
       });
-      record.opened(this.name, this.options.host, stream);
+      record.opened(this.name, this.#options.host, stream);
       await pipeBoth(stream, local, { counters: record });
       record.end();
     } catch (err) {
@@ -66,20 +68,20 @@ export class RemoteForward {
       log.warn({ conn: record.id, forward: this.name, dst: record.destination, code: errorCodeOf(err) }, 'remote forward connection failed');
       record.end(err);
     } finally {
-      this.streams.delete(stream);
+      this.#streams.delete(stream);
     }
   }
 
   /** Unbinds the port; live connections finish on their own. Idempotent. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.binding?.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#binding?.close();
   }
 
   destroy(err?: Error): void {
     void this.close().catch(() => undefined);
-    for (const stream of this.streams) stream.destroy(err);
+    for (const stream of this.#streams) stream.destroy(err);
   }
 }
 

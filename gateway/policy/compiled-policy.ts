@@ -8,16 +8,17 @@ import { formatIp } from '../../common/policy-syntax/ip-address.js';
 import { isValidPort, MAX_PORT } from '../../common/policy-syntax/ports.js';
 import { describePrincipal } from './principal-filter.js';
 import { RouteIndex, isLoopbackDestination } from './route-index.js';
-import { formatRouteProblem, validateRoutes, type RouteProblem } from '../../common/policy-syntax/validate-routes.js';
+import { validateRoutes } from '../../common/policy-syntax/validate-routes.js';
+import { formatIssue, type Issue } from '../../common/issues.js';
 
-/** A route list that does not compile; `problems` lists every reason by path. */
+/** A route list that does not compile; `issues` lists every reason by path. */
 export class RoutesInvalidError extends GatewayError {
   override readonly name = 'RoutesInvalidError';
-  readonly problems: readonly RouteProblem[];
+  readonly issues: readonly Issue[];
 
-  constructor(problems: readonly RouteProblem[]) {
-    super('EG_CONFIG_INVALID', `invalid routes:\n${problems.map((p) => `  ${formatRouteProblem(p)}`).join('\n')}`);
-    this.problems = problems;
+  constructor(issues: readonly Issue[]) {
+    super('EG_CONFIG_INVALID', `invalid routes:\n${issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}`);
+    this.issues = issues;
   }
 }
 
@@ -100,7 +101,7 @@ export class CompiledPolicy implements PolicyDecider {
 
 /** Validates (patterns, ports, unique names) and indexes; throws RoutesInvalidError listing every problem. */
 export function compilePolicy(routes: readonly Route[]): CompiledPolicy {
-  const problems = validateRoutes(routes);
-  if (problems.length > 0) throw new RoutesInvalidError(problems);
+  const issues = validateRoutes(routes);
+  if (issues.length > 0) throw new RoutesInvalidError(issues);
   return new CompiledPolicy(routes);
 }

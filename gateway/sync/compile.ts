@@ -2,7 +2,7 @@
 // each lease verified here (its credential checked like a connection's) rather than trusted as written.
 import { canonicalClientAddress, createAuthenticator, type VerifiedCredentialCache } from '../auth/index.js';
 import type { Principal } from '../contracts.js';
-import type { ConfigIssue } from '../config/issues.js';
+import type { Issue } from '../../common/issues.js';
 import { compilePolicy } from '../policy/index.js';
 import type { GatewayPolicy } from './gateway-policy.js';
 import type { PolicyEngines } from './live-policy.js';
@@ -31,7 +31,7 @@ export const compileGatewayPolicy = (policy: GatewayPolicy, now: () => number = 
     now,
     ...(credentialCache ? { credentialCache } : {}),
   });
-  const skipped: ConfigIssue[] = [];
+  const skipped: Issue[] = [];
   for (const lease of policy.leases) {
     const address = canonicalClientAddress(lease.address);
     const path = `leases/${lease.address}`;

@@ -6,9 +6,10 @@ import type { Profile } from '../../common/schema/profile.js';
 import type { Route } from '../../common/schema/route.js';
 import type { TunnelHost } from '../../common/schema/tunnel-host.js';
 import { parsePublicKey } from '../../common/token.js';
-import type { ConfigIssue } from '../config/issues.js';
+import type { Issue } from '../../common/issues.js';
 import { checkReferences } from '../config/references.js';
 import type { Config, TrustedNetworkConfig } from '../config/schema.js';
+import { RoutesInvalidError } from '../policy/index.js';
 import type { PolicyVersion } from './policy-sync.js';
 
 export interface GatewayPolicy {
@@ -28,9 +29,9 @@ export interface GatewayPolicy {
   /** Source networks allowed without credentials (from the config file; operators own them). */
   trustedCidrs: readonly TrustedNetworkConfig[];
   /** Problems found while reading the store (a record that did not parse); withoutBadRecords() turns them into `skipped`. */
-  loadIssues: readonly ConfigIssue[];
+  loadIssues: readonly Issue[];
   /** Records left out of this policy because they cannot apply (withoutBadRecords). */
-  skipped?: readonly ConfigIssue[];
+  skipped?: readonly Issue[];
 }
 
 /** The policy written inline in the config file (local runs without a store). */
@@ -51,7 +52,7 @@ export function policyFromConfig(config: Config): GatewayPolicy {
 
 /** The policy read from the store; config-file keys are added so a rotation can be pinned locally too. */
 export function policyFromSnapshot(snapshot: PolicySnapshot, config: Config): GatewayPolicy {
-  const loadIssues: ConfigIssue[] = snapshot.issues.map((issue) => ({ path: issue.path, message: issue.reason }));
+  const loadIssues: Issue[] = [...snapshot.issues];
   const publicKeys: KeyObject[] = [];
   for (const [i, text] of [...snapshot.publicKeys, ...config.credentialPublicKeys].entries()) {
     try {
@@ -84,8 +85,8 @@ export function policyFromSnapshot(snapshot: PolicySnapshot, config: Config): Ga
 }
 
 /** Every reason not to apply `policy`, by path; `compile` is the policy engine's own check (it may throw). */
-export function validatePolicy(policy: GatewayPolicy, compile?: (policy: GatewayPolicy) => unknown): ConfigIssue[] {
-  const issues: ConfigIssue[] = [
+export function validatePolicy(policy: GatewayPolicy, compile?: (policy: GatewayPolicy) => unknown): Issue[] {
+  const issues: Issue[] = [
     ...policy.loadIssues,
     ...checkReferences({ routes: policy.routes, tunnelHosts: policy.tunnelHosts, profiles: policy.profiles }),
   ];
@@ -93,8 +94,7 @@ export function validatePolicy(policy: GatewayPolicy, compile?: (policy: Gateway
     try {
       compile(policy);
     } catch (err) {
-      const problems = (err as { problems?: unknown }).problems;
-      if (Array.isArray(problems)) issues.push(...(problems as ConfigIssue[]));
+      if (err instanceof RoutesInvalidError) issues.push(...err.issues);
       else issues.push({ path: '', message: err instanceof Error ? err.message : String(err) });
     }
   }

@@ -1,14 +1,14 @@
 // The policy in force, behind stable PolicyDecider and Authenticator faces: a swap affects only what is asked next,
 // so a new policy applies to new connections while live ones keep the channel they already have.
 import type { Authenticator, AuthResult, ClientAddress, Decision, Destination, PolicyDecider, Principal } from '../contracts.js';
-import type { ConfigIssue } from '../config/issues.js';
+import type { Issue } from '../../common/issues.js';
 import type { GatewayPolicy } from './gateway-policy.js';
 
 export interface PolicyEngines {
   decider: PolicyDecider;
   authenticator: Authenticator;
   /** Records left out while compiling (a lease whose credential does not verify); the rest applies. */
-  skipped?: readonly ConfigIssue[];
+  skipped?: readonly Issue[];
 }
 
 export type PolicyCompiler = (policy: GatewayPolicy, now?: () => number) => PolicyEngines;
@@ -30,7 +30,7 @@ export class LivePolicy implements PolicyDecider, Authenticator {
   }
 
   /** Records the policy in force left out (see PolicyEngines.skipped). */
-  get skipped(): readonly ConfigIssue[] {
+  get skipped(): readonly Issue[] {
     return this.#compiled.skipped ?? [];
   }
 

@@ -1,7 +1,7 @@
 // Polls only the store's small version parameter; on a change re-reads the policy, validates it and swaps it in,
 // keeping the last good policy when the new one is invalid (an invalid policy in SSM must not take the gateway down).
 import { errorCodeOf } from '../../common/errors.js';
-import type { ConfigIssue } from '../config/issues.js';
+import { formatIssue, type Issue } from '../../common/issues.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 
@@ -18,7 +18,7 @@ export interface PolicySyncOptions<S> {
   /** The version already applied at start (the initial snapshot's). */
   initialVersion: PolicyVersion | undefined;
   /** Every problem with the snapshot, by path; empty when it can be applied. */
-  validate(snapshot: S): readonly ConfigIssue[];
+  validate(snapshot: S): readonly Issue[];
   /** Swaps the snapshot in; throwing counts as a rejection and keeps the old one. */
   apply(snapshot: S, version: PolicyVersion | undefined): void | Promise<void>;
   log: Logger;
@@ -56,7 +56,7 @@ export function startPolicySync<S>(options: PolicySyncOptions<S>): PolicySync {
       if (issues.length > 0) {
         rejected = version;
         options.metrics.policyReloads.inc({ result: 'rejected' });
-        log.error({ version, kept: current, issues: issues.map((i) => `${i.path}: ${i.message}`) }, 'policy rejected; keeping the last good policy');
+        log.error({ version, kept: current, issues: issues.map(formatIssue) }, 'policy rejected; keeping the last good policy');
         return 'rejected';
       }
       await options.apply(snapshot, version);

@@ -7,20 +7,24 @@ import { splice } from './splice.js';
 export class RemoteForwards {
   readonly #bindings = new Map<string, NetServer>();
 
-  constructor(
-    private readonly client: Connection,
-    private readonly bindAddresses: readonly string[] | undefined,
-    private readonly log: Logger,
-  ) {}
+  readonly #client: Connection;
+  readonly #bindAddresses: readonly string[] | undefined;
+  readonly #log: Logger;
+
+  constructor(client: Connection, bindAddresses: readonly string[] | undefined, log: Logger) {
+    this.#client = client;
+    this.#bindAddresses = bindAddresses;
+    this.#log = log;
+  }
 
   async bind(info: TcpipBindInfo): Promise<number | undefined> {
-    if (!this.bindAddresses?.includes(info.bindAddr)) {
-      this.log.warn({ bindAddr: info.bindAddr, bindPort: info.bindPort }, 'remote forward refused: bind address not allowed');
+    if (!this.#bindAddresses?.includes(info.bindAddr)) {
+      this.#log.warn({ bindAddr: info.bindAddr, bindPort: info.bindPort }, 'remote forward refused: bind address not allowed');
       return undefined;
     }
     const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-      this.client.forwardOut(info.bindAddr, port, peer.address, peer.port, (err, channel) => {
+      this.#client.forwardOut(info.bindAddr, port, peer.address, peer.port, (err, channel) => {
         if (err) {
           socket.destroy();
           return;
@@ -32,12 +36,12 @@ export class RemoteForwards {
       server.once('error', reject);
       server.listen(info.bindPort, info.bindAddr, () => resolve());
     }).catch((err: unknown) => {
-      this.log.warn({ err, bindAddr: info.bindAddr, bindPort: info.bindPort }, 'remote forward bind failed');
+      this.#log.warn({ err, bindAddr: info.bindAddr, bindPort: info.bindPort }, 'remote forward bind failed');
       return Promise.reject(err);
     });
     const port = (server.address() as AddressInfo).port;
     this.#bindings.set(`${info.bindAddr}:${info.bindPort === 0 ? port : info.bindPort}`, server);
-    this.log.info({ bindAddr: info.bindAddr, port }, 'remote forward bound');
+    this.#log.info({ bindAddr: info.bindAddr, port }, 'remote forward bound');
     return port;
   }
 

@@ -69,24 +69,18 @@ export class GatewayAlarms extends Construct {
       );
     }
 
-    this.#surge('AuthFailures', {
-      title: name('auth-failures-surge'),
-      what: 'refused authentications',
-      metric: metrics.metric(GATEWAY_METRIC.connections, { outcome: 'auth_failed' }, { statistic: 'Sum', period: FIVE_MINUTES }),
-      floor: t.authFailuresPer5Minutes,
-      band: t.anomalyBandWidth,
-    });
-    this.#surge('Denials', {
-      title: name('denials-surge'),
-      what: 'connections denied by policy',
-      metric: metrics.metric(GATEWAY_METRIC.connections, { outcome: 'denied' }, { statistic: 'Sum', period: FIVE_MINUTES }),
-      floor: t.denialsPer5Minutes,
-      band: t.anomalyBandWidth,
-    });
+    const surges = [
+      { id: 'AuthFailures', title: name('auth-failures-surge'), what: 'refused authentications', outcome: 'auth_failed', floor: t.authFailuresPer5Minutes },
+      { id: 'Denials', title: name('denials-surge'), what: 'connections denied by policy', outcome: 'denied', floor: t.denialsPer5Minutes },
+    ];
+    for (const { id, outcome, ...surge } of surges) {
+      const metric = metrics.metric(GATEWAY_METRIC.connections, { outcome }, { statistic: 'Sum', period: FIVE_MINUTES });
+      this.#surge(id, { ...surge, metric, band: t.anomalyBandWidth });
+    }
 
     const fifteen = Duration.minutes(15);
     this.#page(
-      new cw.Alarm(this, 'PolicyReloadFailing', {
+      this.#atLeast('PolicyReloadFailing', {
         alarmName: name('policy-reload-failing'),
         alarmDescription: `Policy reloads failing: the store unreadable, or a policy rejected. Tasks keep the last good policy; changes do not apply.`,
         metric: new cw.MathExpression({
@@ -98,36 +92,35 @@ export class GatewayAlarms extends Construct {
           period: fifteen,
           label: 'failed reloads (a rejected policy weighs the whole threshold)',
         }),
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         threshold: t.policyReloadFailures,
-        evaluationPeriods: 1,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),
     );
-
     this.#page(
-      new cw.Alarm(this, 'SsmThrottling', {
+      this.#atLeast('SsmThrottling', {
         alarmName: name('ssm-throttling'),
         alarmDescription: 'SSM Parameter Store throttles the gateways (the account-wide read budget): reloads slow down, then fail.',
         metric: metrics.metric(GATEWAY_METRIC.storeCalls, { result: 'throttled' }, { statistic: 'Sum', period: FIVE_MINUTES }),
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         threshold: t.ssmThrottlesPer5Minutes,
-        evaluationPeriods: 1,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),
     );
-
     this.#page(
-      new cw.Alarm(this, 'Api5xx', {
+      this.#atLeast('Api5xx', {
         alarmName: name('api-5xx'),
         alarmDescription: 'The credential API answers 5xx: people cannot get credentials.',
         metric: props.apiServerErrors,
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         threshold: t.api5xxPer5Minutes,
-        evaluationPeriods: 1,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),
     );
+  }
+
+  /** At least `threshold` in one period; no data is no trouble (nothing happened, or no task runs: the no-healthy-task alarm covers that). */
+  #atLeast(id: string, props: Pick<cw.AlarmProps, 'alarmName' | 'alarmDescription' | 'metric' | 'threshold'>): cw.Alarm {
+    return new cw.Alarm(this, id, {
+      ...props,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   #page(alarm: cw.AlarmBase): void {
@@ -150,14 +143,11 @@ export class GatewayAlarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cw.TreatMissingData.NOT_BREACHING,
     });
-    const many = new cw.Alarm(this, `${id}AboveFloor`, {
+    const many = this.#atLeast(`${id}AboveFloor`, {
       alarmName: `${spec.title}-above-floor`,
       alarmDescription: `${spec.what}: at least ${spec.floor} in 5 minutes`,
       metric: spec.metric,
-      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       threshold: spec.floor,
-      evaluationPeriods: 1,
-      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
     });
     this.#page(
       new cw.CompositeAlarm(this, `${id}Surge`, {

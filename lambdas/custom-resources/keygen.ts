@@ -6,12 +6,16 @@
 // CloudFormation calls this function directly (no provider framework), so it answers on the
 // pre-signed ResponseURL itself, always, also on failure.
 import { createHash, type KeyObject } from 'node:crypto';
-import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { generateEd25519KeyObjects } from '../../common/ed25519.js';
-import { layout } from '../../common/layout.js';
+import { isGatewayError } from '../../common/errors.js';
+import { PolicyRepository } from '../../common/policy-repository.js';
+import { SsmStore } from '../../common/store/ssm-store.js';
 import { sshPublicKeyLine } from '../../common/ssh-certificate.js';
 import { describeIssues } from '../../common/issues.js';
+import { createApiLogger } from '../logger.js';
 
 const KeygenProperties = z.object({
   Prefix: z.string().regex(/^\/[A-Za-z0-9_./-]+[^/]$/, 'an SSM path such as /edge-gateway/dev'),
@@ -62,6 +66,7 @@ export interface KeygenDeps {
   ssm: Pick<SSMClient, 'send'>;
   /** PUTs the response to CloudFormation's pre-signed URL. */
   respond?: (url: string, response: KeygenResponse) => Promise<void>;
+  log?: Pick<Logger, 'error'>;
 }
 
 /** The physical id names the prefix only: a rotation keeps it, so CloudFormation never deletes fresh keys. */
@@ -80,70 +85,34 @@ async function putResponse(url: string, response: KeygenResponse): Promise<void>
   if (!reply.ok) throw new Error(`CloudFormation response URL answered ${reply.status}`);
 }
 
+/** The stage's records through the same repository the API uses; no chunking: a key fits one parameter, and the role may not list. */
+function repositoryFor(ssm: KeygenDeps['ssm'], props: Pick<KeygenProperties, 'Prefix' | 'KmsKeyId'>): PolicyRepository {
+  return new PolicyRepository({ store: new SsmStore({ client: ssm, kmsKeyId: props.KmsKeyId }), prefix: props.Prefix, chunking: false });
+}
+
+const pkcs8 = (key: KeyObject): string => key.export({ type: 'pkcs8', format: 'pem' }).toString();
+
 async function writeKeys(ssm: KeygenDeps['ssm'], props: KeygenProperties): Promise<Record<string, string>> {
-  const names = layout(props.Prefix);
+  const repository = repositoryFor(ssm, props);
   const credential = generateEd25519KeyObjects();
   const sshCa = generateEd25519KeyObjects();
   const credentialPublic = credential.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const sshCaPublic = sshPublicKeyLine(sshCa.publicKey, props.CaComment);
-  const secure = (Name: string, key: KeyObject) =>
-    new PutParameterCommand({
-      Name,
-      Value: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      Type: 'SecureString',
-      KeyId: props.KmsKeyId,
-      Overwrite: true,
-      Description: 'edge-gateway private key, generated at deploy time (never leaves SSM)',
-    });
-  const plain = (Name: string, Value: string) =>
-    new PutParameterCommand({ Name, Value, Type: 'String', Overwrite: true, Description: 'edge-gateway public key' });
-  const replaced = props.PreviousKeyValidSeconds > 0 ? await currentValue(ssm, names.credentialPublicKey) : undefined;
-  // Private keys first: a public key is never published without its private half in place.
-  await ssm.send(secure(names.credentialPrivateKey, credential.privateKey));
-  await ssm.send(secure(names.sshCaPrivateKey, sshCa.privateKey));
-  await ssm.send(plain(names.credentialPublicKey, credentialPublic));
-  await ssm.send(plain(names.sshCaPublicKey, sshCaPublic));
-  if (replaced && replaced !== credentialPublic) {
-    const validUntil = Math.floor(Date.now() / 1000) + props.PreviousKeyValidSeconds;
-    await ssm.send(plain(names.credentialPublicKeyPrevious, JSON.stringify({ publicKey: replaced, validUntil })));
-  } else {
-    await deleteIfPresent(ssm, names.credentialPublicKeyPrevious);
-  }
-  // Gateways re-read the store only when the version parameter moves: without this they would keep the
-  // replaced public key, and refuse every credential the new key signs, until the next policy change.
-  const bump = JSON.stringify({ at: new Date().toISOString(), change: 'keys/credential-public' });
-  await ssm.send(new PutParameterCommand({ Name: names.version, Value: bump, Type: 'String', Overwrite: true }));
+  await repository.putSshCaKeyPair(pkcs8(sshCa.privateKey), sshCaPublic);
+  await repository.rotateCredentialKey(pkcs8(credential.privateKey), credentialPublic, props.PreviousKeyValidSeconds);
   return {
-    CredentialPublicKeyParameter: names.credentialPublicKey,
-    SshCaPublicKeyParameter: names.sshCaPublicKey,
+    CredentialPublicKeyParameter: repository.names.credentialPublicKey,
+    SshCaPublicKeyParameter: repository.names.sshCaPublicKey,
     CredentialPublicKeyFingerprint: fingerprint(credentialPublic),
     SshCaPublicKeyFingerprint: fingerprint(sshCaPublic),
     Rotation: props.Rotation,
   };
 }
 
-async function currentValue(ssm: KeygenDeps['ssm'], Name: string): Promise<string | undefined> {
-  try {
-    const { Parameter } = (await ssm.send(new GetParameterCommand({ Name }))) as { Parameter?: { Value?: string } };
-    return Parameter?.Value;
-  } catch (err) {
-    if ((err as { name?: string }).name === 'ParameterNotFound') return undefined;
-    throw err;
-  }
-}
-
-async function deleteIfPresent(ssm: KeygenDeps['ssm'], Name: string): Promise<void> {
-  try {
-    await ssm.send(new DeleteParameterCommand({ Name }));
-  } catch (err) {
-    if ((err as { name?: string }).name !== 'ParameterNotFound') throw err;
-  }
-}
-
-async function deleteKeys(ssm: KeygenDeps['ssm'], prefix: string): Promise<void> {
-  const names = layout(prefix);
-  for (const Name of [names.credentialPublicKey, names.credentialPublicKeyPrevious, names.sshCaPublicKey, names.credentialPrivateKey, names.sshCaPrivateKey]) {
-    await deleteIfPresent(ssm, Name);
+async function deleteKeys(ssm: KeygenDeps['ssm'], props: KeygenProperties): Promise<void> {
+  const { store, names } = repositoryFor(ssm, props);
+  for (const name of [names.credentialPublicKey, names.credentialPublicKeyPrevious, names.sshCaPublicKey, names.credentialPrivateKey, names.sshCaPrivateKey]) {
+    await store.delete(name);
   }
 }
 
@@ -151,7 +120,7 @@ async function handle(ssm: KeygenDeps['ssm'], event: KeygenEvent): Promise<Pick<
   if (event.RequestType === 'Delete') {
     const parsed = KeygenProperties.safeParse(event.ResourceProperties);
     // Only delete what this resource created: a failed Create reports a different physical id.
-    if (parsed.success && event.PhysicalResourceId === physicalIdFor(parsed.data.Prefix)) await deleteKeys(ssm, parsed.data.Prefix);
+    if (parsed.success && event.PhysicalResourceId === physicalIdFor(parsed.data.Prefix)) await deleteKeys(ssm, parsed.data);
     return { PhysicalResourceId: event.PhysicalResourceId };
   }
   const props = KeygenProperties.parse(event.ResourceProperties);
@@ -168,6 +137,7 @@ async function handle(ssm: KeygenDeps['ssm'], event: KeygenEvent): Promise<Pick<
 /** Names the failure without echoing inputs or values: SDK error names and zod paths only. */
 function describeFailure(err: unknown): string {
   if (err instanceof z.ZodError) return `invalid properties: ${describeIssues(err, '(properties)')}`;
+  if (isGatewayError(err)) return `${err.code}: ${err.message.slice(0, 300)}`;
   const name = (err as { name?: string }).name ?? 'Error';
   const message = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
   return `${name}: ${message}`;
@@ -175,6 +145,7 @@ function describeFailure(err: unknown): string {
 
 export function createKeygenHandler(deps: KeygenDeps): (event: unknown) => Promise<KeygenResponse> {
   const respond = deps.respond ?? putResponse;
+  const log = deps.log ?? createApiLogger({ name: 'edge-gateway-keygen' });
   return async (input) => {
     const event = KeygenEvent.parse(input);
     const base = { StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
@@ -183,7 +154,7 @@ export function createKeygenHandler(deps: KeygenDeps): (event: unknown) => Promi
       response = { Status: 'SUCCESS', ...base, ...(await handle(deps.ssm, event)) };
     } catch (err) {
       const reason = describeFailure(err);
-      console.error(JSON.stringify({ msg: 'keygen failed', requestType: event.RequestType, reason }));
+      log.error({ requestType: event.RequestType, reason }, 'keygen failed');
       const PhysicalResourceId = event.RequestType === 'Create' ? `failed:${event.RequestId}` : event.PhysicalResourceId;
       response = { Status: 'FAILED', Reason: reason, PhysicalResourceId, ...base };
     }

@@ -6,9 +6,9 @@ import {
   RevokeRequestSchema,
   RevokeResponseSchema,
 } from '../api-schemas.js';
-import { clientSettings } from '../client-settings.js';
 import { errorResponses } from '../http-errors.js';
 import type { ApiApp, Services } from './context.js';
+import { clientSettings, exampleUrl } from '../../common/client-settings.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 
 const issueRoute = createRoute({
@@ -53,7 +53,7 @@ export function registerCredentialRoutes(app: ApiApp, services: Services): void 
         ...(issued.sourceCidr ? { sourceCidr: issued.sourceCidr } : {}),
         proxy: { host: endpoint.host, port: endpoint.port, socks, ...(http ? { http } : {}) },
         ...(pacUrl ? { pacUrl } : {}),
-        settings: clientSettings(issued.username, issued.password, endpoint, issued.routes),
+        settings: clientSettings(issued, endpoint, exampleUrl(issued.routes)),
       },
       201,
     );

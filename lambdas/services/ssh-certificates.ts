@@ -93,8 +93,7 @@ export class SshCertificateService {
       throw new GatewayError('EG_CONFIG_INVALID', `no SSH CA key at ${names.sshCaPrivateKey}; deploy the key generator or run the local API once`);
     }
     const ca = generateEd25519();
-    await store.put(names.sshCaPrivateKey, ca.privateKeyPem, { secure: true });
-    await store.put(names.sshCaPublicKey, sshPublicKeyLine(createPublicKey(ca.privateKey), 'edge-gateway-ssh-ca'));
+    await this.#options.repository.putSshCaKeyPair(ca.privateKeyPem, sshPublicKeyLine(createPublicKey(ca.privateKey), 'edge-gateway-ssh-ca'));
     return ca.privateKey;
   }
 }

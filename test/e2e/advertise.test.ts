@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { captureLog, credentialKeys } from './gateway-fixture.js';
 
 let sshd: Sshd;
@@ -15,7 +15,7 @@ beforeAll(async () => {
   const config = parseConfig(
     {
       listeners: { socks: { host: '0.0.0.0', port: 0 }, httpProxy: { host: '0.0.0.0', port: 0 }, public: { host: '127.0.0.1', port: 0 }, admin: { port: 0 } },
-      tunnelHosts: [{ name: 'bastion', address: sshd.host, port: sshd.port, username: sshd.username, hostKeyFingerprints: [sshd.hostKeyFingerprint], auth: { type: 'key', privateKeyPath: sshd.clientKeyPath } }],
+      tunnelHosts: [tunnelHostInput(sshd)],
       routes: [{ name: 'intranet', destinations: [{ host: '*.intranet.example', ports: [80] }], via: ['bastion'], groups: ['staff'] }],
       credentialPublicKeys: [keys.publicKeyPem],
     },

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exchange, openStream } from '../../bench/socks-client.js';
 import type { EncodedCredential } from '../../common/token.js';
 import { appendCapturedLog } from '../harness/log-capture.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { credentialKeys, waitFor } from './gateway-fixture.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -66,10 +66,7 @@ describe('buffered audit lines', () => {
       path,
       JSON.stringify({
         listeners: { socks: { port: 0 }, admin: { port: 0 } },
-        tunnelHosts: [{
-          name: 'bastion', address: sshd.host, port: sshd.port, username: sshd.username,
-          hostKeyFingerprints: [sshd.hostKeyFingerprint], auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
-        }],
+        tunnelHosts: [tunnelHostInput(sshd)],
         routes: [{ name: 'echo', destinations: [{ host: '127.0.0.1', ports: [targetPort] }], via: ['bastion'], groups: ['staff'] }],
         credentialPublicKeys: [publicKeyPem],
         limits: { maxConnectionsPerSource: 1000, maxConnectionsPerSubject: 1000 },

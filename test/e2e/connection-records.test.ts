@@ -13,7 +13,7 @@ import type { EncodedCredential } from '../../common/token.js';
 import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
 import { startVsftpd, type Vsftpd } from '../harness/services/vsftpd.js';
-import { freePort, startSshd, type Sshd } from '../harness/sshd.js';
+import { freePort, startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startEchoTarget, type EchoTarget } from '../harness/targets.js';
 import { captureLog, credentialKeys, waitFor, type CapturedLog } from './gateway-fixture.js';
 
@@ -62,10 +62,7 @@ beforeAll(async () => {
   const config = parseConfig(
     {
       listeners: { socks: { port: 0 }, httpProxy: { port: 0 }, public: { port: 0 }, admin: { port: 0, token: ADMIN_TOKEN } },
-      tunnelHosts: [{
-        name: 'bastion', address: sshd.host, port: sshd.port, username: sshd.username,
-        hostKeyFingerprints: [sshd.hostKeyFingerprint], auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
-      }],
+      tunnelHosts: [tunnelHostInput(sshd)],
       routes: [
         { name: 'targets', destinations: [{ host: '127.0.0.1', ports: [echo.port, holdPort] }], via: ['bastion'], groups: ['staff'] },
         // Covers the metadata address: only the always-deny list stands between a client and it.

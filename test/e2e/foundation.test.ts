@@ -11,7 +11,7 @@ import { parseConfig } from '../../gateway/config/index.js';
 import type { TunnelHostStatus } from '../../gateway/contracts.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
 import { REPLY } from '../../gateway/socks/replies.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startEchoTarget, startHttpTarget, type EchoTarget, type HttpTarget } from '../harness/targets.js';
 import { RawClient, socksConnect } from '../gateway/socks/socks-client.js';
 import { captureLog, credentialKeys, curlViaSocks, MIB, waitFor, type CapturedLog } from './gateway-fixture.js';
@@ -46,12 +46,8 @@ beforeAll(async () => {
   staff = keys.issue('alice', ['staff']);
   wide = keys.issue('bob', ['wide']);
   const tunnelHost = (name: string, target: Sshd, fingerprint: string) => ({
-    name,
-    address: target.host,
-    port: target.port,
-    username: target.username,
+    ...tunnelHostInput(target, name),
     hostKeyFingerprints: [fingerprint],
-    auth: { type: 'key', privateKeyPath: target.clientKeyPath },
     // 50 per connection before the next: the 200 clients below then fill all four.
     pool: { min: 4, max: 4, spreadAtChannels: 50 },
     keepaliveIntervalMs: 1000,

@@ -11,7 +11,7 @@ import { startCapture } from '../harness/capture.js';
 import { createTopology, type Topology } from '../harness/netns.js';
 import { startGatewayProcess, type GatewayProcess } from '../harness/services/gateway.js';
 import { INTRANET_TITLE, startWebServer } from '../harness/services/web.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { createTestPki, homeTrusting, type TestPki } from '../harness/tls.js';
 import { credentialKeys, waitFor } from './gateway-fixture.js';
 
@@ -55,9 +55,7 @@ describe('the browser path over TLS, in network namespaces through a real sshd',
         },
         tls: { certificateFile: pki.certificatePath, keyFile: pki.keyPath },
         routes: [{ name: 'intranet-web', destinations: [{ host: INTRANET_NAME, ports: [80] }], via: ['bastion'], groups: ['staff'] }],
-        tunnelHosts: [
-          { name: 'bastion', address: topo.addresses.bastionOuter, port: 22, username: sshd.username, hostKeyFingerprints: [sshd.hostKeyFingerprint], auth: { type: 'key', privateKeyPath: sshd.clientKeyPath } },
-        ],
+        tunnelHosts: [tunnelHostInput(sshd)],
         credentialPublicKeys: [keys.publicKeyPem],
         log: { level: 'info' },
       },

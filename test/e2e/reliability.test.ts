@@ -9,7 +9,7 @@ import type { TunnelHostStatus } from '../../gateway/contracts.js';
 import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
 import { AUTH_METHOD, REPLY } from '../../gateway/socks/replies.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startEchoTarget, startHttpTarget, type EchoTarget, type HttpTarget } from '../harness/targets.js';
 import { greeting, request, socksConnect, userPass } from '../gateway/socks/socks-client.js';
 import { captureLog, credentialKeys, curlViaSocks, MIB, waitFor, type CapturedLog } from './gateway-fixture.js';
@@ -31,12 +31,7 @@ const keys = credentialKeys();
 const cleanup: Array<() => Promise<unknown>> = [];
 
 const hostFor = (sshd: Sshd, name: string) => ({
-  name,
-  address: sshd.host,
-  port: sshd.port,
-  username: sshd.username,
-  hostKeyFingerprints: [sshd.hostKeyFingerprint],
-  auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
+  ...tunnelHostInput(sshd, name),
   pool: { min: 1, max: 2 },
   keepaliveIntervalMs: KEEPALIVE.intervalMs,
   keepaliveCountMax: KEEPALIVE.countMax,

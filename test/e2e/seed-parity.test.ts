@@ -15,7 +15,7 @@ import { startPostgres, type Postgres } from '../harness/services/postgres.js';
 import { canConnect, launchService, type ServiceProcess } from '../harness/services/process.js';
 import { startVsftpd, type Vsftpd } from '../harness/services/vsftpd.js';
 import { INTRANET_TITLE, startWebServer } from '../harness/services/web.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 
 const INTRANET_NAME = 'www.intranet.test';
 const ADMIN_TOKEN = randomBytes(16).toString('hex');
@@ -78,16 +78,7 @@ describe('seed parity through the gateway, a real sshd and real servers in netwo
           admin: { host: '127.0.0.1', port: PORTS.admin, token: ADMIN_TOKEN },
         },
         routes: [{ name: 'intranet-web', destinations: [{ host: INTRANET_NAME, ports: [80] }], via: ['bastion'], groups: ['staff'] }],
-        tunnelHosts: [
-          {
-            name: 'bastion',
-            address: bastionOuter,
-            port: 22,
-            username: sshd.username,
-            hostKeyFingerprints: [sshd.hostKeyFingerprint],
-            auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
-          },
-        ],
+        tunnelHosts: [tunnelHostInput(sshd)],
         profiles: [
           { name: 'mail', autostart: true, tunnels: [local('smtp', PORTS.smtp, intranet, 25), local('pop3', PORTS.pop3, intranet, 110), local('imap', PORTS.imap, intranet, 143)] },
           {

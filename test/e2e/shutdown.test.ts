@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EncodedCredential } from '../../common/token.js';
 import { parseConfig, type ConfigInput } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startHttpTarget, type HttpTarget } from '../harness/targets.js';
 import { captureLog, credentialKeys, curlViaSocks, MIB, waitFor, type CapturedLog } from './gateway-fixture.js';
 
@@ -44,10 +44,7 @@ afterAll(async () => {
 function configInput(drainMs: number): ConfigInput {
   return {
     listeners: { socks: { port: 0 }, admin: { port: 0 } },
-    tunnelHosts: [{
-      name: 'bastion', address: sshd.host, port: sshd.port, username: sshd.username,
-      hostKeyFingerprints: [sshd.hostKeyFingerprint], auth: { type: 'key', privateKeyPath: sshd.clientKeyPath },
-    }],
+    tunnelHosts: [tunnelHostInput(sshd)],
     routes: [{ name: 'web', destinations: [{ host: '127.0.0.1', ports: [web.port] }], via: ['bastion'], groups: ['staff'] }],
     credentialPublicKeys: [publicKeyPem],
     timeouts: { drainMs },

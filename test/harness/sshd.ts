@@ -6,6 +6,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { z } from 'zod';
+import type { TunnelHostAuth } from '../../common/schema/tunnel-host.js';
 import { fingerprintOf, generateKeyPair, readKeyPair, type KeyPair } from './keys.js';
 
 export const SSHD_PATH = '/usr/sbin/sshd';
@@ -256,7 +258,7 @@ function waitListening(proc: ChildProcess, timeoutMs: number, onLog: (text: stri
  * The tunnel-host entry (config, store or API input, before defaults) for this sshd, logging in with its
  * generated client key unless `auth` says otherwise.
  */
-export function tunnelHostInput(sshd: Sshd, name = 'bastion', auth: Record<string, unknown> = { type: 'key', privateKeyPath: sshd.clientKeyPath }) {
+export function tunnelHostInput(sshd: Sshd, name = 'bastion', auth: z.input<typeof TunnelHostAuth> = { type: 'key', privateKeyPath: sshd.clientKeyPath }) {
   return {
     name,
     address: sshd.host === '0.0.0.0' ? '127.0.0.1' : sshd.host,

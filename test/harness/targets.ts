@@ -1,8 +1,27 @@
 // Real servers behind the tunnel host: an HTTP server with deterministic large bodies, and a TCP echo.
 import { createHash } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
+
+/** Listens on an ephemeral port of `host`; resolves with the port. */
+async function listenOn(server: Server, host: string): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** A close() that stops accepting, cuts the open connections (`cut`) and resolves once; idempotent. */
+function closeOnce(server: Server, cut: () => void): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      cut();
+    });
+    return closing;
+  };
+}
 
 const BLOCK_BYTES = 64 * 1024;
 let block: Buffer | undefined;
@@ -80,10 +99,7 @@ export async function startHttpTarget(options: { bodyBytes?: number; host?: stri
     }
     res.writeHead(404).end('not found\n');
   });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  let closing: Promise<void> | undefined;
+  const port = await listenOn(server, host);
   return {
     host,
     port,
@@ -91,13 +107,7 @@ export async function startHttpTarget(options: { bodyBytes?: number; host?: stri
     bodyBytes,
     bodySha256: deterministicBodySha256(bodyBytes),
     sha256Of: deterministicBodySha256,
-    close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: closeOnce(server, () => server.closeAllConnections()),
   };
 }
 
@@ -121,20 +131,13 @@ export async function startEchoTarget(options: { host?: string } = {}): Promise<
     socket.on('error', () => socket.destroy());
     socket.pipe(socket);
   });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  let closing: Promise<void> | undefined;
+  const port = await listenOn(server, host);
   return {
     host,
     port,
     connections: () => accepted,
-    close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      return closing;
-    },
+    close: closeOnce(server, () => {
+      for (const socket of sockets) socket.destroy();
+    }),
   };
 }

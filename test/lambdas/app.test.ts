@@ -54,7 +54,7 @@ describe('POST /v1/credentials', () => {
     expect(credential.routes.map((r) => r.name)).toEqual(['web']);
     expect(credential.proxy).toEqual({ host: 'gateway.example', port: 1080, socks: 'socks5h://gateway.example:1080', http: 'http://gateway.example:8080' });
     expect(credential.pacUrl).toBe('http://gateway.example:8080/proxy.pac');
-    expect(credential.settings.curl).toBe(`curl --proxy 'socks5h://${credential.username}:${credential.password}@gateway.example:1080' 'http://intranet.corp/'`);
+    expect(credential.settings.curl).toBe(`curl --proxy socks5h://${credential.username}:${credential.password}@gateway.example:1080 http://intranet.corp/`);
     expect(credential.settings.env.ALL_PROXY).toContain(credential.username);
   });
 

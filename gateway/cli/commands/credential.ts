@@ -2,7 +2,9 @@
 import { Option, type Command } from 'commander';
 import { GatewayError } from '../../../common/errors.js';
 import { describeIssues } from '../../../common/issues.js';
-import { CredentialResponseSchema, proxyOf, renderSettings, type CredentialResponse } from '../client-settings.js';
+import { exampleUrl } from '../../../common/client-settings.js';
+import { CredentialResponseSchema, type CredentialResponse } from '../../../common/schema/api.js';
+import { renderSettings } from '../client-settings.js';
 import { joinUrl, requestJson } from '../http-client.js';
 
 export interface CredentialRequest {
@@ -38,10 +40,10 @@ export function addCredentialCommand(program: Command): void {
     .addOption(new Option('--token <token>', 'API bearer token').env('EG_API_TOKEN'))
     .option('--ttl <duration>', 'lifetime: seconds, or 15m, 1h (the API caps it)')
     .option('--routes <names>', 'comma-separated route names to narrow the credential to')
-    .option('--url <url>', 'example URL for the curl line', 'http://intranet.demo/')
+    .option('--url <url>', 'example URL for the curl line (default: the first plain destination of the routes)')
     .option('--json', 'print the API response as JSON')
     .addHelpText('after', '\nExample:\n  edge-gateway credential --api http://127.0.0.1:8787 --token "$EG_API_TOKEN" --ttl 1h --routes demo\n')
-    .action(async (opts: { api: string; token?: string; ttl?: string; routes?: string; url: string; json?: boolean }) => {
+    .action(async (opts: { api: string; token?: string; ttl?: string; routes?: string; url?: string; json?: boolean }) => {
       if (!opts.token) throw new GatewayError('EG_AUTH_REQUIRED', '--token (or EG_API_TOKEN) is required');
       const credential = await requestCredential({
         api: opts.api,
@@ -53,7 +55,7 @@ export function addCredentialCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(credential, null, 2)}\n`);
         return;
       }
-      process.stdout.write(renderSettings(credential, proxyOf(credential), opts.url));
+      process.stdout.write(renderSettings(credential, opts.url ?? exampleUrl(credential.routes)));
     });
 }
 

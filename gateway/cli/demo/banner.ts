@@ -1,6 +1,5 @@
 // The text `npm start` prints once everything listens: where each part is, and a curl line that works as printed.
-import { curlLine } from '../client-settings.js';
-import { httpsProxyCurlLine } from './tls.js';
+import { curlLine } from '../../../common/client-settings.js';
 
 export interface BannerInput {
   stateDir: string;
@@ -68,7 +67,7 @@ export function renderBanner(input: BannerInput): string {
         '',
         'The same page through the HTTPS proxy (TLS to the proxy: the credential never crosses in clear):',
         '',
-        `  ${httpsProxyCurlLine(input.credential, input.https.proxy, input.https.caPath, input.pageUrl)}`,
+        `  ${curlLine(input.credential, input.https.proxy, input.pageUrl, { caPath: input.https.caPath })}`,
       );
     }
   }

@@ -36,8 +36,3 @@ export async function loadOrCreateDemoTls(stateDir: string, now = Date.now()): P
   await writeFile(files.caPath, ca.certificatePem);
   return files;
 }
-
-/** A curl line through the HTTPS proxy that works as printed; credential fields are base64url, so they need no escaping. */
-export function httpsProxyCurlLine(credential: { username: string; password: string }, proxy: { host: string; port: number }, caPath: string, url: string): string {
-  return `curl --proxy https://${encodeURIComponent(credential.username)}:${encodeURIComponent(credential.password)}@${proxy.host}:${proxy.port} --proxy-cacert ${caPath} ${url}`;
-}

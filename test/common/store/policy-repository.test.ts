@@ -39,8 +39,8 @@ describe('PolicyRepository', () => {
     const snapshot = await repository.loadSnapshot();
     expect(snapshot.routes.map((r) => r.name)).toEqual(['web']);
     expect(snapshot.issues).toEqual([
-      { path: '/edge-gateway/dev/routes/broken', reason: expect.stringContaining('destinations') },
-      { path: '/edge-gateway/dev/hosts/garbled', reason: expect.stringContaining('not JSON') },
+      { path: '/edge-gateway/dev/routes/broken', message: expect.stringContaining('destinations') },
+      { path: '/edge-gateway/dev/hosts/garbled', message: expect.stringContaining('not JSON') },
     ]);
   });
 

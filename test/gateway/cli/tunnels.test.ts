@@ -1,5 +1,5 @@
 // `tunnels list|open|close` against a running gateway's admin API, carried by the built-in tunnel host.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../../gateway/main.js';
 import { createLogger } from '../../../gateway/observability/logger.js';
-import { startTunnelHost } from '../../../gateway/tunnel-host/index.js';
-import { ed25519, startEchoTarget } from '../tunnel-host/fixtures.js';
+import { startBuiltinTunnelHost, startEchoTarget } from '../tunnel-host/fixtures.js';
 import { runCli } from './run-cli.js';
 
 const ADMIN_TOKEN = 'admin-token-for-cli-tests-0123';
@@ -30,27 +29,14 @@ beforeAll(async () => {
   const target = await startEchoTarget();
   targetPort = target.port;
   cleanups.push(() => target.close());
-  const hostKey = ed25519();
-  const clientKey = ed25519();
-  const host = await startTunnelHost({ hostKey: hostKey.private, authorizedKeys: [clientKey.public], allow: [{ host: '127.0.0.1', ports: [target.port] }] });
-  cleanups.push(() => host.close());
   const dir = await mkdtemp(join(tmpdir(), 'eg-cli-tunnels-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'client_key'), clientKey.private, { mode: 0o600 });
+  const { host, input } = await startBuiltinTunnelHost(dir, { allow: [{ host: '127.0.0.1', ports: [target.port] }] });
+  cleanups.push(() => host.close());
   const config = parseConfig(
     {
       listeners: { socks: { port: 0 }, admin: { port: 0, token: ADMIN_TOKEN } },
-      tunnelHosts: [
-        {
-          name: 'builtin',
-          address: '127.0.0.1',
-          port: host.port,
-          username: 'gateway',
-          hostKeyFingerprints: [host.hostKeyFingerprint],
-          auth: { type: 'key', privateKeyPath: join(dir, 'client_key') },
-          pool: { min: 1, max: 1 },
-        },
-      ],
+      tunnelHosts: [input],
       log: { level: 'silent' },
     },
     { env: {}, baseDir: dir },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatRouteProblem, validateRoutes } from '../../../common/policy-syntax/validate-routes.js';
+import { formatIssue } from '../../../common/issues.js';
+import { validateRoutes } from '../../../common/policy-syntax/validate-routes.js';
 import { listGrantedPatterns } from '../../../gateway/policy/granted-patterns.js';
 import { member, route } from './fixtures.js';
 
@@ -16,7 +17,7 @@ describe('validateRoutes', () => {
       route('a', 'ok.corp'),
     ];
     expect(validateRoutes(routes, [{ name: 'bastion' }])).toEqual(validateRoutes(routes, ['bastion']));
-    const lines = validateRoutes(routes, ['bastion']).map(formatRouteProblem);
+    const lines = validateRoutes(routes, ['bastion']).map(formatIssue);
     expect(lines).toContain('routes[1].destinations[0].host: a wildcard must be the whole first label, as in "*.corp.example" (got "db.*.corp")');
     expect(lines).toContain('routes[1].destinations[1].host: a wildcard must be the whole first label, as in "*.corp.example" (got "*.*.corp")');
     expect(lines).toContain('routes[1].destinations[2].host: a wildcard must be the whole first label, as in "*.corp.example" (got "x*.corp")');

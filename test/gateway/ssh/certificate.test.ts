@@ -4,20 +4,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateEd25519, signUserCertificate, type Ed25519KeyPair } from '../../../common/ssh-certificate.js';
 import { createCertificateIdentity, type CertificateRequester } from '../../../gateway/identity/certificate.js';
 import { SshTunnelPools } from '../../../gateway/ssh/index.js';
 import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { startEchoTarget, startHttpTarget } from '../../harness/targets.js';
-import { captureLog, echoRoundTrip, httpGet, opening, tunnelHostFor, waitFor } from './fixtures.js';
+import { captureLog, cleanupAfterEach, echoRoundTrip, httpGet, opening, tunnelHostFor, waitFor } from './fixtures.js';
 
 const PRINCIPAL = 'tunnel-gw';
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup.length = 0;
-});
+const cleanup = cleanupAfterEach();
 
 async function caSshd(ca: Ed25519KeyPair): Promise<Sshd> {
   const sshd = await startSshd({ trustedUserCaKeys: [ca.publicKeyLine], authorizedPrincipals: [PRINCIPAL], authorizeClientKey: false });

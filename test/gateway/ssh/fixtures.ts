@@ -3,12 +3,36 @@ import { createHash } from 'node:crypto';
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
+import { afterEach } from 'vitest';
 import { TunnelHostSchema, type TunnelHost } from '../../../common/schema/index.js';
 import { TunnelConnection } from '../../../gateway/ssh/connection.js';
 import { resolveIdentityFromFile } from '../../../gateway/ssh/identity.js';
-import { tunnelHostInput, type Sshd } from '../../harness/sshd.js';
+import { startSshd, tunnelHostInput, type Sshd, type SshdOptions } from '../../harness/sshd.js';
 
 export type TunnelHostInput = Parameters<typeof TunnelHostSchema.parse>[0];
+
+export interface Cleanup {
+  push(...steps: Array<() => Promise<void> | void>): void;
+  /** A harness sshd, stopped after the test. */
+  sshd(options?: SshdOptions): Promise<Sshd>;
+}
+
+/** Steps undone after each test of the calling file, last first. */
+export function cleanupAfterEach(): Cleanup {
+  const steps: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const step of steps.reverse()) await step();
+    steps.length = 0;
+  });
+  return {
+    push: (...more) => void steps.push(...more),
+    async sshd(options) {
+      const started = await startSshd(options);
+      steps.push(() => started.close());
+      return started;
+    },
+  };
+}
 
 /** A validated TunnelHost pointing at a harness sshd, logging in with its generated client key. */
 export function tunnelHostFor(sshd: Sshd, name: string, overrides: Partial<Record<string, unknown>> = {}): TunnelHost {

@@ -3,8 +3,9 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { descendantsOf, startSshd } from '../../harness/sshd.js';
+import { cleanupAfterEach } from './fixtures.js';
 import { startHttpTarget } from '../../harness/targets.js';
 
 const run = promisify(execFile);
@@ -18,11 +19,7 @@ function isRunning(pid: number): boolean {
     return false;
   }
 }
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup.length = 0;
-});
+const cleanup = cleanupAfterEach();
 
 const sshArgs = (port: number, keyPath: string) => [
   '-i', keyPath, '-p', String(port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',

@@ -4,23 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HOST_KEY_ALGORITHMS } from '../../../gateway/ssh/host-key.js';
 import { SshTunnelPools, fingerprintOfHostKey } from '../../../gateway/ssh/index.js';
-import { startSshd, type Sshd } from '../../harness/sshd.js';
-import { captureLog, opening, tunnelHostFor, waitFor } from './fixtures.js';
+import type { SshdOptions } from '../../harness/sshd.js';
+import { captureLog, cleanupAfterEach, opening, tunnelHostFor, waitFor } from './fixtures.js';
 
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup.length = 0;
-});
-
-async function sshd(options: Parameters<typeof startSshd>[0] = {}): Promise<Sshd> {
-  const started = await startSshd({ logLevel: 'DEBUG1', ...options });
-  cleanup.push(() => started.close());
-  return started;
-}
+const cleanup = cleanupAfterEach();
+const sshd = (options: SshdOptions = {}) => cleanup.sshd({ logLevel: 'DEBUG1', ...options });
 
 /** What sshd logs once a client starts authenticating; a refused host must never see any of it. */
 const AUTH_TRAFFIC = /userauth-request|Postponed publickey|Accepted (key|publickey)|Failed publickey/;

@@ -2,26 +2,17 @@
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../common/errors.js';
 import { STALL_MS } from '../../../gateway/ssh/connection.js';
 import { SshTunnelPools, sshCryptoInfo } from '../../../gateway/ssh/index.js';
-import { startSshd, type Sshd } from '../../harness/sshd.js';
+import { startSshd } from '../../harness/sshd.js';
 import { tempKeyPair } from '../../harness/keys.js';
 import { startEchoTarget } from '../../harness/targets.js';
-import { captureLog, echoRoundTrip, ORIGIN, opening, tunnelHostFor, waitFor } from './fixtures.js';
+import { captureLog, cleanupAfterEach, echoRoundTrip, opening, ORIGIN, tunnelHostFor, waitFor } from './fixtures.js';
 
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup.length = 0;
-});
-
-async function sshd(): Promise<Sshd> {
-  const started = await startSshd();
-  cleanup.push(() => started.close());
-  return started;
-}
+const cleanup = cleanupAfterEach();
+const sshd = () => cleanup.sshd();
 
 describe('tunnel pools', () => {
   it('applies a new host set without dropping channels on unchanged hosts', async () => {

@@ -1,22 +1,12 @@
 // Faults on the SSH side: sshd restarts, a tunnel host dies mid-transfer, a frozen peer (half-open TCP).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorCodeOf } from '../../../common/errors.js';
 import { SshTunnelPools } from '../../../gateway/ssh/index.js';
-import { startSshd, type Sshd } from '../../harness/sshd.js';
 import { startEchoTarget, startHttpTarget } from '../../harness/targets.js';
-import { captureLog, closedWith, echoRoundTrip, httpGet, opening, tunnelHostFor, waitFor } from './fixtures.js';
+import { captureLog, cleanupAfterEach, closedWith, echoRoundTrip, httpGet, opening, tunnelHostFor, waitFor } from './fixtures.js';
 
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step();
-  cleanup.length = 0;
-});
-
-async function sshd(): Promise<Sshd> {
-  const started = await startSshd();
-  cleanup.push(() => started.close());
-  return started;
-}
+const cleanup = cleanupAfterEach();
+const sshd = () => cleanup.sshd();
 
 const fastBackoff = { backoff: { initialMs: 100, maxMs: 1_000 } };
 

@@ -1,6 +1,9 @@
 // Keys, a target server and an ssh2 client for the built-in tunnel host tests.
+import { writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
 import { Client, utils, type ClientChannel } from 'ssh2';
+import { startTunnelHost, type StartTunnelHostOptions, type TunnelHostServer } from '../../../gateway/tunnel-host/index.js';
 
 export interface KeyPair {
   private: string;
@@ -10,6 +13,19 @@ export interface KeyPair {
 export function ed25519(): KeyPair {
   const pair = utils.generateKeyPairSync('ed25519');
   return { private: pair.private, public: pair.public };
+}
+
+/**
+ * The built-in tunnel host on 127.0.0.1 with fresh keys (the client's written to `dir`), and the gateway's
+ * `tunnelHosts` entry for it, named "builtin".
+ */
+export async function startBuiltinTunnelHost(dir: string, options: Omit<StartTunnelHostOptions, 'hostKey' | 'authorizedKeys'>) {
+  const [hostKey, clientKey] = [ed25519(), ed25519()];
+  const host: TunnelHostServer = await startTunnelHost({ hostKey: hostKey.private, authorizedKeys: [clientKey.public], ...options });
+  const privateKeyPath = join(dir, 'client_key');
+  await writeFile(privateKeyPath, clientKey.private, { mode: 0o600 });
+  const input = { name: 'builtin', address: '127.0.0.1', port: host.port, username: 'gateway', hostKeyFingerprints: [host.hostKeyFingerprint], auth: { type: 'key', privateKeyPath }, pool: { min: 1, max: 1 } };
+  return { host, input };
 }
 
 /** A TCP target that answers each line with "echo:<line>". */

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { generateEd25519KeyObjects } from '../../../common/ed25519.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,14 +11,12 @@ import { encodeCredential } from '../../../common/token.js';
 import { parseConfig } from '../../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../../gateway/main.js';
 import { createLogger } from '../../../gateway/observability/logger.js';
-import { startTunnelHost, type TunnelHostServer } from '../../../gateway/tunnel-host/index.js';
-import { ed25519 } from './fixtures.js';
+import { startBuiltinTunnelHost } from './fixtures.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 let allowed: Server;
 let forbidden: Server;
 let forbiddenHits = 0;
-let host: TunnelHostServer;
 let gateway: RunningGateway;
 let proxyUser = '';
 let allowedPort = 0;
@@ -46,19 +44,13 @@ beforeAll(async () => {
   forbiddenPort = await listen(forbidden);
   cleanups.push(() => new Promise((r) => allowed.close(r)), () => new Promise((r) => forbidden.close(r)));
 
-  const hostKey = ed25519();
-  const clientKey = ed25519();
-  host = await startTunnelHost({
-    hostKey: hostKey.private,
-    authorizedKeys: [clientKey.public],
+  const dir = await mkdtemp(join(tmpdir(), 'eg-th-gw-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const builtin = await startBuiltinTunnelHost(dir, {
     allow: [{ host: 'allowed.test', ports: [allowedPort] }],
     hosts: { 'allowed.test': '127.0.0.1', 'forbidden.test': '127.0.0.1' },
   });
-  cleanups.push(() => host.close());
-
-  const dir = await mkdtemp(join(tmpdir(), 'eg-th-gw-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'client_key'), clientKey.private, { mode: 0o600 });
+  cleanups.push(() => builtin.host.close());
   const signing = generateEd25519KeyObjects();
   const now = Math.floor(Date.now() / 1000);
   const credential = encodeCredential({ s: 'tester', g: ['testers'], e: now + 3600, t: now, i: 'thgwtest01' }, signing.privateKey);
@@ -67,17 +59,7 @@ beforeAll(async () => {
     {
       listeners: { socks: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } },
       credentialPublicKeys: [signing.publicKey.export({ type: 'spki', format: 'pem' }).toString()],
-      tunnelHosts: [
-        {
-          name: 'builtin',
-          address: '127.0.0.1',
-          port: host.port,
-          username: 'gateway',
-          hostKeyFingerprints: [host.hostKeyFingerprint],
-          auth: { type: 'key', privateKeyPath: join(dir, 'client_key') },
-          pool: { min: 1, max: 1 },
-        },
-      ],
+      tunnelHosts: [builtin.input],
       // Wider than the tunnel host's allow list on purpose.
       routes: [{ name: 'test', destinations: [{ host: '*.test', ports: ['*'] }], via: ['builtin'], groups: ['testers'] }],
       log: { level: 'silent' },

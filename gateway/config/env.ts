@@ -93,7 +93,7 @@ export function applyEnv(raw: Record<string, unknown>, env: Readonly<Record<stri
 }
 
 /** EG_SOCKS=off turns the SOCKS listener off (listeners.socks: false); EG_SOCKS=on turns it back on over a file's `false`. */
-function applySocksSwitch(out: Record<string, unknown>, text: string | undefined, sources: Map<string, string>): ConfigIssue[] {
+function applySocksSwitch(out: Record<string, unknown>, text: string | undefined, sources: Map<string, string>): Issue[] {
   const value = text?.trim().toLowerCase();
   if (!value) return [];
   if (value !== 'on' && value !== 'off') return [{ path: 'listeners.socks (EG_SOCKS)', message: `expected "on" or "off", got "${text}"` }];

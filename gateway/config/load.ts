@@ -110,7 +110,7 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
 }
 
 /** A gateway with no proxy listener carries nothing: SOCKS off needs the HTTP or the HTTPS proxy. */
-function proxyListenerIssues(listeners: { socks: unknown; httpProxy?: unknown; httpsProxy?: unknown }, sources: ReadonlyMap<string, string>): ConfigIssue[] {
+function proxyListenerIssues(listeners: { socks: unknown; httpProxy?: unknown; httpsProxy?: unknown }, sources: ReadonlyMap<string, string>): Issue[] {
   if (listeners.socks !== false || listeners.httpProxy !== undefined || listeners.httpsProxy !== undefined) return [];
   const off = sources.has('listeners.socks') ? 'EG_SOCKS=off' : 'listeners.socks: false';
   return [{ path: 'listeners', message: `no proxy listener: SOCKS is off (${off}) and neither listeners.httpProxy nor listeners.httpsProxy is configured; turn SOCKS on or configure an HTTP or HTTPS proxy` }];

@@ -8,6 +8,13 @@ export interface ProxyAddress {
   port: number;
 }
 
+/** The gateway's proxy listeners as clients reach them: SOCKS (`port`), the HTTP proxy (`httpPort`), or both. */
+export interface ProxyEndpoints {
+  host: string;
+  port?: number | undefined;
+  httpPort?: number | undefined;
+}
+
 export interface ProxyLogin {
   username: string;
   password: string;
@@ -17,7 +24,8 @@ export interface ClientSettings {
   curl: string;
   /** The `[ProxyList]` section of a proxychains file. */
   proxychains: string;
-  env: { ALL_PROXY: string; all_proxy: string };
+  /** The variables curl, git and most CLI tools read. */
+  env: Record<string, string>;
 }
 
 /** One shell word: as it is when the shell reads nothing in it, else in single quotes. */
@@ -26,7 +34,7 @@ export function shellWord(text: string): string {
 }
 
 /** The proxy as a URL with the login in it; credential fields are base64url, but any login is escaped. */
-export function proxyUrl(login: ProxyLogin, proxy: ProxyAddress, scheme: 'socks5h' | 'https' = 'socks5h'): string {
+export function proxyUrl(login: ProxyLogin, proxy: ProxyAddress, scheme: 'socks5h' | 'http' | 'https' = 'socks5h'): string {
   return `${scheme}://${encodeURIComponent(login.username)}:${encodeURIComponent(login.password)}@${formatEndpoint(proxy.host, proxy.port)}`;
 }
 
@@ -36,12 +44,24 @@ export function curlLine(login: ProxyLogin, proxy: ProxyAddress, url: string, ht
   return `curl --proxy ${shellWord(proxyUrl(login, proxy, https ? 'https' : 'socks5h'))}${tls} ${shellWord(url)}`;
 }
 
-export function clientSettings(login: ProxyLogin, proxy: ProxyAddress, url: string): ClientSettings {
-  const socks = proxyUrl(login, proxy);
+/** SOCKS when the gateway runs it (names resolve on the tunnel host's side), else its HTTP proxy. */
+export function clientSettings(login: ProxyLogin, proxy: ProxyEndpoints, url: string): ClientSettings {
+  if (proxy.port !== undefined) {
+    const socks: ProxyAddress = { host: proxy.host, port: proxy.port };
+    const socksUrl = proxyUrl(login, socks);
+    return {
+      curl: curlLine(login, socks, url),
+      proxychains: `[ProxyList]\nsocks5 ${proxy.host} ${proxy.port} ${login.username} ${login.password}`,
+      env: { ALL_PROXY: socksUrl, all_proxy: socksUrl },
+    };
+  }
+  if (proxy.httpPort === undefined) throw new RangeError('a proxy needs a SOCKS port or an HTTP proxy port');
+  const http: ProxyAddress = { host: proxy.host, port: proxy.httpPort };
+  const httpUrl = proxyUrl(login, http, 'http');
   return {
-    curl: curlLine(login, proxy, url),
-    proxychains: `[ProxyList]\nsocks5 ${proxy.host} ${proxy.port} ${login.username} ${login.password}`,
-    env: { ALL_PROXY: socks, all_proxy: socks },
+    curl: `curl --proxy ${shellWord(httpUrl)} ${shellWord(url)}`,
+    proxychains: `[ProxyList]\nhttp ${proxy.host} ${proxy.httpPort} ${login.username} ${login.password}`,
+    env: { HTTP_PROXY: httpUrl, HTTPS_PROXY: httpUrl, http_proxy: httpUrl, https_proxy: httpUrl },
   };
 }
 

@@ -24,8 +24,13 @@ export const ApiConfigSchema = z.object({
   principals: z.record(z.string().min(1), z.array(GroupName)).default({}),
   /** Local runs only: principal → bearer token (at least 16 chars). In AWS, IAM authenticates. */
   tokens: z.record(z.string().min(1), z.string().min(16)).default({}),
-  /** The gateway's SOCKS listener as clients reach it. */
-  proxy: z.object({ host: z.string().min(1), port: Port, httpPort: Port.optional() }).default({ host: '127.0.0.1', port: 1080 }),
+  /** The gateway as clients reach it: its SOCKS listener (`port`), its HTTP proxy (`httpPort`), or both. */
+  proxy: z
+    .object({ host: z.string().min(1), port: Port.optional(), httpPort: Port.optional() })
+    .refine((proxy) => proxy.port !== undefined || proxy.httpPort !== undefined, {
+      message: 'name the SOCKS listener\'s port, the HTTP proxy\'s port (httpPort), or both',
+    })
+    .default({ host: '127.0.0.1', port: 1080 }),
   pacUrl: z.string().url().optional(),
   /**
    * The gateway's public listener (lease activation), for the self-service page's "use this browser".
@@ -64,11 +69,13 @@ function jsonFrom(env: NodeJS.ProcessEnv, name: string): unknown {
   }
 }
 
-/** "host:port" or "[v6]:port". */
+/** "host:port" or "[v6]:port"; "host" or "[v6]" alone when the gateway runs no SOCKS listener (PROXY_HTTP_PORT then). */
 function proxyFrom(text: string | undefined, httpPort: number | undefined): ApiConfigInput['proxy'] {
   if (!text) return undefined;
+  const hostOnly = /^\[([^\]]+)\]$|^([^:[\]]+)$/.exec(text);
+  if (hostOnly) return { host: (hostOnly[1] ?? hostOnly[2]) as string, ...(httpPort ? { httpPort } : {}) };
   const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text);
-  if (!match) throw new GatewayError('EG_CONFIG_INVALID', `PROXY_ADDRESS: expected "host:port", got "${text}"`);
+  if (!match) throw new GatewayError('EG_CONFIG_INVALID', `PROXY_ADDRESS: expected "host:port" (or "host" alone with PROXY_HTTP_PORT), got "${text}"`);
   return { host: match[1] as string, port: Number(match[2]), ...(httpPort ? { httpPort } : {}) };
 }
 
@@ -86,7 +93,8 @@ function oidcFrom(env: NodeJS.ProcessEnv): ApiConfigInput['oidc'] {
 }
 
 /**
- * The Lambda's environment: STAGE, PROXY_ADDRESS ("host:port"), PROXY_HTTP_PORT, PAC_URL,
+ * The Lambda's environment: STAGE, PROXY_ADDRESS ("host:port" of the SOCKS listener, or "host" alone for a
+ * gateway without one), PROXY_HTTP_PORT, PAC_URL,
  * CREDENTIAL_TTL_DEFAULT_SECONDS, CREDENTIAL_TTL_CAP_SECONDS, ADMIN_GROUPS (comma-separated),
  * PRINCIPAL_GROUPS (JSON object principal → groups), GATEWAY_PRINCIPALS (comma-separated IAM ARNs of the
  * gateways' task roles, added to the "gateways" group so they may have SSH keys signed), GATEWAY_PUBLIC_URL,

@@ -32,7 +32,14 @@ export const CredentialResponseSchema = z
     groups: z.array(z.string()),
     routes: z.array(RouteSchema),
     sourceCidr: z.string().optional(),
-    proxy: z.object({ host: z.string(), port: z.number().int(), socks: z.string(), http: z.string().optional() }),
+    /** `port` and `socks` name the SOCKS listener, `httpPort` and `http` the HTTP proxy; a gateway may run either or both. */
+    proxy: z.object({
+      host: z.string(),
+      port: z.number().int().optional(),
+      socks: z.string().optional(),
+      httpPort: z.number().int().optional(),
+      http: z.string().optional(),
+    }),
     pacUrl: z.string().optional(),
     settings: ClientSettingsSchema,
   });

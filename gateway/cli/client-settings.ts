@@ -14,7 +14,9 @@ export function renderSettings(credential: CredentialResponse, exampleUrl: strin
     `  ${settings.curl}`,
     '',
     'environment (curl, git, most CLI tools):',
-    `  export ALL_PROXY=${shellWord(settings.env.ALL_PROXY)}`,
+    ...Object.entries(settings.env)
+      .filter(([name]) => name === name.toUpperCase())
+      .map(([name, value]) => `  export ${name}=${shellWord(value)}`),
     '',
     'proxychains (/etc/proxychains4.conf or ./proxychains.conf):',
     '  proxy_dns',
@@ -26,8 +28,12 @@ export function renderSettings(credential: CredentialResponse, exampleUrl: strin
     '  or activate a source-address lease by presenting this credential to the gateway over HTTP.',
     '',
     'mail clients (Thunderbird: Settings → Network → Connection → Manual proxy):',
-    `  SOCKS host ${proxy.host}, port ${proxy.port}, SOCKS v5, "Proxy DNS when using SOCKS v5" on;`,
-    '  Thunderbird cannot send SOCKS passwords either: use a lease, or static POP3/IMAP/SMTP forwards (profiles).',
+    ...(proxy.port !== undefined
+      ? [
+          `  SOCKS host ${proxy.host}, port ${proxy.port}, SOCKS v5, "Proxy DNS when using SOCKS v5" on;`,
+          '  Thunderbird cannot send SOCKS passwords either: use a lease, or static POP3/IMAP/SMTP forwards (profiles).',
+        ]
+      : ['  this gateway runs no SOCKS listener: use static POP3/IMAP/SMTP forwards (profiles).']),
   ];
   return `${lines.join('\n')}\n`;
 }

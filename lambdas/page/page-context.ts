@@ -16,7 +16,7 @@ export interface PageContext {
   pacUrl?: string;
   /** The gateway's POST /v1/lease, which the browser itself calls ("use this browser"). */
   leaseUrl?: string;
-  proxy: { host: string; port: number; httpPort?: number };
+  proxy: { host: string; port?: number; httpPort?: number };
   /** Origins the page's script talks to besides its own (the Content-Security-Policy's connect-src). */
   connectOrigins: string[];
 }
@@ -36,7 +36,7 @@ export async function pageContextFor(config: ApiConfig, discovery: IssuerDiscove
   const base: PageContext = {
     ...(config.pacUrl ? { pacUrl: config.pacUrl } : {}),
     ...(leaseUrl ? { leaseUrl } : {}),
-    proxy: { host: config.proxy.host, port: config.proxy.port, ...(config.proxy.httpPort ? { httpPort: config.proxy.httpPort } : {}) },
+    proxy: { host: config.proxy.host, ...(config.proxy.port !== undefined ? { port: config.proxy.port } : {}), ...(config.proxy.httpPort ? { httpPort: config.proxy.httpPort } : {}) },
     connectOrigins: [originOf(leaseUrl)].filter((o): o is string => o !== undefined),
   };
   if (!config.oidc || !discovery) return base;

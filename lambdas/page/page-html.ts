@@ -61,13 +61,13 @@ export function renderPage(context: PageContext) {
 
 <section id="credential" aria-labelledby="credential-title" hidden>
   <h2 id="credential-title">Your credential</h2>
-  <p>A credential is a user name and password for the gateway's SOCKS5 proxy. It expires on its own; revoke it when you are done.</p>
+  <p>A credential is a user name and password for the gateway's proxy. It expires on its own; revoke it when you are done.</p>
   <button type="button" id="get-credential" class="primary">Get a credential</button>
   <div id="credential-details" hidden>
     <dl>
       <dt>User name</dt><dd>${copyable('credential-username', 'user name')}</dd>
       <dt>Password</dt><dd>${copyable('credential-password', 'password')}</dd>
-      <dt>SOCKS5 proxy</dt><dd>${copyable('credential-proxy', 'proxy address')}</dd>
+      <dt id="credential-proxy-kind">SOCKS5 proxy</dt><dd>${copyable('credential-proxy', 'proxy address')}</dd>
       <dt>Expires</dt><dd><time id="credential-expiry"></time> (<span id="credential-countdown"></span>)</dd>
     </dl>
     <button type="button" id="revoke-credential" class="danger">Revoke this credential</button>

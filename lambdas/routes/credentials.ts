@@ -37,7 +37,7 @@ export function registerCredentialRoutes(app: ApiApp, services: Services): void 
   app.openapi(issueRoute, async (c) => {
     const issued = await services.credentials.issue(c.get('caller'), c.req.valid('json') ?? {});
     const { proxy: endpoint, pacUrl } = services.config;
-    const socks = `socks5h://${formatEndpoint(endpoint.host, endpoint.port)}`;
+    const socks = endpoint.port !== undefined ? `socks5h://${formatEndpoint(endpoint.host, endpoint.port)}` : undefined;
     const http = endpoint.httpPort ? `http://${formatEndpoint(endpoint.host, endpoint.httpPort)}` : undefined;
     return c.json(
       {
@@ -51,7 +51,11 @@ export function registerCredentialRoutes(app: ApiApp, services: Services): void 
         groups: issued.groups,
         routes: issued.routes,
         ...(issued.sourceCidr ? { sourceCidr: issued.sourceCidr } : {}),
-        proxy: { host: endpoint.host, port: endpoint.port, socks, ...(http ? { http } : {}) },
+        proxy: {
+          host: endpoint.host,
+          ...(socks ? { port: endpoint.port, socks } : {}),
+          ...(http ? { httpPort: endpoint.httpPort, http } : {}),
+        },
         ...(pacUrl ? { pacUrl } : {}),
         settings: clientSettings(issued, endpoint, exampleUrl(issued.routes)),
       },

@@ -30,6 +30,19 @@ describe('clientSettings', () => {
     expect(await shellWords(settings.curl)).toEqual(['curl', '--proxy', socks, 'http://intranet.corp/']);
   });
 
+  it('names the HTTP proxy when there is no SOCKS port, and refuses a proxy with neither', async () => {
+    const settings = clientSettings(login, { host: '2001:db8::5', httpPort: 3128 }, 'http://intranet.corp/');
+    const http = `http://${login.username}:${login.password}@[2001:db8::5]:3128`;
+    expect(settings).toEqual({
+      curl: `curl --proxy '${http}' http://intranet.corp/`,
+      proxychains: `[ProxyList]\nhttp 2001:db8::5 3128 ${login.username} ${login.password}`,
+      env: { HTTP_PROXY: http, HTTPS_PROXY: http, http_proxy: http, https_proxy: http },
+    });
+    expect(await shellWords(settings.curl)).toEqual(['curl', '--proxy', http, 'http://intranet.corp/']);
+    expect(clientSettings(login, { host: 'gw', port: 1080, httpPort: 3128 }, 'http://x/').curl).toContain('socks5h://');
+    expect(() => clientSettings(login, { host: 'gw' }, 'http://x/')).toThrow(/SOCKS port or an HTTP proxy port/);
+  });
+
   it('names an HTTPS proxy with the certificate to verify it by', async () => {
     const line = curlLine(login, { host: '::1', port: 3129 }, 'http://intranet.demo:8080/', { caPath: '/tmp/demo state/ca.pem' });
     expect(line).toBe("curl --proxy 'https://eg1.eyJzIjoiYW5uIn0:Q2x-_9@[::1]:3129' --proxy-cacert '/tmp/demo state/ca.pem' http://intranet.demo:8080/");

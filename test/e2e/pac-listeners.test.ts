@@ -4,6 +4,7 @@
 // lease the PAC is refused, the proxy it would name refuses the client, and nothing is carried.
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListenerOffError } from '../../gateway/main.js';
 import { launchBrowser, type LaunchedBrowser } from '../harness/browser.js';
@@ -77,6 +78,22 @@ describe.each<[ProxyListeners, string, string, string]>([
     expect(stack.gateway.connections.list()).toEqual([]);
     expect(stack.gatewayLog.lines().some((line) => line.destination === intranet() && line.outcome === 'ok')).toBe(false);
   }, 120_000);
+
+  it(`the credential's ready-made curl line loads the intranet page as printed, through the ${listeners === 'http' ? 'HTTP proxy' : 'SOCKS listener'}`, async () => {
+    const issued = await fetch(`${stack.apiUrl}/v1/credentials`, { method: 'POST', headers: { authorization: `Bearer ${PERSON_API_TOKEN}` } });
+    expect(issued.status).toBe(201);
+    const credential = (await issued.json()) as { password: string; proxy: { socks?: string; http?: string }; settings: { curl: string } };
+    registerSecret('credential for the settings test', credential.password);
+    expect(credential.proxy.socks !== undefined).toBe(listeners !== 'http');
+    expect(credential.settings.curl).toMatch(listeners === 'http' ? /^curl --proxy '?http:\/\// : /^curl --proxy '?socks5h:\/\//);
+    const { stdout } = await promisify(execFile)('sh', ['-c', `${credential.settings.curl} -sS --max-time 20`]);
+    expect(stdout).toContain('edge-gateway target');
+    // curl is gone; the next test reads the live table and the audit lines, so this connection must have ended there.
+    for (let tries = 0; stack.gateway.connections.list().some((c) => c.destination === intranet()); tries++) {
+      if (tries === 200) throw new Error('the curl connection is still in the live table');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }, 60_000);
 
   it(`after "use this browser", the PAC names the ${pacProxy} listener and Chromium loads the intranet page through it`, async () => {
     const linesBefore = stack.gatewayLog.lines().length; // the refusals above are not this test's

@@ -20,7 +20,7 @@ interface CredentialJson {
   expiresAt: string;
   ttlSeconds: number;
   routes: { name: string }[];
-  proxy: { host: string; port: number; socks: string; http?: string };
+  proxy: { host: string; port?: number; socks?: string; httpPort?: number; http?: string };
   pacUrl?: string;
   sourceCidr?: string;
   settings: { curl: string; proxychains: string; env: Record<string, string> };
@@ -52,10 +52,26 @@ describe('POST /v1/credentials', () => {
     expect(claims).toMatchObject({ g: ['partners'], i: credential.id });
     expect(claims.e - claims.t).toBe(3600);
     expect(credential.routes.map((r) => r.name)).toEqual(['web']);
-    expect(credential.proxy).toEqual({ host: 'gateway.example', port: 1080, socks: 'socks5h://gateway.example:1080', http: 'http://gateway.example:8080' });
+    expect(credential.proxy).toEqual({ host: 'gateway.example', port: 1080, socks: 'socks5h://gateway.example:1080', httpPort: 8080, http: 'http://gateway.example:8080' });
     expect(credential.pacUrl).toBe('http://gateway.example:8080/proxy.pac');
     expect(credential.settings.curl).toBe(`curl --proxy socks5h://${credential.username}:${credential.password}@gateway.example:1080 http://intranet.corp/`);
     expect(credential.settings.env.ALL_PROXY).toContain(credential.username);
+  });
+
+  it('names the HTTP proxy in the proxy and the settings when the gateway runs no SOCKS listener', async () => {
+    const httpOnly = await startLambdaApi('eg-api-http-only-', { proxy: { host: 'gateway.example', httpPort: 8080 } });
+    try {
+      const result = await httpOnly.invoke({ method: 'POST', path: '/v1/credentials', userArn: ALICE, body: {} });
+      expect(result.statusCode).toBe(201);
+      const credential = jsonOf<CredentialJson>(result);
+      expect(credential.proxy).toEqual({ host: 'gateway.example', httpPort: 8080, http: 'http://gateway.example:8080' });
+      const proxy = `http://${credential.username}:${credential.password}@gateway.example:8080`;
+      expect(credential.settings.curl).toBe(`curl --proxy ${proxy} http://intranet.corp/`);
+      expect(credential.settings.env).toEqual({ HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy });
+      expect(credential.settings.proxychains).toBe(`[ProxyList]\nhttp gateway.example 8080 ${credential.username} ${credential.password}`);
+    } finally {
+      await httpOnly.close();
+    }
   });
 
   it('refuses routes outside the caller\'s groups with 403 EG_FORBIDDEN', async () => {

@@ -142,7 +142,9 @@ function firstDestination(port) {
 function showCredential() {
   $('credential-username').textContent = credential.username;
   $('credential-password').textContent = credential.password;
-  $('credential-proxy').textContent = credential.proxy.socks;
+  // A gateway may run no SOCKS listener; its HTTP proxy then takes the same credential.
+  $('credential-proxy-kind').textContent = credential.proxy.socks ? 'SOCKS5 proxy' : 'HTTP proxy';
+  $('credential-proxy').textContent = credential.proxy.socks ?? credential.proxy.http ?? '';
   const expiry = new Date(credential.expiresAtUnix * 1000);
   $('credential-expiry').dateTime = expiry.toISOString();
   $('credential-expiry').textContent = expiry.toLocaleString();

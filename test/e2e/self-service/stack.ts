@@ -70,20 +70,6 @@ export async function startSelfServiceStack(listeners: ProxyListeners = 'socks')
     await repository.putHost(tunnelHostInput(sshd));
     await repository.putRoute({ name: 'intranet', destinations: [{ host: INTRANET_HOST, ports: [web.port] }], via: ['bastion'], groups: ['staff'] });
 
-    const api: ApiServer = await startApiServer({
-      port: apiPort,
-      storePath,
-      log: pino({ level: 'silent' }),
-      config: {
-        stage: STAGE,
-        proxy: { host: '127.0.0.1', port: socksPort },
-        pacUrl,
-        oidc: { issuer: idp.issuer, clientId: CLIENT_ID, scopes: ['openid', 'profile', 'email', 'groups'] },
-        principals: { [USER.username]: USER.groups },
-        tokens: { [USER.username]: PERSON_API_TOKEN },
-      },
-    });
-    cleanup.push(() => api.close());
 
     const gatewayLog = captureLog();
     const input: ConfigInput = {
@@ -100,6 +86,22 @@ export async function startSelfServiceStack(listeners: ProxyListeners = 'socks')
     const gateway = await startGateway(parseConfig(input, { env: {} }), { log: gatewayLog.log });
     cleanup.push(() => gateway.close());
     await gateway.pools.whenReady('bastion', AbortSignal.timeout(60_000));
+
+    const api: ApiServer = await startApiServer({
+      port: apiPort,
+      storePath,
+      log: pino({ level: 'silent' }),
+      config: {
+        stage: STAGE,
+        // The API names the listeners the gateway runs, so its ready-made settings work as printed.
+        proxy: { host: '127.0.0.1', ...(listeners !== 'http' ? { port: socksPort } : {}), ...(gateway.http ? { httpPort: gateway.http.port } : {}) },
+        pacUrl,
+        oidc: { issuer: idp.issuer, clientId: CLIENT_ID, scopes: ['openid', 'profile', 'email', 'groups'] },
+        principals: { [USER.username]: USER.groups },
+        tokens: { [USER.username]: PERSON_API_TOKEN },
+      },
+    });
+    cleanup.push(() => api.close());
     return { apiUrl, pacUrl, web, socksPort, gateway, gatewayLog, repository, close };
   } catch (err) {
     await close();

@@ -34,7 +34,7 @@ export interface SelfServiceStack {
   apiUrl: string;
   pacUrl: string;
   web: HttpTarget;
-  /** The SOCKS listener's port; with SOCKS off, the port it would have had (the API still names it), where nothing listens. */
+  /** The SOCKS listener's port; with SOCKS off, a free port where nothing listens (test/gateway/admin/socks-off.test.ts lists every port bound). */
   socksPort: number;
   gateway: RunningGateway;
   gatewayLog: CapturedLog;
@@ -58,9 +58,9 @@ export async function startSelfServiceStack(listeners: ProxyListeners = 'socks')
     const [sshd, web]: [Sshd, HttpTarget] = await Promise.all([startSshd(), startHttpTarget({ host: resolved.address })]);
     cleanup.push(() => sshd.close(), () => web.close());
 
-    const [apiPort, publicPort, socksPort] = [await freePort(), await freePort(), await freePort()];
+    // Only the API's port is chosen ahead (the gateway's page origin names it); the gateway binds its own on port 0.
+    const apiPort = await freePort();
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const pacUrl = `http://127.0.0.1:${publicPort}/proxy.pac`;
     const idp = await startDemoIdentityProvider({ host: '127.0.0.1', port: 0, clientId: CLIENT_ID, redirectUris: [`${apiUrl}/`], user: USER });
     cleanup.push(() => idp.close());
 
@@ -77,15 +77,19 @@ export async function startSelfServiceStack(listeners: ProxyListeners = 'socks')
       store: { type: 'file', path: storePath },
       refreshIntervalMs: 250,
       listeners: {
-        socks: listeners === 'http' ? false : { port: socksPort },
+        socks: listeners === 'http' ? false : { port: 0 },
         ...(listeners !== 'socks' ? { httpProxy: { port: 0 } } : {}),
-        public: { port: publicPort, pageOrigins: [apiUrl] },
+        public: { port: 0, pageOrigins: [apiUrl] },
         admin: { port: 0 },
       },
     };
     const gateway = await startGateway(parseConfig(input, { env: {} }), { log: gatewayLog.log });
     cleanup.push(() => gateway.close());
     await gateway.pools.whenReady('bastion', AbortSignal.timeout(60_000));
+    if (!gateway.public) throw new Error('the gateway has no public listener');
+    const pacUrl = new URL('/proxy.pac', gateway.public.url).href;
+    // With SOCKS off, a port nothing of ours binds stands for "the SOCKS port" in the checks that nothing listens.
+    const socksPort = listeners === 'http' ? await freePort() : gateway.socks.port;
 
     const api: ApiServer = await startApiServer({
       port: apiPort,

@@ -41,7 +41,11 @@ export function proxyUrl(login: ProxyLogin, proxy: ProxyAddress, scheme: 'socks5
 /** `curl --proxy …` that works as printed; `caPath` is the certificate an HTTPS proxy is verified with. */
 export function curlLine(login: ProxyLogin, proxy: ProxyAddress, url: string, https?: { caPath: string }): string {
   const tls = https ? ` --proxy-cacert ${shellWord(https.caPath)}` : '';
-  return `curl --proxy ${shellWord(proxyUrl(login, proxy, https ? 'https' : 'socks5h'))}${tls} ${shellWord(url)}`;
+  return curlThrough(proxyUrl(login, proxy, https ? 'https' : 'socks5h'), url, tls);
+}
+
+function curlThrough(proxy: string, url: string, options = ''): string {
+  return `curl --proxy ${shellWord(proxy)}${options} ${shellWord(url)}`;
 }
 
 /** SOCKS when the gateway runs it (names resolve on the tunnel host's side), else its HTTP proxy. */
@@ -59,7 +63,7 @@ export function clientSettings(login: ProxyLogin, proxy: ProxyEndpoints, url: st
   const http: ProxyAddress = { host: proxy.host, port: proxy.httpPort };
   const httpUrl = proxyUrl(login, http, 'http');
   return {
-    curl: `curl --proxy ${shellWord(httpUrl)} ${shellWord(url)}`,
+    curl: curlThrough(httpUrl, url),
     proxychains: `[ProxyList]\nhttp ${proxy.host} ${proxy.httpPort} ${login.username} ${login.password}`,
     env: { HTTP_PROXY: httpUrl, HTTPS_PROXY: httpUrl, http_proxy: httpUrl, https_proxy: httpUrl },
   };

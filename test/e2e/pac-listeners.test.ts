@@ -3,13 +3,13 @@
 // listens on the SOCKS port), or both (the PAC names the HTTP proxy, which honours the lease as SOCKS does). Without a
 // lease the PAC is refused, the proxy it would name refuses the client, and nothing is carried.
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListenerOffError } from '../../gateway/main.js';
 import { launchBrowser, type LaunchedBrowser } from '../harness/browser.js';
 import { registerSecret } from '../harness/log-capture.js';
 import { INTRANET_HOST, PERSON_API_TOKEN, startSelfServiceStack, type ProxyListeners, type SelfServiceStack } from './self-service/stack.js';
+import { tryConnect } from '../harness/port-probe.js';
 
 /** curl through `proxy` with no credential: the HTTP status it got, or its exit code when the proxy refused before any. */
 function curlWithoutCredential(proxy: string, url: string): Promise<string> {
@@ -17,18 +17,6 @@ function curlWithoutCredential(proxy: string, url: string): Promise<string> {
     execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '20', '--proxy', proxy, url], (err, stdout) => {
       resolve(err ? `exit ${String(err.code)}` : stdout);
     });
-  });
-}
-
-/** "connected", or the connect error's code. */
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
   });
 }
 

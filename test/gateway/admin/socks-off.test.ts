@@ -1,12 +1,12 @@
 // A gateway with SOCKS off (EG_SOCKS=off over a file that names a SOCKS port) binds no SOCKS port: a client that
 // tries it is refused by the kernel. Its other listeners, /readyz, /metrics, the start line and the PAC carry on.
 import { execFileSync } from 'node:child_process';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../gateway/config/index.js';
 import { ListenerOffError, startGateway, type RunningGateway } from '../../../gateway/main.js';
 import { captureLog } from '../../e2e/gateway-fixture.js';
 import { freePort } from '../../harness/sshd.js';
+import { tryConnect } from '../../harness/port-probe.js';
 
 let gateway: RunningGateway;
 let socksPort: number;
@@ -20,18 +20,6 @@ function listeningPorts(): Set<number> {
 }
 
 const portOf = (url: string | undefined) => Number(new URL(url ?? 'http://x:1').port);
-
-/** Resolves with the connect error's code, or "connected". */
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-  });
-}
 
 beforeAll(async () => {
   socksPort = await freePort();

@@ -1,30 +1,13 @@
 // With an HTTPS proxy configured, the PAC sends browsers to it (TLS to the proxy) unless another listener is asked for.
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RouteSchema } from '../../../common/schema/route.js';
-import { listenHttp, type HttpEndpoint } from '../../../gateway/admin/server.js';
-import { createBrowserApp } from '../../../gateway/browser/index.js';
-import { credentialAuthority, tokenAuthenticator } from '../http-proxy/fixtures.js';
+import { browserApps, type Proxies } from './fixtures.js';
 
 const routes = [RouteSchema.parse({ name: 'intranet', destinations: [{ host: 'www.intranet.test' }], via: ['bastion'], groups: ['staff'] })];
-const authority = credentialAuthority();
-const credential = authority.mint('alice', ['staff']);
-const authorization = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
-
-type Proxies = Parameters<typeof createBrowserApp>[0]['proxies'];
-const endpoints: HttpEndpoint[] = [];
-afterAll(() => endpoints.forEach((endpoint) => endpoint.destroy()));
-
-/** The browser routes on a real listener (they read the client's address from the socket). */
-async function app(proxies: Proxies): Promise<string> {
-  const endpoint = await listenHttp(
-    createBrowserApp({ auth: tokenAuthenticator(authority.publicKey, () => []), leases: { putLease: async (lease) => lease }, routes: () => routes, proxies, log: pino({ level: 'silent' }) }),
-    '127.0.0.1',
-    0,
-  );
-  endpoints.push(endpoint);
-  return endpoint.url;
-}
+const apps = browserApps(routes);
+const { authorization } = apps;
+const app = (proxies: Proxies): Promise<string> => apps.start(proxies);
+afterAll(() => apps.close());
 
 async function pacResult(proxies: Proxies, query = ''): Promise<string> {
   const response = await fetch(`${await app(proxies)}/proxy.pac${query}`, { headers: { authorization } });

@@ -1,30 +1,14 @@
 // With SOCKS off (`listeners.socks: false`) the public listener's PAC and lease answers name the HTTP or HTTPS proxy
 // and never the SOCKS listener: a PAC naming a port nothing listens on would send the browser nowhere.
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RouteSchema } from '../../../common/schema/route.js';
-import { listenHttp, type HttpEndpoint } from '../../../gateway/admin/server.js';
-import { createBrowserApp } from '../../../gateway/browser/index.js';
-import { credentialAuthority, tokenAuthenticator } from '../http-proxy/fixtures.js';
+import { browserApps, type Proxies } from './fixtures.js';
 
 const routes = [RouteSchema.parse({ name: 'intranet', destinations: [{ host: 'www.intranet.test' }, { host: '*.corp.test' }], via: ['bastion'], groups: ['staff'] })];
-const authority = credentialAuthority();
-const credential = authority.mint('alice', ['staff']);
-const authorization = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
-
-type Proxies = Parameters<typeof createBrowserApp>[0]['proxies'];
-const endpoints: HttpEndpoint[] = [];
-afterAll(() => endpoints.forEach((endpoint) => endpoint.destroy()));
-
-async function app(proxies: Proxies): Promise<string> {
-  const endpoint = await listenHttp(
-    createBrowserApp({ auth: tokenAuthenticator(authority.publicKey, () => []), leases: { putLease: async (lease) => lease }, routes: () => routes, proxies, log: pino({ level: 'silent' }) }),
-    '127.0.0.1',
-    0,
-  );
-  endpoints.push(endpoint);
-  return endpoint.url;
-}
+const apps = browserApps(routes);
+const { authorization } = apps;
+const app = (proxies: Proxies): Promise<string> => apps.start(proxies);
+afterAll(() => apps.close());
 
 describe('PAC and lease answers with SOCKS off', () => {
   it('the default PAC names the HTTP proxy for every granted host, and nothing names SOCKS', async () => {

@@ -1,12 +1,14 @@
 // One table: the HTTP status each JSON API (the credential API, the gateway's admin API and its public
-// listener) answers an error code with. The HTTP proxy keeps its own (gateway/http-proxy/status.ts): a proxy
-// answers bad credentials with 407 and the tunnel side's failures with 502.
+// listener) answers an error code with. The HTTP proxy says the same in a proxy's terms
+// (gateway/http-proxy/status.ts): 407 for credentials, 502 for the tunnel side's failures.
 import type { ErrorCode } from './errors.js';
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 503 | 504;
 
 const STATUS: Partial<Record<ErrorCode, ErrorStatus>> = {
   EG_VALIDATION: 400,
+  EG_PROTOCOL: 400,
+  EG_DESTINATION_INVALID: 400,
   EG_CREDENTIAL_TOO_LARGE: 400,
   EG_CREDENTIAL_MALFORMED: 400,
   EG_AUTH_REQUIRED: 401,
@@ -18,6 +20,7 @@ const STATUS: Partial<Record<ErrorCode, ErrorStatus>> = {
   EG_CREDENTIAL_REVOKED: 401,
   EG_FORBIDDEN: 403,
   EG_DESTINATION_FORBIDDEN: 403,
+  EG_POLICY_DENIED: 403,
   // A person's sign-in token (OIDC): sign in again, or ask for the right groups.
   EG_OIDC_MALFORMED: 401,
   EG_OIDC_WRONG_ISSUER: 401,
@@ -37,6 +40,7 @@ const STATUS: Partial<Record<ErrorCode, ErrorStatus>> = {
   EG_SHUTTING_DOWN: 503,
   EG_TUNNEL_UNAVAILABLE: 503,
   EG_OIDC_UNAVAILABLE: 503,
+  EG_CHANNEL_TIMEOUT: 504,
 };
 
 /** 500 for anything not listed: an internal error whose message stays in the log. */

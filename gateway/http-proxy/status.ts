@@ -1,25 +1,10 @@
-// One table: gateway error code → the HTTP status a proxy client sees (RFC 9110 §15).
+// The JSON APIs' code → status table (common/http-status.ts) as a proxy says it (RFC 9110 §15): a credential
+// the proxy refuses is 407, and what it has no status for (the tunnel side refused, unreachable) is 502.
 import type { ErrorCode } from '../../common/errors.js';
+import { httpStatusOf } from '../../common/http-status.js';
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  EG_AUTH_REQUIRED: 407,
-  EG_AUTH_FAILED: 407,
-  EG_CREDENTIAL_EXPIRED: 407,
-  EG_CREDENTIAL_REVOKED: 407,
-  EG_CREDENTIAL_MALFORMED: 407,
-  EG_CREDENTIAL_BAD_SIGNATURE: 407,
-  EG_CREDENTIAL_SOURCE_MISMATCH: 407,
-  EG_POLICY_DENIED: 403,
-  EG_DESTINATION_FORBIDDEN: 403,
-  EG_DESTINATION_INVALID: 400,
-  EG_PROTOCOL: 400,
-  EG_LIMIT_EXCEEDED: 429,
-  EG_CHANNEL_TIMEOUT: 504,
-  EG_SHUTTING_DOWN: 503,
-  EG_TUNNEL_UNAVAILABLE: 503,
-};
-
-/** 502 for everything the tunnel side failed at (refused, unreachable, prohibited). */
 export function httpStatusFor(code: ErrorCode): number {
-  return STATUS[code] ?? 502;
+  const status = httpStatusOf(code);
+  if (status === 401 || code === 'EG_CREDENTIAL_MALFORMED') return 407;
+  return status === 500 ? 502 : status;
 }

@@ -1,8 +1,9 @@
-import { Hono } from 'hono';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBearer } from '../../../gateway/admin/bearer.js';
+import { createAdminApp } from '../../../gateway/admin/app.js';
 import { listenHttp, type HttpEndpoint } from '../../../gateway/admin/server.js';
 import { TunnelRegistry, forwardAdminRoutes } from '../../../gateway/forward/index.js';
+import { createMetrics } from '../../../gateway/observability/metrics.js';
 import { connectOutcome, exchange, startBastion, startTcpServer, type Bastion } from './fixtures.js';
 
 const TOKEN = 'admin-token-0123456789abcdef';
@@ -20,8 +21,16 @@ describe('admin API for tunnels and profiles', () => {
       { name: 'mail', tunnels: [{ name: 'pop3', kind: 'local', listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: target.port }, via: ['bastion'] }] },
       { name: 'broken', tunnels: 'not a list' },
     ]);
-    const app = new Hono();
-    forwardAdminRoutes(registry)(app, { requireAdmin: requireBearer(TOKEN) });
+    // Mounted in the admin app as the gateway does: its onError turns a GatewayError into the code's status.
+    const app = createAdminApp({
+      metrics: createMetrics(),
+      readiness: () => ({ ready: true, reasons: [], degraded: [] }),
+      connections: () => [],
+      pools: () => [],
+      token: TOKEN,
+      log: pino({ level: 'silent' }),
+      extraRoutes: forwardAdminRoutes(registry),
+    });
     admin = await listenHttp(app, '127.0.0.1', 0);
   });
   afterAll(async () => {

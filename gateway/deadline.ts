@@ -3,23 +3,11 @@
 //
 // Why not AbortSignal.timeout() + AbortSignal.any(): on Node 20 each registers weak references and
 // finalizers per connection (docs/performance.md). This is one timer on the controller the
-// edge already owns: no second controller and no listener on a parent.
-import type { Abortable, CancelSignal } from './contracts.js';
+// edge already owns: no second controller and no listener on a parent. A class, not closures: one is
+// made per connection.
+import type { Abortable } from './contracts.js';
 
-export interface Deadline {
-  readonly signal: CancelSignal;
-  /** True once the time limit (not the edge) aborted the signal. */
-  readonly timedOut: boolean;
-  /** Clears the timer; call when the guarded work is over. */
-  dispose(): void;
-}
-
-export function deadlineOn(controller: Abortable, ms: number, timeoutReason: () => Error): Deadline {
-  return new TimeLimit(controller, ms, timeoutReason);
-}
-
-/** A class, not an object literal with a getter and two closures: one is made per connection. */
-class TimeLimit implements Deadline {
+export class Deadline {
   readonly #controller: Abortable;
   readonly #timeoutReason: () => Error;
   readonly #timer: NodeJS.Timeout;
@@ -29,22 +17,20 @@ class TimeLimit implements Deadline {
     this.#controller = controller;
     this.#timeoutReason = timeoutReason;
     // One shared callback for every limit: no closure per connection.
-    this.#timer = setTimeout(TimeLimit.#expire, ms, this);
+    this.#timer = setTimeout(Deadline.#expire, ms, this);
   }
 
-  static #expire(limit: TimeLimit): void {
+  static #expire(limit: Deadline): void {
     limit.#timedOut = true;
     limit.#controller.abort(limit.#timeoutReason());
   }
 
-  get signal(): CancelSignal {
-    return this.#controller.signal;
-  }
-
+  /** True once the time limit (not the edge) aborted the controller. */
   get timedOut(): boolean {
     return this.#timedOut;
   }
 
+  /** Clears the timer; call when the guarded work is over. */
   dispose(): void {
     clearTimeout(this.#timer);
   }

@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { GatewayError, PolicyDeniedError, isGatewayError } from '../common/errors.js';
 export { formatDestination, normaliseDestination } from './destination.js';
-import { deadlineOn, type Deadline } from './deadline.js';
+import { Deadline } from './deadline.js';
 import type { ConnectionRecord } from './observability/connection-record.js';
 import { alwaysDenied } from './policy/always-deny.js';
 import type {
@@ -87,7 +87,7 @@ export function createDialer(options: DialerOptions): Dialer {
       }
       const { route, via } = decision;
       record.route = route;
-      const deadline = deadlineOn(cancel, options.connectTimeoutMs, channelTimeout);
+      const deadline = new Deadline(cancel, options.connectTimeoutMs, channelTimeout);
       const signal = cancel.signal;
       return new Promise<DialResult>((resolve, reject) => {
         let settled = false;

@@ -5,9 +5,9 @@ import { GatewayError, isGatewayError, type ErrorCode } from '../../common/error
 import type { CredentialClaims } from '../../common/schema/credential.js';
 import { decodeCredential, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
 import type { AuthRefusal, AuthResult, Authenticator, ClientAddress, Principal } from '../contracts.js';
-import { formatCidr, formatIp, type Cidr } from '../../common/policy-syntax/ip-address.js';
+import { cidrContains, formatCidr, formatIp, type Cidr } from '../../common/policy-syntax/ip-address.js';
 import type { VerifiedCredentialCache } from './credential-cache.js';
-import { canonicalClientAddress, networkContains, readClientAddress, readNetwork } from './source-address.js';
+import { canonicalClientAddress, readClientAddress, readNetwork } from './source-address.js';
 
 export interface TrustedNetwork {
   cidr: string;
@@ -82,7 +82,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const network = readNetwork(claims.a);
       if (!network) return refuse('EG_CREDENTIAL_MALFORMED', `${whoseCredential(claims)} has a source binding that is not a CIDR`);
       const address = readClientAddress(client.address);
-      if (!address || !networkContains(network, address)) {
+      if (!address || !cidrContains(network, address)) {
         return refuse(
           'EG_CREDENTIAL_SOURCE_MISMATCH',
           `${whoseCredential(claims)} is bound to ${formatCidr(network)}; the connection came from ${JSON.stringify(canonicalClientAddress(client.address))}`,
@@ -122,7 +122,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const lease = options.leaseFor(canonical, nowMs) ?? (canonical !== raw ? options.leaseFor(raw, nowMs) : undefined);
     if (lease) return { ok: true, principal: lease };
     if (address) {
-      for (const entry of trusted) if (networkContains(entry.network, address)) return { ok: true, principal: entry.principal };
+      for (const entry of trusted) if (cidrContains(entry.network, address)) return { ok: true, principal: entry.principal };
     }
     return refuse(
       'EG_AUTH_REQUIRED',

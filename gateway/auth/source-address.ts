@@ -1,5 +1,5 @@
 // Client source addresses and the networks they are checked against (credential binding, trusted CIDRs).
-import { cidrContains, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from '../../common/policy-syntax/ip-address.js';
+import { formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from '../../common/policy-syntax/ip-address.js';
 
 /** The client's address as a plain IP: "::ffff:127.0.0.1" (a dual-stack listener) becomes 127.0.0.1. */
 export function readClientAddress(address: string): IpAddress | undefined {
@@ -16,8 +16,4 @@ export function canonicalClientAddress(address: string): string {
 export function readNetwork(text: string): Cidr | undefined {
   const parsed = typeof text === 'string' ? parseCidr(text) : { error: 'not text' };
   return 'cidr' in parsed ? parsed.cidr : undefined;
-}
-
-export function networkContains(network: Cidr, address: IpAddress): boolean {
-  return cidrContains(network, address);
 }

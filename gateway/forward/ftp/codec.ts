@@ -8,7 +8,6 @@ export const REPLY = {
   ENTERING_PASSIVE: 227,
   ENTERING_EXTENDED_PASSIVE: 229,
   CANT_OPEN_DATA: 425,
-  COMMAND_OK: 200,
   SYNTAX_ERROR_ARGS: 501,
 } as const;
 
@@ -49,7 +48,7 @@ function byte(text: string): number | undefined {
   return value <= 255 ? value : undefined;
 }
 
-/** "h1,h2,h3,h4,p1,p2" → host and port; undefined when malformed or port 0. */
+/** "h1,h2,h3,h4,p1,p2" (PORT's argument, PASV's address) → host and port; undefined when malformed or port 0. */
 export function parseHostPortNumbers(text: string): HostPort | undefined {
   const parts = text.trim().split(',');
   if (parts.length !== 6) return undefined;
@@ -86,10 +85,6 @@ export function parseEpsvReply(text: string): number | undefined {
 
 export function formatEpsvReply(port: number): string {
   return `${REPLY.ENTERING_EXTENDED_PASSIVE} Entering Extended Passive Mode (|||${port}|)`;
-}
-
-export function parsePortCommand(arg: string): HostPort | undefined {
-  return parseHostPortNumbers(arg);
 }
 
 export function formatPortCommand(host: string, port: number): string {

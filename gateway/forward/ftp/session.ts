@@ -13,8 +13,8 @@ import {
   parseCommand,
   parseEprtCommand,
   parseEpsvReply,
+  parseHostPortNumbers,
   parsePasvReply,
-  parsePortCommand,
   parseReplyLine,
   passiveTarget,
 } from './codec.js';
@@ -110,7 +110,7 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
   const onCommand = async (line: string): Promise<void> => {
     const { verb, arg } = parseCommand(line);
     if (verb !== 'PORT' && verb !== 'EPRT') return forward(line);
-    const requested = verb === 'PORT' ? parsePortCommand(arg) : parseEprtCommand(arg);
+    const requested = verb === 'PORT' ? parseHostPortNumbers(arg) : parseEprtCommand(arg);
     if (!requested) return answer(`${REPLY.SYNTAX_ERROR_ARGS} Syntax error in ${verb} parameters`);
     if (!options.active) return answer('502 Active mode is not available through this gateway; use passive mode');
     if (plainAddress(requested.host) !== clientAddress) return answer(`${REPLY.SYNTAX_ERROR_ARGS} ${verb} must name the client's own address`);

@@ -7,10 +7,10 @@ import {
   formatPasvReply,
   formatPortCommand,
   parseCommand,
+  parseHostPortNumbers,
   parseEprtCommand,
   parseEpsvReply,
   parsePasvReply,
-  parsePortCommand,
   parseReplyLine,
   passiveTarget,
 } from '../../../../gateway/forward/ftp/codec.js';
@@ -33,7 +33,7 @@ describe('FTP control-channel codecs', () => {
   it('round-trips PASV, EPSV, PORT and EPRT', () => {
     expect(parsePasvReply(formatPasvReply('127.0.0.1', 40001).slice(4))).toEqual({ host: '127.0.0.1', port: 40001 });
     expect(parseEpsvReply(formatEpsvReply(40002))).toBe(40002);
-    expect(parsePortCommand(parseCommand(formatPortCommand('10.0.0.5', 1234)).arg)).toEqual({ host: '10.0.0.5', port: 1234 });
+    expect(parseHostPortNumbers(parseCommand(formatPortCommand('10.0.0.5', 1234)).arg)).toEqual({ host: '10.0.0.5', port: 1234 });
     expect(parseEprtCommand(parseCommand(formatEprtCommand('10.0.0.5', 1234)).arg)).toEqual({ host: '10.0.0.5', port: 1234 });
     expect(parseEprtCommand(parseCommand(formatEprtCommand('fd00::5', 80)).arg)).toEqual({ host: 'fd00::5', port: 80 });
   });
@@ -63,7 +63,7 @@ describe('FTP control-channel codecs', () => {
         const pasv = parsePasvReply(text);
         parseEpsvReply(text);
         parseEprtCommand(text);
-        parsePortCommand(text);
+        parseHostPortNumbers(text);
         parseCommand(text);
         if (reply) expect(reply.code).toBeGreaterThanOrEqual(100);
         if (pasv) {

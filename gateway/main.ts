@@ -5,7 +5,7 @@ import { formatIssue } from '../common/issues.js';
 import { PolicyRepository } from '../common/policy-repository.js';
 import type { Lease } from '../common/schema/lease.js';
 import type { ParameterStore } from '../common/store.js';
-import { createAdminApp, type AdminRoutes } from './admin/app.js';
+import { createAdminApp } from './admin/app.js';
 import { createPublicApp } from './admin/public-app.js';
 import { computeReadiness } from './admin/readiness.js';
 import { listenHttp, type HttpEndpoint } from './admin/server.js';
@@ -40,10 +40,6 @@ export interface StartOptions {
   log?: Logger;
   /** A store to use instead of the configured one (tests); the caller closes it. */
   store?: ParameterStore;
-  /** Admin routes added by the caller (CLI, demo). */
-  adminRoutes?: readonly AdminRoutes[];
-  /** Policy engine + authenticator; default compileGatewayPolicy. */
-  compile?: PolicyCompiler;
   /** Own the process's unhandled-fault handlers (the CLI does; a library caller or test keeps its own). */
   guardProcess?: boolean;
 }
@@ -94,7 +90,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const repository = store ? new PolicyRepository({ store, prefix: config.prefix }) : undefined;
   // One cache for the gateway's life: policy swaps keep it, a change of the credential keys empties it.
   const credentialCache = new VerifiedCredentialCache(config.credentialCacheSize);
-  const compile = options.compile ?? ((policy, now) => compileGatewayPolicy(policy, now, credentialCache));
+  const compile: PolicyCompiler = (policy, now) => compileGatewayPolicy(policy, now, credentialCache);
   const started: Array<{ close(): Promise<void>; destroy?(err?: Error): void }> = [];
 
   try {
@@ -124,12 +120,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const book = new ConnectionBook({ table: connections, metrics, audit: createAuditSink(log, metrics), log });
     const identity = createIdentityResolver({ config, store, log });
     started.push(identity);
-    const resolveIdentity = identity.resolve;
-    const pools = new SshTunnelPools({
-      hosts: initial.tunnelHosts,
-      log,
-      pool: { resolveIdentity },
-    });
+    const pools = new SshTunnelPools({ hosts: initial.tunnelHosts, log, pool: { resolveIdentity: identity.resolve } });
     started.push(pools);
     metrics.watchPools(() => pools.status());
     metrics.watchCredentialCache(() => credentialCache.stats());
@@ -235,7 +226,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         pools: () => pools.status(),
         token: config.listeners.admin.token,
         log: log.child({ component: 'admin' }),
-        extraRoutes: [forwardAdminRoutes(forwards), ...(options.adminRoutes ?? [])],
+        extraRoutes: forwardAdminRoutes(forwards),
       }),
       config.listeners.admin.host,
       config.listeners.admin.port,

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../../common/issues.js';
 import { validateRoutes } from '../../../common/policy-syntax/validate-routes.js';
-import { listGrantedPatterns } from '../../../gateway/policy/granted-patterns.js';
-import { member, route } from './fixtures.js';
+import { route } from './fixtures.js';
 
 describe('validateRoutes', () => {
   it('accepts every pattern kind', () => {
@@ -37,23 +36,5 @@ describe('validateRoutes', () => {
 
   it('skips tunnel host references when no host list is given', () => {
     expect(validateRoutes([route('a', 'db.corp', [80], ['staff'], ['anything'])])).toEqual([]);
-  });
-});
-
-describe('listGrantedPatterns (for PAC and the CLI)', () => {
-  it('lists canonical patterns of the routes a principal may use', () => {
-    const routes = [
-      route('db', ['DB.Corp.', '10.1.0.0/16'], [5432], ['staff']),
-      route('wild', ['*.Corp', '*', 'fd00::/8'], ['*'], ['staff']),
-      route('admin', 'admin.corp', ['*'], ['admins']),
-    ];
-    expect(listGrantedPatterns(routes, { ...member('staff'), routes: ['db', 'wild'] })).toEqual([
-      { route: 'db', kind: 'name', host: 'db.corp', ports: [5432] },
-      { route: 'db', kind: 'cidr', host: '10.1.0.0/16', family: 4, ports: [5432] },
-      { route: 'wild', kind: 'wildcard', host: '*.corp', suffix: 'corp', ports: ['*'] },
-      { route: 'wild', kind: 'wildcard', host: '*', suffix: '', ports: ['*'] },
-      { route: 'wild', kind: 'cidr', host: 'fd00::/8', family: 6, ports: ['*'] },
-    ]);
-    expect(listGrantedPatterns(routes, { ...member('staff'), routes: ['admin'] })).toEqual([]);
   });
 });

@@ -2,12 +2,11 @@
 import { isIPv4 } from 'node:net';
 import type { Route } from '../../common/schema/route.js';
 import type { Principal } from '../contracts.js';
+import { routeAppliesTo } from '../policy/principal-filter.js';
 
-/** Routes whose groups include one of the principal's, narrowed to `principal.routes` when the credential says so. */
+/** The routes the principal may use (policy/principal-filter.ts), in policy order. */
 export function routesGranted(routes: readonly Route[], principal: Principal): Route[] {
-  return routes.filter(
-    (route) => route.groups.some((group) => principal.groups.includes(group)) && (!principal.routes || principal.routes.includes(route.name)),
-  );
+  return routes.filter((route) => routeAppliesTo(route, principal));
 }
 
 function maskOf(bits: number): string {

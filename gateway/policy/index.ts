@@ -1,6 +1,5 @@
 export { compilePolicy, CompiledPolicy, RoutesInvalidError } from './compiled-policy.js';
 export { validateRoutes, validateRoute, type KnownHosts } from '../../common/policy-syntax/validate-routes.js';
-export { routeAppliesTo, type RouteGrantee } from './principal-filter.js';
 export { parseHostPattern, formatHostPattern, type HostPattern } from '../../common/policy-syntax/host-pattern.js';
 export { readHost, type HostMeaning } from '../../common/policy-syntax/host-name.js';
 export { forbiddenAddress } from './forbidden.js';

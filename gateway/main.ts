@@ -154,8 +154,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const startProxy = async (endpoint: { host: string; port: number }, component: string, tls?: { certificate: LiveCertificate }): Promise<ListenAddress> => {
       const proxy = new HttpProxyListener({ auth: live, dialer, log: log.child({ component }), book, headTimeoutMs: config.timeouts.handshakeMs, limits, ...(tls ? { tls } : {}) });
       started.push(proxy);
-      const bound = await proxy.listen(endpoint);
-      return { address: bound.host, port: bound.port };
+      return proxy.listen(endpoint);
     };
     const http = config.listeners.httpProxy ? await startProxy(config.listeners.httpProxy, 'http-proxy') : undefined;
 

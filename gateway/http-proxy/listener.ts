@@ -2,7 +2,7 @@
 // credential (or a lease / trusted CIDR without one), the same dialer (policy → pool), the same limits as
 // SOCKS and one connection record (one audit line) per request.
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf, type ErrorCode } from '../../common/errors.js';
@@ -32,11 +32,6 @@ export interface HttpProxyOptions {
   limits?: ListenerLimits;
   /** Serve the proxy over TLS (an HTTPS proxy): the same handler inside; the head deadline also bounds the handshake. */
   tls?: { certificate: LiveCertificate };
-}
-
-export interface Endpoint {
-  host: string;
-  port: number;
 }
 
 /** One request's state: its record, the subject's slot and the dial's cancellation. */
@@ -80,15 +75,10 @@ export class HttpProxyListener {
     this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onRequest(req, res));
   }
 
-  async listen(endpoint: Endpoint): Promise<Endpoint> {
-    await listen(this.#server, endpoint.port, endpoint.host);
+  async listen(endpoint: { host: string; port: number }): Promise<{ address: string; port: number }> {
+    const bound = await listen(this.#server, endpoint.port, endpoint.host);
     this.#server.on('error', (err) => this.#options.log.error({ err }, 'http proxy listener error'));
-    return this.address();
-  }
-
-  address(): Endpoint {
-    const info = this.#server.address() as AddressInfo | null;
-    return { host: info?.address ?? '', port: info?.port ?? 0 };
+    return { address: bound.address, port: bound.port };
   }
 
   /** Every socket holds a per-source slot from accept to close, so half-sent heads count against the limit. */
@@ -224,7 +214,7 @@ export class HttpProxyListener {
 }
 
 /** RFC 9110 §9.3.6: CONNECT's target is authority-form "host:port" or "[v6]:port". */
-export function parseAuthority(text: string): Endpoint {
+export function parseAuthority(text: string): { host: string; port: number } {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:/@[\]]+)):(\d{1,5})$/.exec(text);
   if (!match) throw new GatewayError('EG_DESTINATION_INVALID', 'CONNECT needs "host:port"');
   return { host: (match[1] ?? match[2]) as string, port: Number(match[3]) };

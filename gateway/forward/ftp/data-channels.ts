@@ -1,7 +1,7 @@
 // Data connections of one FTP session: a one-shot local listener per PASV/EPSV, a one-shot remote bind per
 // PORT/EPRT. Each data connection is a connection of its own: a record (live table, one audit line), and a
 // passive one opens its channel through the dialer like every other.
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError } from '../../../common/errors.js';
@@ -9,6 +9,7 @@ import { Cancellation } from '../../cancel.js';
 import type { ClientAddress, RemoteBinding, TunnelPools } from '../../contracts.js';
 import { formatDestination, normaliseDestination, type Dialer } from '../../dial.js';
 import { formatEndpoint } from '../../../common/endpoint.js';
+import { listen } from '../../../common/listen.js';
 import type { ConnectionBook } from '../../observability/connection-book.js';
 import { pipeBoth } from '../../pipe.js';
 import type { HostPort } from './codec.js';
@@ -35,7 +36,7 @@ const noop = (): void => undefined;
 /** Listens on `localHost`:0 for one connection from the client and carries it to `server` through a new channel. */
 export async function openPassiveListener(deps: DataChannelDeps, localHost: string, server: HostPort): Promise<number> {
   const destination = normaliseDestination(server.host, server.port);
-  const listener = createServer({ noDelay: true, allowHalfOpen: true });
+  const listener = createServer({ noDelay: true, allowHalfOpen: true }).on('error', noop);
   const stop = (): void => {
     clearTimeout(timer);
     listener.close();
@@ -64,11 +65,7 @@ export async function openPassiveListener(deps: DataChannelDeps, localHost: stri
         },
       );
   });
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(0, localHost, () => resolve());
-  });
-  return (listener.address() as AddressInfo).port;
+  return (await listen(listener, 0, localHost)).port;
 }
 
 /** Binds a port on the tunnel host; its one incoming connection is piped to the client's data port. */

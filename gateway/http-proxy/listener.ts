@@ -176,12 +176,8 @@ export class HttpProxyListener {
     const attempt = this.#begin(req.socket);
     try {
       if (!/^http:\/\//i.test(req.url ?? '')) throw new GatewayError('EG_PROTOCOL', 'a proxy request needs an absolute http:// URI');
-      let url: URL;
-      try {
-        url = new URL(req.url as string);
-      } catch {
-        throw new GatewayError('EG_PROTOCOL', 'the request URI is not a valid URL');
-      }
+      if (!URL.canParse(req.url as string)) throw new GatewayError('EG_PROTOCOL', 'the request URI is not a valid URL');
+      const url = new URL(req.url as string);
       const stream = await this.#open(attempt, req, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80));
       await forwardRequest(req, res, url, stream, attempt.record);
       this.#finish(attempt);

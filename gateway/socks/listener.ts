@@ -224,13 +224,9 @@ export class SocksListener {
       this.#server.close();
       if (this.#live.size === 0) return;
       const drained = new Promise<void>((resolve) => (this.#whenIdle = resolve));
-      const drainMs = this.#options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), drainMs)));
-      const result = await Promise.race([drained, expired]);
-      clearTimeout(timer);
-      if (result === 'expired') this.destroy();
+      const timer = setTimeout(() => this.destroy(), this.#options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
       await drained;
+      clearTimeout(timer);
     })();
     return this.#closing;
   }

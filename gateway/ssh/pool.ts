@@ -5,7 +5,7 @@ import type { ClientChannel } from 'ssh2';
 import { GatewayError, errorCodeOf, isGatewayError, type ErrorCode } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type { CancelSignal, ClientAddress, RemoteBinding, TunnelHostStatus } from '../contracts.js';
-import { TunnelConnection, type ChannelTarget, type IncomingForward } from './connection.js';
+import { TunnelConnection, type ChannelTarget } from './connection.js';
 import { algorithmsForKeyType } from './host-key.js';
 import { resolveIdentityFromFile, type IdentityResolver, type TunnelIdentity } from './identity.js';
 import { RemoteForwards, type OnRemoteConnection } from './remote-forward.js';
@@ -77,8 +77,7 @@ export class TunnelPool {
     if (this.#started || this.#closing) return;
     this.#started = true;
     const every = Math.min(60_000, Math.max(250, this.host.pool.idleCloseMs / 4));
-    this.#idleTimer = setInterval(() => this.#closeIdle(), every);
-    this.#idleTimer.unref();
+    this.#idleTimer = setInterval(() => this.#closeIdle(), every).unref();
     this.#ensure();
   }
 
@@ -152,18 +151,17 @@ export class TunnelPool {
   }
 
   /** Remote forward (tcpip-forward) on a ready connection, re-established on another one if it drops. */
-  forwardIn(bindAddress: string, bindPort: number, onConnection: OnRemoteConnection, signal?: AbortSignal): Promise<RemoteBinding> {
-    return this.#remote.add(bindAddress, bindPort, onConnection, signal);
+  forwardIn(bindAddress: string, bindPort: number, onConnection: OnRemoteConnection): Promise<RemoteBinding> {
+    return this.#remote.add(bindAddress, bindPort, onConnection);
   }
 
   status(): TunnelHostStatus {
-    const status: TunnelHostStatus = {
+    return {
       host: this.name,
       healthy: this.healthy,
       connections: [...this.#connections].map((c) => c.status()),
+      ...(this.#lastError ? { lastError: { ...this.#lastError } } : {}),
     };
-    if (this.#lastError) status.lastError = { ...this.#lastError };
-    return status;
   }
 
   /** Drain: no new connections or channels; resolves when every connection has ended. Idempotent. */
@@ -183,9 +181,7 @@ export class TunnelPool {
   #shutdown(err: GatewayError): void {
     this.#closing = true;
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
     clearInterval(this.#idleTimer);
-    this.#idleTimer = undefined;
     for (const waiter of [...this.#waiters]) waiter.reject(err);
   }
 
@@ -259,9 +255,9 @@ export class TunnelPool {
         host: this.host,
         identity,
         log: this.#options.log,
-        ...(this.#hostKeyAlgorithms ? { hostKeyAlgorithms: this.#hostKeyAlgorithms } : {}),
+        hostKeyAlgorithms: this.#hostKeyAlgorithms,
         onClosed: (c, err) => this.#onClosed(c, err),
-        onIncoming: (c, incoming: IncomingForward) => this.#remote.incoming(c, incoming),
+        onIncoming: (c, incoming) => this.#remote.incoming(c, incoming),
       });
       this.#connections.add(connection);
       await connection.connect();

@@ -1,19 +1,10 @@
 // Every tunnel host's pool behind one TunnelPools: failover across a route's `via` hosts, live policy updates.
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf, isGatewayError } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
-import type {
-  CancelSignal,
-  ChannelOpenOptions,
-  ClientAddress,
-  Destination,
-  OpenedChannel,
-  RemoteBinding,
-  TunnelHostStatus,
-  TunnelPools,
-} from '../contracts.js';
+import type { ChannelOpenOptions, Destination, OpenedChannel, RemoteBinding, TunnelHostStatus, TunnelPools } from '../contracts.js';
 import { TunnelPool, type TunnelPoolOptions } from './pool.js';
+import type { OnRemoteConnection } from './remote-forward.js';
 
 export interface SshTunnelPoolsOptions {
   hosts: readonly TunnelHost[];
@@ -41,12 +32,8 @@ export class SshTunnelPools implements TunnelPools {
   }
 
   /** Within the caller's signal (the dial's deadline is on it): no timer here. */
-  openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel> {
-    if (this.#closing) return Promise.reject(new GatewayError('EG_SHUTTING_DOWN'));
-    return this.#open(destination, via, options.origin, options.signal);
-  }
-
-  async #open(destination: Destination, via: readonly string[], origin: ClientAddress, signal: CancelSignal): Promise<OpenedChannel> {
+  async openChannel(destination: Destination, via: readonly string[], { origin, signal }: ChannelOpenOptions): Promise<OpenedChannel> {
+    if (this.#closing) throw new GatewayError('EG_SHUTTING_DOWN');
     const target = { host: destination.host, port: destination.port };
     let lastError: Error | undefined;
     for (let round = 0; round < 2; round++) {
@@ -76,12 +63,7 @@ export class SshTunnelPools implements TunnelPools {
     throw lastError ?? new GatewayError('EG_TUNNEL_UNAVAILABLE', `no live connection to ${via.join(', ')}`);
   }
 
-  async forwardIn(
-    host: string,
-    bindAddress: string,
-    bindPort: number,
-    onConnection: (stream: Duplex, peer: ClientAddress) => void,
-  ): Promise<RemoteBinding> {
+  async forwardIn(host: string, bindAddress: string, bindPort: number, onConnection: OnRemoteConnection): Promise<RemoteBinding> {
     const pool = this.#pools.get(host);
     if (!pool) throw new GatewayError('EG_NOT_FOUND', `no tunnel host named "${host}"`);
     return pool.forwardIn(bindAddress, bindPort, onConnection);

@@ -36,8 +36,8 @@ export class RemoteForwards {
     this.#log = options.log;
   }
 
-  async add(bindAddress: string, bindPort: number, onConnection: OnRemoteConnection, signal?: AbortSignal): Promise<RemoteBinding> {
-    await this.#pool.whenReady(signal ?? AbortSignal.timeout(this.#pool.host.connectTimeoutMs));
+  async add(bindAddress: string, bindPort: number, onConnection: OnRemoteConnection): Promise<RemoteBinding> {
+    await this.#pool.whenReady(AbortSignal.timeout(this.#pool.host.connectTimeoutMs));
     const connection = this.#pool.pickConnection();
     if (!connection) throw new GatewayError('EG_TUNNEL_UNAVAILABLE', `tunnel host "${this.#pool.name}" has no ready connection`);
     const port = await connection.requestRemoteForward(bindAddress, bindPort);

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import type { Connection, ServerChannel, TcpipRequestInfo, AcceptConnection, RejectConnection } from 'ssh2';
 import type { Logger } from 'pino';
 import { isAllowed, normaliseHost } from './allow-list.js';
-import { checkPublicKey, type AuthorizedKey } from './client-keys.js';
+import { isAuthorized, type AuthorizedKey } from './client-keys.js';
 import { rejectProhibited } from './prohibit.js';
 import { RemoteForwards } from './remote-forward.js';
 import { splice } from './splice.js';
@@ -21,17 +21,10 @@ export function serveClient(client: Connection, ctx: ClientContext): void {
   const forwards = new RemoteForwards(client, options.remoteForward?.bindAddresses, log);
 
   client.on('authentication', (auth) => {
-    if (auth.method !== 'publickey') {
-      auth.reject(['publickey']);
-      return;
-    }
-    const verdict = checkPublicKey(keys, auth);
-    if (verdict === 'refuse') {
-      log.warn({ user: auth.username, algo: auth.key.algo }, 'tunnel host login refused: key not authorized');
-      auth.reject(['publickey']);
-      return;
-    }
-    auth.accept();
+    if (auth.method !== 'publickey') return void auth.reject(['publickey']);
+    if (isAuthorized(keys, auth)) return void auth.accept();
+    log.warn({ user: auth.username, algo: auth.key.algo }, 'tunnel host login refused: key not authorized');
+    auth.reject(['publickey']);
   });
 
   client.on('ready', () => {

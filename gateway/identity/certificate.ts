@@ -20,13 +20,10 @@ export interface CertificateIdentityOptions {
   log: Logger;
   /** Renew when less than this fraction of the validity remains (default 1/3). */
   renewFraction?: number;
-  now?: () => number;
 }
 
 export interface CertificateIdentity {
   resolve: IdentityResolver;
-  /** The public key line the API signs (no secret). */
-  publicKeyLine: string;
   close(): void;
 }
 
@@ -37,7 +34,6 @@ interface Held {
 }
 
 export function createCertificateIdentity(options: CertificateIdentityOptions): CertificateIdentity {
-  const now = options.now ?? Date.now;
   const renewFraction = options.renewFraction ?? 1 / 3;
   const keys = generateEd25519('edge-gateway');
   const held = new Map<string, Held>();
@@ -60,7 +56,7 @@ export function createCertificateIdentity(options: CertificateIdentityOptions): 
     if (inFlight) return inFlight;
     const request = (async () => {
       const issued = await options.requestCertificate(keys.publicKeyLine, principals);
-      const entry = { issued, obtainedAt: now(), agent: new CertificateAgent(issued.certificate, keys.privateKey) };
+      const entry = { issued, obtainedAt: Date.now(), agent: new CertificateAgent(issued.certificate, keys.privateKey) };
       held.set(key, entry);
       options.log.info({ principals, validBefore: new Date(issued.validBefore * 1000).toISOString() }, 'ssh certificate obtained');
       scheduleRenewal(principals, entry);
@@ -73,7 +69,7 @@ export function createCertificateIdentity(options: CertificateIdentityOptions): 
   // Renew ahead of need so a reconnect never waits on the API; failures are retried by the next resolve().
   const scheduleRenewal = (principals: readonly string[], entry: Held): void => {
     if (closed) return;
-    const delay = Math.max(1000, renewAt(entry) - now());
+    const delay = Math.max(1000, renewAt(entry) - Date.now());
     const timer = setTimeout(() => {
       timers.delete(timer);
       obtain(principals).catch((err: unknown) => options.log.warn({ err, principals }, 'ssh certificate renewal failed; will retry on next connection'));
@@ -83,11 +79,10 @@ export function createCertificateIdentity(options: CertificateIdentityOptions): 
   };
 
   return {
-    publicKeyLine: keys.publicKeyLine,
     resolve: async (host) => {
       const principals = principalsOf(host);
       const current = held.get(cacheKey(principals));
-      return { agent: (current && now() < renewAt(current) ? current : await obtain(principals)).agent };
+      return { agent: (current && Date.now() < renewAt(current) ? current : await obtain(principals)).agent };
     },
     close() {
       closed = true;

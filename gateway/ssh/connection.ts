@@ -13,8 +13,6 @@ import { enableQuickAck, type QuickAck } from './quick-ack.js';
 import { largeReads, type LargeReads } from './large-reads.js';
 import type { TunnelIdentity } from './identity.js';
 
-export type ConnectionState = TunnelConnectionStatus['state'];
-
 /** Channel opens waiting this long with nothing read from the tunnel host mark the connection stalled. */
 export const STALL_MS = 2_000;
 
@@ -47,8 +45,10 @@ export interface ChannelTarget {
 export class TunnelConnection {
   readonly id: string;
   readonly host: TunnelHost;
+  /** The host key algorithms this connection asks for, in order. */
+  readonly hostKeyAlgorithms: readonly string[];
   #client = new Client();
-  #state: ConnectionState = 'connecting';
+  #state: TunnelConnectionStatus['state'] = 'connecting';
   #channels = new Set<ClientChannel>();
   #pending = 0;
   #draining = false;
@@ -69,12 +69,13 @@ export class TunnelConnection {
   constructor(options: TunnelConnectionOptions) {
     this.id = options.id;
     this.host = options.host;
+    this.hostKeyAlgorithms = options.hostKeyAlgorithms ?? HOST_KEY_ALGORITHMS;
     this.#options = options;
     this.#log = options.log.child({ tunnelHost: options.host.name, sshConn: options.id });
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
-  get state(): ConnectionState {
+  get state(): TunnelConnectionStatus['state'] {
     return this.#state;
   }
 
@@ -109,11 +110,6 @@ export class TunnelConnection {
   /** Reads from the tunnel host short enough for a quick ACK (see quick-ack.ts). */
   get quickAckSmallReads(): number {
     return this.#quickAck?.smallReads ?? 0;
-  }
-
-  /** The host key algorithms this connection asks for, in order. */
-  get hostKeyAlgorithms(): readonly string[] {
-    return this.#options.hostKeyAlgorithms ?? HOST_KEY_ALGORITHMS;
   }
 
   /** The type of host key the tunnel host presented ("ssh-ed25519", …), once key exchange reached it. */

@@ -27,8 +27,6 @@ export interface TunnelPoolOptions {
   random?: () => number;
 }
 
-type Waiter = { resolve: () => void; reject: (err: Error) => void };
-
 export class TunnelPool {
   readonly host: TunnelHost;
   #log: Logger;
@@ -46,7 +44,8 @@ export class TunnelPool {
   #seq = 0;
   /** Spawns still resolving their identity (not yet in #connections). */
   #resolving = 0;
-  #waiters = new Set<Waiter>();
+  /** whenReady() callers: each settles with no argument once a connection is ready, or with why not. */
+  #waiters = new Set<(err?: Error) => void>();
   #lastError: { code: ErrorCode; at: number } | undefined;
   #closing = false;
   #started = false;
@@ -89,19 +88,16 @@ export class TunnelPool {
     if (this.#wanted === 0) this.#wanted = 1; // pool.min 0: connect on first use
     this.#ensure();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: () => done(resolve),
-        reject: (err) => done(() => reject(err)),
-      };
-      const onAbort = (): void => waiter.reject(abortReason(signal?.reason, this.name));
-      const done = (fn: () => void): void => {
-        this.#waiters.delete(waiter);
+      const settle = (err?: Error): void => {
+        this.#waiters.delete(settle);
         signal?.removeEventListener('abort', onAbort);
-        fn();
+        if (err) reject(err);
+        else resolve();
       };
+      const onAbort = (): void => settle(abortReason(signal?.reason, this.name));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
+      this.#waiters.add(settle);
     });
   }
 
@@ -182,7 +178,7 @@ export class TunnelPool {
     this.#closing = true;
     clearTimeout(this.#retryTimer);
     clearInterval(this.#idleTimer);
-    for (const waiter of [...this.#waiters]) waiter.reject(err);
+    for (const settle of [...this.#waiters]) settle(err);
   }
 
   /** Opens another connection (up to pool.max) once `picked` is full (spreadAtChannels) or stalled and no other has room. */
@@ -263,7 +259,7 @@ export class TunnelPool {
       await connection.connect();
       this.#established.add(connection);
       this.#failures = 0;
-      for (const waiter of [...this.#waiters]) waiter.resolve();
+      for (const settle of [...this.#waiters]) settle();
       this.#remote.connectionReady();
       if (this.#closing) void connection.close();
       else this.#ensure();

@@ -34,14 +34,13 @@ export class SshTunnelPools implements TunnelPools {
   /** Within the caller's signal (the dial's deadline is on it): no timer here. */
   async openChannel(destination: Destination, via: readonly string[], { origin, signal }: ChannelOpenOptions): Promise<OpenedChannel> {
     if (this.#closing) throw new GatewayError('EG_SHUTTING_DOWN');
-    const target = { host: destination.host, port: destination.port };
     let lastError: Error | undefined;
     for (let round = 0; round < 2; round++) {
       for (const name of via) {
         const pool = this.#pools.get(name);
         if (!pool || !pool.healthy) continue;
         try {
-          return { stream: await pool.openChannel(target, origin, signal), host: name };
+          return { stream: await pool.openChannel(destination, origin, signal), host: name };
         } catch (err) {
           if (!FAILOVER_CODES.has(errorCodeOf(err)) || signal.aborted) throw err;
           this.#log.warn({ err, tunnelHost: name }, 'tunnel host failed, trying the next via host');

@@ -23,12 +23,11 @@ export interface TunnelPoolOptions {
   /** Default: read `auth.privateKeyPath`. The store passes one that supplies the SecureString or an agent. */
   resolveIdentity?: IdentityResolver;
   backoff?: Partial<BackoffOptions>;
-  /** Jitter source in [0, 1); tests may pin it. Default Math.random. */
-  random?: () => number;
 }
 
 export class TunnelPool {
   readonly host: TunnelHost;
+  readonly name: string;
   #log: Logger;
   #options: TunnelPoolOptions;
   #backoff: BackoffOptions;
@@ -55,15 +54,12 @@ export class TunnelPool {
 
   constructor(options: TunnelPoolOptions) {
     this.host = options.host;
+    this.name = options.host.name;
     this.#options = options;
     this.#log = options.log.child({ tunnelHost: options.host.name });
     this.#backoff = { initialMs: 250, maxMs: 30_000, ...options.backoff };
     this.#wanted = options.host.pool.min;
     this.#remote = new RemoteForwards({ pool: this, log: this.#log });
-  }
-
-  get name(): string {
-    return this.host.name;
   }
 
   /** At least one connection is ready to carry channels. */
@@ -224,14 +220,13 @@ export class TunnelPool {
     }
     if (this.#resolving > 0 || [...this.#connections].some((c) => c.state === 'connecting')) return;
     const base = Math.min(this.#backoff.maxMs, this.#backoff.initialMs * 2 ** (this.#failures - 1));
-    const delayMs = Math.round(base / 2 + ((this.#options.random ?? Math.random)() * base) / 2);
+    const delayMs = Math.round(base / 2 + (Math.random() * base) / 2);
     this.#log.info({ delayMs, failures: this.#failures }, 'ssh reconnect scheduled');
+    // #shutdown() clears it: it never fires once the pool is closing.
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
-      if (this.#closing) return;
       void this.#spawn();
-    }, delayMs);
-    this.#retryTimer.unref();
+    }, delayMs).unref();
   }
 
   async #spawn(): Promise<void> {

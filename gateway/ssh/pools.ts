@@ -9,7 +9,7 @@ import type { OnRemoteConnection } from './remote-forward.js';
 export interface SshTunnelPoolsOptions {
   hosts: readonly TunnelHost[];
   log: Logger;
-  /** Per-pool settings shared by every host (identity resolver, growth threshold, backoff, jitter). */
+  /** Per-pool settings shared by every host (identity resolver, backoff). */
   pool?: Omit<TunnelPoolOptions, 'host' | 'log'>;
 }
 
@@ -87,7 +87,7 @@ export class SshTunnelPools implements TunnelPools {
     const next = new Map(hosts.map((h) => [h.name, h]));
     for (const [name, pool] of this.#pools) {
       const wanted = next.get(name);
-      if (wanted && sameHost(wanted, pool.host)) continue;
+      if (wanted && JSON.stringify(wanted) === JSON.stringify(pool.host)) continue;
       this.#pools.delete(name);
       this.#log.info({ tunnelHost: name, change: wanted ? 'changed' : 'removed' }, 'tunnel host draining');
       void pool.close();
@@ -110,8 +110,4 @@ export class SshTunnelPools implements TunnelPools {
     this.#pools.set(host.name, pool);
     pool.start();
   }
-}
-
-function sameHost(a: TunnelHost, b: TunnelHost): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -23,6 +23,7 @@ interface Binding {
   onConnection: OnRemoteConnection;
   connection: TunnelConnection | undefined;
   rebinding: boolean;
+  /** Set when removed from #bindings: a re-request still under way cancels what it gets. */
   closed: boolean;
 }
 
@@ -51,7 +52,7 @@ export class RemoteForwards {
   incoming(connection: TunnelConnection, incoming: IncomingForward): void {
     const { destIP, destPort, srcIP, srcPort } = incoming.details;
     for (const binding of this.#bindings) {
-      if (binding.connection === connection && binding.port === destPort && binding.bindAddress === destIP && !binding.closed) {
+      if (binding.connection === connection && binding.port === destPort && binding.bindAddress === destIP) {
         binding.onConnection(incoming.accept(), { address: srcIP, port: srcPort });
         return;
       }
@@ -61,8 +62,7 @@ export class RemoteForwards {
 
   /** Whether a live binding sits on `connection` (closing it would move the listening port). */
   holds(connection: TunnelConnection): boolean {
-    for (const binding of this.#bindings) if (binding.connection === connection && !binding.closed) return true;
-    return false;
+    return [...this.#bindings].some((binding) => binding.connection === connection);
   }
 
   connectionLost(connection: TunnelConnection): void {
@@ -71,7 +71,7 @@ export class RemoteForwards {
 
   /** A connection became ready: re-request every binding whose connection was lost, on the same port. */
   connectionReady(): void {
-    for (const binding of this.#bindings) if (!binding.connection && !binding.rebinding && !binding.closed) void this.#rebind(binding);
+    for (const binding of this.#bindings) if (!binding.connection && !binding.rebinding) void this.#rebind(binding);
   }
 
   async close(): Promise<void> {

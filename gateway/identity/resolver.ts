@@ -7,7 +7,6 @@ import type { Logger } from '../observability/logger.js';
 import { resolveIdentityFromFile, type IdentityResolver } from '../ssh/index.js';
 import { apiCertificateRequester } from './certificate-api.js';
 import { createCertificateIdentity } from './certificate.js';
-import { sigv4Signer } from './sigv4.js';
 
 export interface GatewayIdentity {
   resolve: IdentityResolver;
@@ -20,11 +19,7 @@ export function createIdentityResolver({ config, store, log }: { config: Config;
   const keys = storeIdentityResolver(store, config.prefix);
   const certificates = config.certificates
     ? createCertificateIdentity({
-        requestCertificate: apiCertificateRequester({
-          apiUrl: config.certificates.apiUrl,
-          ...(config.certificates.token ? { token: config.certificates.token } : {}),
-          ...(config.certificates.sigv4Region ? { sign: sigv4Signer(config.certificates.sigv4Region) } : {}),
-        }),
+        requestCertificate: apiCertificateRequester(config.certificates),
         renewFraction: config.certificates.renewFraction,
         log: log.child({ component: 'ssh-certificates' }),
       })

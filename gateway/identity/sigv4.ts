@@ -35,7 +35,7 @@ export class Sha256 {
   }
 }
 
-export type RequestSigner = (url: URL, method: string, headers: Record<string, string>, body: string) => Promise<Record<string, string>>;
+type RequestSigner = (url: URL, method: string, headers: Record<string, string>, body: string) => Promise<Record<string, string>>;
 
 export function sigv4Signer(region: string): RequestSigner {
   const signer = new SignatureV4({ service: 'execute-api', region, credentials: defaultProvider(), sha256: Sha256 });

@@ -231,7 +231,7 @@ export class TunnelConnection {
       } catch (err) {
         signal?.removeEventListener('abort', onAbort);
         settle();
-        reject(channelOpenError(err, `${this.id}`));
+        reject(channelOpenError(err, this.id));
       }
     });
   }
@@ -303,8 +303,7 @@ export class TunnelConnection {
   }
 
   #endIfIdle(): void {
-    if (!this.#draining || this.load > 0) return;
-    if (this.#state === 'closed') return;
+    if (!this.#draining || this.load > 0 || this.#state === 'closed') return;
     if (this.#state === 'connecting') return void this.#client.destroy();
     this.#client.end();
   }

@@ -1,24 +1,19 @@
-// Asks the control-plane API to sign the gateway's ephemeral SSH key (POST /v1/ssh/certificates).
+// Asks the control-plane API to sign the gateway's ephemeral SSH key (POST /v1/ssh/certificates), with a bearer
+// token on local runs or, in AWS, SigV4-signed (API Gateway IAM authorization) with the task role.
 import { GatewayError } from '../../common/errors.js';
+import type { Config } from '../config/schema.js';
 import type { CertificateRequester } from './certificate.js';
-import type { RequestSigner } from './sigv4.js';
+import { sigv4Signer } from './sigv4.js';
 
-export interface CertificateApi {
-  apiUrl: string;
-  /** Local runs: a bearer token. */
-  token?: string;
-  /** AWS: SigV4 (API Gateway IAM authorization) with the task role. */
-  sign?: RequestSigner;
-}
-
-export function apiCertificateRequester(api: CertificateApi): CertificateRequester {
-  const url = new URL('/v1/ssh/certificates', api.apiUrl);
+export function apiCertificateRequester({ apiUrl, token, sigv4Region }: NonNullable<Config['certificates']>): CertificateRequester {
+  const url = new URL('/v1/ssh/certificates', apiUrl);
+  const sign = sigv4Region ? sigv4Signer(sigv4Region) : undefined;
   return async (publicKey, principals) => {
     const body = JSON.stringify({ publicKey, principals });
-    const base: Record<string, string> = { 'content-type': 'application/json', ...(api.token ? { authorization: `Bearer ${api.token}` } : {}) };
+    const base: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
     let response: Response;
     try {
-      const headers = api.sign ? await api.sign(url, 'POST', base, body) : base;
+      const headers = sign ? await sign(url, 'POST', base, body) : base;
       response = await fetch(url, {
         method: 'POST',
         headers,

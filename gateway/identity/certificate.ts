@@ -4,8 +4,7 @@
 import { generateEd25519 } from '../../common/ssh-certificate.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type { Logger } from '../observability/logger.js';
-import { CertificateAgent } from '../ssh/index.js';
-import type { IdentityResolver } from '../ssh/index.js';
+import { CertificateAgent, type IdentityResolver } from '../ssh/index.js';
 
 export interface IssuedCertificate {
   /** "ssh-ed25519-cert-v01@openssh.com AAAA… keyId" */
@@ -21,13 +20,10 @@ export interface CertificateIdentityOptions {
   log: Logger;
   /** Renew when less than this fraction of the validity remains (default 1/3). */
   renewFraction?: number;
-  now?: () => number;
 }
 
 export interface CertificateIdentity {
   resolve: IdentityResolver;
-  /** The public key line the API signs (no secret). */
-  publicKeyLine: string;
   close(): void;
 }
 
@@ -38,7 +34,6 @@ interface Held {
 }
 
 export function createCertificateIdentity(options: CertificateIdentityOptions): CertificateIdentity {
-  const now = options.now ?? Date.now;
   const renewFraction = options.renewFraction ?? 1 / 3;
   const keys = generateEd25519('edge-gateway');
   const held = new Map<string, Held>();
@@ -49,10 +44,10 @@ export function createCertificateIdentity(options: CertificateIdentityOptions): 
   const principalsOf = (host: TunnelHost): readonly string[] => (host.auth.type === 'certificate' ? host.auth.principals : [host.username]);
   const cacheKey = (principals: readonly string[]): string => principals.join('\n');
 
-  const fresh = (entry: Held | undefined): entry is Held => {
-    if (!entry) return false;
-    const validityMs = entry.issued.validBefore * 1000 - entry.obtainedAt;
-    return entry.issued.validBefore * 1000 - now() > validityMs * renewFraction;
+  /** When less than renewFraction of the certificate's validity is left. */
+  const renewAt = ({ issued, obtainedAt }: Held): number => {
+    const expiresAt = issued.validBefore * 1000;
+    return expiresAt - (expiresAt - obtainedAt) * renewFraction;
   };
 
   const obtain = (principals: readonly string[]): Promise<Held> => {
@@ -61,7 +56,7 @@ export function createCertificateIdentity(options: CertificateIdentityOptions): 
     if (inFlight) return inFlight;
     const request = (async () => {
       const issued = await options.requestCertificate(keys.publicKeyLine, principals);
-      const entry = { issued, obtainedAt: now(), agent: new CertificateAgent(issued.certificate, keys.privateKey) };
+      const entry = { issued, obtainedAt: Date.now(), agent: new CertificateAgent(issued.certificate, keys.privateKey) };
       held.set(key, entry);
       options.log.info({ principals, validBefore: new Date(issued.validBefore * 1000).toISOString() }, 'ssh certificate obtained');
       scheduleRenewal(principals, entry);
@@ -74,8 +69,7 @@ export function createCertificateIdentity(options: CertificateIdentityOptions): 
   // Renew ahead of need so a reconnect never waits on the API; failures are retried by the next resolve().
   const scheduleRenewal = (principals: readonly string[], entry: Held): void => {
     if (closed) return;
-    const validityMs = entry.issued.validBefore * 1000 - entry.obtainedAt;
-    const delay = Math.max(1000, entry.issued.validBefore * 1000 - now() - validityMs * renewFraction);
+    const delay = Math.max(1000, renewAt(entry) - Date.now());
     const timer = setTimeout(() => {
       timers.delete(timer);
       obtain(principals).catch((err: unknown) => options.log.warn({ err, principals }, 'ssh certificate renewal failed; will retry on next connection'));
@@ -85,11 +79,10 @@ export function createCertificateIdentity(options: CertificateIdentityOptions): 
   };
 
   return {
-    publicKeyLine: keys.publicKeyLine,
     resolve: async (host) => {
       const principals = principalsOf(host);
       const current = held.get(cacheKey(principals));
-      return { agent: (fresh(current) ? current : await obtain(principals)).agent };
+      return { agent: (current && Date.now() < renewAt(current) ? current : await obtain(principals)).agent };
     },
     close() {
       closed = true;

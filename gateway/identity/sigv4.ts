@@ -15,15 +15,11 @@ function bytes(data: SourceData): string | Uint8Array {
 
 export class Sha256 {
   readonly #secret: string | Uint8Array | undefined;
-  #hash: Hash | Hmac;
+  #hash!: Hash | Hmac;
 
   constructor(secret?: SourceData) {
     this.#secret = secret === undefined ? undefined : bytes(secret);
-    this.#hash = this.#fresh();
-  }
-
-  #fresh(): Hash | Hmac {
-    return this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
+    this.reset();
   }
 
   update(data: SourceData): void {
@@ -35,11 +31,11 @@ export class Sha256 {
   }
 
   reset(): void {
-    this.#hash = this.#fresh();
+    this.#hash = this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
   }
 }
 
-export type RequestSigner = (url: URL, method: string, headers: Record<string, string>, body: string) => Promise<Record<string, string>>;
+type RequestSigner = (url: URL, method: string, headers: Record<string, string>, body: string) => Promise<Record<string, string>>;
 
 export function sigv4Signer(region: string): RequestSigner {
   const signer = new SignatureV4({ service: 'execute-api', region, credentials: defaultProvider(), sha256: Sha256 });

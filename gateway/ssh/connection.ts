@@ -7,13 +7,11 @@ import { GatewayError } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type { CancelSignal, ClientAddress, TunnelConnectionStatus } from '../contracts.js';
 import { channelOpenError, connectionError } from './errors.js';
-import { createHostKeyCheck, HOST_KEY_ALGORITHMS } from './host-key.js';
+import { fingerprintOfHostKey, HOST_KEY_ALGORITHMS, keyTypeOfHostKey, pinSet } from './host-key.js';
 import { batchWritesPerTurn } from './turn-batched-writes.js';
 import { enableQuickAck, type QuickAck } from './quick-ack.js';
 import { largeReads, type LargeReads } from './large-reads.js';
 import type { TunnelIdentity } from './identity.js';
-
-export type ConnectionState = TunnelConnectionStatus['state'];
 
 /** Channel opens waiting this long with nothing read from the tunnel host mark the connection stalled. */
 export const STALL_MS = 2_000;
@@ -47,8 +45,10 @@ export interface ChannelTarget {
 export class TunnelConnection {
   readonly id: string;
   readonly host: TunnelHost;
+  /** The host key algorithms this connection asks for, in order. */
+  readonly hostKeyAlgorithms: readonly string[];
   #client = new Client();
-  #state: ConnectionState = 'connecting';
+  #state: TunnelConnectionStatus['state'] = 'connecting';
   #channels = new Set<ClientChannel>();
   #pending = 0;
   #draining = false;
@@ -69,12 +69,13 @@ export class TunnelConnection {
   constructor(options: TunnelConnectionOptions) {
     this.id = options.id;
     this.host = options.host;
+    this.hostKeyAlgorithms = options.hostKeyAlgorithms ?? HOST_KEY_ALGORITHMS;
     this.#options = options;
     this.#log = options.log.child({ tunnelHost: options.host.name, sshConn: options.id });
     this.#closedPromise = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
-  get state(): ConnectionState {
+  get state(): TunnelConnectionStatus['state'] {
     return this.#state;
   }
 
@@ -111,11 +112,6 @@ export class TunnelConnection {
     return this.#quickAck?.smallReads ?? 0;
   }
 
-  /** The host key algorithms this connection asks for, in order. */
-  get hostKeyAlgorithms(): readonly string[] {
-    return this.#options.hostKeyAlgorithms ?? HOST_KEY_ALGORITHMS;
-  }
-
   /** The type of host key the tunnel host presented ("ssh-ed25519", …), once key exchange reached it. */
   get presentedHostKeyType(): string | undefined {
     return this.#presentedHostKeyType;
@@ -133,7 +129,8 @@ export class TunnelConnection {
   /** Resolves once authenticated; rejects with EG_TUNNEL_* and leaves the connection closed. */
   connect(): Promise<void> {
     const { host } = this;
-    const check = createHostKeyCheck(host.hostKeyFingerprints);
+    const pins = pinSet(host.hostKeyFingerprints);
+    let presented: string | undefined;
     // ssh2 never sets TCP_NODELAY on its transport: without it every short exchange waits ~40 ms.
     this.#reads = largeReads(() => sock);
     const sock: Socket = netConnect({ host: host.address, port: host.port, noDelay: true, onread: this.#reads.onread });
@@ -142,19 +139,19 @@ export class TunnelConnection {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       client.on('error', (err) => {
-        const mapped = check.mismatched()
-          ? new GatewayError('EG_TUNNEL_HOSTKEY_MISMATCH', `tunnel host "${host.name}" presented ${check.presented()}, not a pinned key`, { cause: err })
+        const mapped = presented !== undefined && !pins.has(presented)
+          ? new GatewayError('EG_TUNNEL_HOSTKEY_MISMATCH', `tunnel host "${host.name}" presented ${presented}, not a pinned key`, { cause: err })
           : connectionError(err, `tunnel host "${host.name}"`);
         this.#lastError ??= mapped;
         // The pool may ask again for another key type (pool.ts): it logs the mismatch that is final.
-        if (mapped.code === 'EG_TUNNEL_HOSTKEY_MISMATCH') this.#log.warn({ err: mapped, presented: check.presented() }, 'host key not pinned: connection refused');
+        if (mapped.code === 'EG_TUNNEL_HOSTKEY_MISMATCH') this.#log.warn({ err: mapped, presented }, 'host key not pinned: connection refused');
         else this.#log.warn({ err: mapped }, ready ? 'ssh connection error' : 'ssh connect failed');
       });
       client.on('ready', () => {
         ready = true;
         this.#state = 'ready';
         this.#channelEventAt = performance.now();
-        this.#log.info({ presented: check.presented() }, 'ssh connection ready');
+        this.#log.info({ presented }, 'ssh connection ready');
         if (host.interactiveNoDelay) this.#holdInteractiveSession();
         else if (host.quickAck) this.#quickAck = enableQuickAck(client, sock);
         resolve();
@@ -178,10 +175,11 @@ export class TunnelConnection {
       const config: ConnectConfig = {
         sock,
         username: host.username,
+        // No `hostHash`: ssh2 passes the raw key blob.
         hostVerifier: (key: Buffer) => {
-          const pinned = check.verify(key);
-          this.#presentedHostKeyType = check.presentedType();
-          return pinned;
+          presented = fingerprintOfHostKey(key);
+          this.#presentedHostKeyType = keyTypeOfHostKey(key);
+          return pins.has(presented);
         },
         algorithms: { serverHostKey: [...this.hostKeyAlgorithms] as ServerHostKeyAlgorithm[] },
         keepaliveInterval: host.keepaliveIntervalMs,
@@ -233,7 +231,7 @@ export class TunnelConnection {
       } catch (err) {
         signal?.removeEventListener('abort', onAbort);
         settle();
-        reject(channelOpenError(err, `${this.id}`));
+        reject(channelOpenError(err, this.id));
       }
     });
   }
@@ -305,8 +303,7 @@ export class TunnelConnection {
   }
 
   #endIfIdle(): void {
-    if (!this.#draining || this.load > 0) return;
-    if (this.#state === 'closed') return;
+    if (!this.#draining || this.load > 0 || this.#state === 'closed') return;
     if (this.#state === 'connecting') return void this.#client.destroy();
     this.#client.end();
   }

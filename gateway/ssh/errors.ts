@@ -13,7 +13,6 @@ interface Ssh2ErrorShape {
   message?: string;
   level?: string;
   reason?: number | string;
-  code?: string | number;
 }
 
 function shapeOf(err: unknown): Ssh2ErrorShape {
@@ -35,41 +34,27 @@ export function channelOpenCode(err: unknown): ErrorCode {
       if (UNREACHABLE_TEXT.test(message)) return 'EG_CHANNEL_UNREACHABLE';
       if (TIMED_OUT_TEXT.test(message)) return 'EG_CHANNEL_TIMEOUT';
       return 'EG_CHANNEL_REFUSED';
-    case OPEN_FAILURE.RESOURCE_SHORTAGE:
-      return 'EG_TUNNEL_UNAVAILABLE';
     default:
-      // No reason: the connection went away (ssh2 says "No response from server" / "Not connected").
+      // RESOURCE_SHORTAGE, or no reason: the connection went away (ssh2 says "No response from server" / "Not connected").
       return 'EG_TUNNEL_UNAVAILABLE';
   }
-}
-
-export function channelOpenError(err: unknown, where: string): GatewayError {
-  if (isGatewayError(err)) return err;
-  const code = channelOpenCode(err);
-  return new GatewayError(code, `${where}: ${shapeOf(err).message ?? code}`, { cause: err });
 }
 
 /** Code for a failed or lost SSH connection. */
 export function connectionCode(err: unknown): ErrorCode {
   const { level, message = '' } = shapeOf(err);
-  switch (level) {
-    case 'client-authentication':
-      return 'EG_TUNNEL_AUTH_FAILED';
-    case 'client-timeout':
-    case 'client-socket':
-    case 'client-dns':
-    case 'protocol':
-      return 'EG_TUNNEL_UNAVAILABLE';
-    case 'handshake':
-      // "no matching host key format": the host offers no key of a type we ask for (see pool.ts).
-      return /verification failed|no matching host key/i.test(message) ? 'EG_TUNNEL_HOSTKEY_MISMATCH' : 'EG_TUNNEL_UNAVAILABLE';
-    default:
-      return 'EG_TUNNEL_UNAVAILABLE';
-  }
+  if (level === 'client-authentication') return 'EG_TUNNEL_AUTH_FAILED';
+  // "no matching host key format": the host offers no key of a type we ask for (see pool.ts).
+  if (level === 'handshake' && /verification failed|no matching host key/i.test(message)) return 'EG_TUNNEL_HOSTKEY_MISMATCH';
+  return 'EG_TUNNEL_UNAVAILABLE';
 }
 
-export function connectionError(err: unknown, where: string): GatewayError {
+export const channelOpenError = (err: unknown, where: string): GatewayError => sshError(err, where, channelOpenCode);
+
+export const connectionError = (err: unknown, where: string): GatewayError => sshError(err, where, connectionCode);
+
+function sshError(err: unknown, where: string, codeOf: (err: unknown) => ErrorCode): GatewayError {
   if (isGatewayError(err)) return err;
-  const code = connectionCode(err);
+  const code = codeOf(err);
   return new GatewayError(code, `${where}: ${shapeOf(err).message ?? code}`, { cause: err });
 }

@@ -7,9 +7,9 @@ export function fingerprintOfHostKey(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** Pins compare without padding so "SHA256:abc=" and "SHA256:abc" are the same pin. */
-export function normaliseFingerprint(fingerprint: string): string {
-  return fingerprint.trim().replace(/=+$/, '');
+/** The pins as a set; they compare without padding so "SHA256:abc=" and "SHA256:abc" are the same pin. */
+export function pinSet(pins: readonly string[]): ReadonlySet<string> {
+  return new Set(pins.map((pin) => pin.trim().replace(/=+$/, '')));
 }
 
 /**
@@ -31,33 +31,4 @@ export function keyTypeOfHostKey(keyBlob: Buffer): string | undefined {
 /** The host key algorithms that use a key of `keyType` (an RSA key serves three). */
 export function algorithmsForKeyType(keyType: string): string[] {
   return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
-}
-
-export interface HostKeyCheck {
-  /** Give to ssh2 as `hostVerifier` (no `hostHash`, so it receives the raw key blob). */
-  verify(keyBlob: Buffer): boolean;
-  /** The fingerprint the peer presented, once key exchange reached it. */
-  presented(): string | undefined;
-  /** The type of the key the peer presented ("ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa", …). */
-  presentedType(): string | undefined;
-  /** True when the peer presented a key that matches no pin. */
-  mismatched(): boolean;
-}
-
-export function createHostKeyCheck(pins: readonly string[]): HostKeyCheck {
-  const allowed = new Set(pins.map(normaliseFingerprint));
-  let seen: string | undefined;
-  let seenType: string | undefined;
-  let mismatch = false;
-  return {
-    verify(keyBlob) {
-      seen = fingerprintOfHostKey(keyBlob);
-      seenType = keyTypeOfHostKey(keyBlob);
-      mismatch = !allowed.has(seen);
-      return !mismatch;
-    },
-    presented: () => seen,
-    presentedType: () => seenType,
-    mismatched: () => mismatch,
-  };
 }

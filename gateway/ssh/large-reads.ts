@@ -29,30 +29,24 @@ export interface LargeReads {
  */
 export function largeReads(socket: () => Socket): LargeReads {
   let buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  let handedOver = 0;
-  let lastReadAt = 0;
-  const onread: OnReadOpts = {
-    buffer: () => buffer,
-    callback: (length, filled) => {
-      lastReadAt = performance.now();
-      let chunk: Buffer;
-      if (length >= HAND_OVER_MIN_BYTES) {
-        chunk = Buffer.from(filled.buffer, filled.byteOffset, length);
-        buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-        handedOver++;
-      } else {
-        chunk = Buffer.from(filled.subarray(0, length));
-      }
-      return socket().push(chunk);
+  const reads = {
+    handedOver: 0,
+    lastReadAt: 0,
+    onread: {
+      buffer: () => buffer,
+      callback: (length: number, filled: Uint8Array) => {
+        reads.lastReadAt = performance.now();
+        let chunk: Buffer;
+        if (length >= HAND_OVER_MIN_BYTES) {
+          chunk = Buffer.from(filled.buffer, filled.byteOffset, length);
+          buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+          reads.handedOver++;
+        } else {
+          chunk = Buffer.from(filled.subarray(0, length));
+        }
+        return socket().push(chunk);
+      },
     },
   };
-  return {
-    onread,
-    get handedOver() {
-      return handedOver;
-    },
-    get lastReadAt() {
-      return lastReadAt;
-    },
-  };
+  return reads;
 }

@@ -5,7 +5,7 @@ import type { ClientChannel } from 'ssh2';
 import { GatewayError, errorCodeOf, isGatewayError, type ErrorCode } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type { CancelSignal, ClientAddress, RemoteBinding, TunnelHostStatus } from '../contracts.js';
-import { TunnelConnection, type ChannelTarget, type IncomingForward } from './connection.js';
+import { TunnelConnection, type ChannelTarget } from './connection.js';
 import { algorithmsForKeyType } from './host-key.js';
 import { resolveIdentityFromFile, type IdentityResolver, type TunnelIdentity } from './identity.js';
 import { RemoteForwards, type OnRemoteConnection } from './remote-forward.js';
@@ -23,14 +23,11 @@ export interface TunnelPoolOptions {
   /** Default: read `auth.privateKeyPath`. The store passes one that supplies the SecureString or an agent. */
   resolveIdentity?: IdentityResolver;
   backoff?: Partial<BackoffOptions>;
-  /** Jitter source in [0, 1); tests may pin it. Default Math.random. */
-  random?: () => number;
 }
-
-type Waiter = { resolve: () => void; reject: (err: Error) => void };
 
 export class TunnelPool {
   readonly host: TunnelHost;
+  readonly name: string;
   #log: Logger;
   #options: TunnelPoolOptions;
   #backoff: BackoffOptions;
@@ -46,7 +43,8 @@ export class TunnelPool {
   #seq = 0;
   /** Spawns still resolving their identity (not yet in #connections). */
   #resolving = 0;
-  #waiters = new Set<Waiter>();
+  /** whenReady() callers: each settles with no argument once a connection is ready, or with why not. */
+  #waiters = new Set<(err?: Error) => void>();
   #lastError: { code: ErrorCode; at: number } | undefined;
   #closing = false;
   #started = false;
@@ -56,15 +54,12 @@ export class TunnelPool {
 
   constructor(options: TunnelPoolOptions) {
     this.host = options.host;
+    this.name = options.host.name;
     this.#options = options;
     this.#log = options.log.child({ tunnelHost: options.host.name });
     this.#backoff = { initialMs: 250, maxMs: 30_000, ...options.backoff };
     this.#wanted = options.host.pool.min;
     this.#remote = new RemoteForwards({ pool: this, log: this.#log });
-  }
-
-  get name(): string {
-    return this.host.name;
   }
 
   /** At least one connection is ready to carry channels. */
@@ -77,8 +72,7 @@ export class TunnelPool {
     if (this.#started || this.#closing) return;
     this.#started = true;
     const every = Math.min(60_000, Math.max(250, this.host.pool.idleCloseMs / 4));
-    this.#idleTimer = setInterval(() => this.#closeIdle(), every);
-    this.#idleTimer.unref();
+    this.#idleTimer = setInterval(() => this.#closeIdle(), every).unref();
     this.#ensure();
   }
 
@@ -90,19 +84,16 @@ export class TunnelPool {
     if (this.#wanted === 0) this.#wanted = 1; // pool.min 0: connect on first use
     this.#ensure();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: () => done(resolve),
-        reject: (err) => done(() => reject(err)),
-      };
-      const onAbort = (): void => waiter.reject(abortReason(signal?.reason, this.name));
-      const done = (fn: () => void): void => {
-        this.#waiters.delete(waiter);
+      const settle = (err?: Error): void => {
+        this.#waiters.delete(settle);
         signal?.removeEventListener('abort', onAbort);
-        fn();
+        if (err) reject(err);
+        else resolve();
       };
+      const onAbort = (): void => settle(abortReason(signal?.reason, this.name));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
+      this.#waiters.add(settle);
     });
   }
 
@@ -152,18 +143,17 @@ export class TunnelPool {
   }
 
   /** Remote forward (tcpip-forward) on a ready connection, re-established on another one if it drops. */
-  forwardIn(bindAddress: string, bindPort: number, onConnection: OnRemoteConnection, signal?: AbortSignal): Promise<RemoteBinding> {
-    return this.#remote.add(bindAddress, bindPort, onConnection, signal);
+  forwardIn(bindAddress: string, bindPort: number, onConnection: OnRemoteConnection): Promise<RemoteBinding> {
+    return this.#remote.add(bindAddress, bindPort, onConnection);
   }
 
   status(): TunnelHostStatus {
-    const status: TunnelHostStatus = {
+    return {
       host: this.name,
       healthy: this.healthy,
       connections: [...this.#connections].map((c) => c.status()),
+      ...(this.#lastError ? { lastError: { ...this.#lastError } } : {}),
     };
-    if (this.#lastError) status.lastError = { ...this.#lastError };
-    return status;
   }
 
   /** Drain: no new connections or channels; resolves when every connection has ended. Idempotent. */
@@ -183,10 +173,8 @@ export class TunnelPool {
   #shutdown(err: GatewayError): void {
     this.#closing = true;
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
     clearInterval(this.#idleTimer);
-    this.#idleTimer = undefined;
-    for (const waiter of [...this.#waiters]) waiter.reject(err);
+    for (const settle of [...this.#waiters]) settle(err);
   }
 
   /** Opens another connection (up to pool.max) once `picked` is full (spreadAtChannels) or stalled and no other has room. */
@@ -232,14 +220,13 @@ export class TunnelPool {
     }
     if (this.#resolving > 0 || [...this.#connections].some((c) => c.state === 'connecting')) return;
     const base = Math.min(this.#backoff.maxMs, this.#backoff.initialMs * 2 ** (this.#failures - 1));
-    const delayMs = Math.round(base / 2 + ((this.#options.random ?? Math.random)() * base) / 2);
+    const delayMs = Math.round(base / 2 + (Math.random() * base) / 2);
     this.#log.info({ delayMs, failures: this.#failures }, 'ssh reconnect scheduled');
+    // #shutdown() clears it: it never fires once the pool is closing.
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
-      if (this.#closing) return;
       void this.#spawn();
-    }, delayMs);
-    this.#retryTimer.unref();
+    }, delayMs).unref();
   }
 
   async #spawn(): Promise<void> {
@@ -259,15 +246,15 @@ export class TunnelPool {
         host: this.host,
         identity,
         log: this.#options.log,
-        ...(this.#hostKeyAlgorithms ? { hostKeyAlgorithms: this.#hostKeyAlgorithms } : {}),
+        hostKeyAlgorithms: this.#hostKeyAlgorithms,
         onClosed: (c, err) => this.#onClosed(c, err),
-        onIncoming: (c, incoming: IncomingForward) => this.#remote.incoming(c, incoming),
+        onIncoming: (c, incoming) => this.#remote.incoming(c, incoming),
       });
       this.#connections.add(connection);
       await connection.connect();
       this.#established.add(connection);
       this.#failures = 0;
-      for (const waiter of [...this.#waiters]) waiter.resolve();
+      for (const settle of [...this.#waiters]) settle();
       this.#remote.connectionReady();
       if (this.#closing) void connection.close();
       else this.#ensure();

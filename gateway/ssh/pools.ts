@@ -1,24 +1,15 @@
 // Every tunnel host's pool behind one TunnelPools: failover across a route's `via` hosts, live policy updates.
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf, isGatewayError } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
-import type {
-  CancelSignal,
-  ChannelOpenOptions,
-  ClientAddress,
-  Destination,
-  OpenedChannel,
-  RemoteBinding,
-  TunnelHostStatus,
-  TunnelPools,
-} from '../contracts.js';
+import type { ChannelOpenOptions, Destination, OpenedChannel, RemoteBinding, TunnelHostStatus, TunnelPools } from '../contracts.js';
 import { TunnelPool, type TunnelPoolOptions } from './pool.js';
+import type { OnRemoteConnection } from './remote-forward.js';
 
 export interface SshTunnelPoolsOptions {
   hosts: readonly TunnelHost[];
   log: Logger;
-  /** Per-pool settings shared by every host (identity resolver, growth threshold, backoff, jitter). */
+  /** Per-pool settings shared by every host (identity resolver, backoff). */
   pool?: Omit<TunnelPoolOptions, 'host' | 'log'>;
 }
 
@@ -41,20 +32,15 @@ export class SshTunnelPools implements TunnelPools {
   }
 
   /** Within the caller's signal (the dial's deadline is on it): no timer here. */
-  openChannel(destination: Destination, via: readonly string[], options: ChannelOpenOptions): Promise<OpenedChannel> {
-    if (this.#closing) return Promise.reject(new GatewayError('EG_SHUTTING_DOWN'));
-    return this.#open(destination, via, options.origin, options.signal);
-  }
-
-  async #open(destination: Destination, via: readonly string[], origin: ClientAddress, signal: CancelSignal): Promise<OpenedChannel> {
-    const target = { host: destination.host, port: destination.port };
+  async openChannel(destination: Destination, via: readonly string[], { origin, signal }: ChannelOpenOptions): Promise<OpenedChannel> {
+    if (this.#closing) throw new GatewayError('EG_SHUTTING_DOWN');
     let lastError: Error | undefined;
     for (let round = 0; round < 2; round++) {
       for (const name of via) {
         const pool = this.#pools.get(name);
         if (!pool || !pool.healthy) continue;
         try {
-          return { stream: await pool.openChannel(target, origin, signal), host: name };
+          return { stream: await pool.openChannel(destination, origin, signal), host: name };
         } catch (err) {
           if (!FAILOVER_CODES.has(errorCodeOf(err)) || signal.aborted) throw err;
           this.#log.warn({ err, tunnelHost: name }, 'tunnel host failed, trying the next via host');
@@ -76,12 +62,7 @@ export class SshTunnelPools implements TunnelPools {
     throw lastError ?? new GatewayError('EG_TUNNEL_UNAVAILABLE', `no live connection to ${via.join(', ')}`);
   }
 
-  async forwardIn(
-    host: string,
-    bindAddress: string,
-    bindPort: number,
-    onConnection: (stream: Duplex, peer: ClientAddress) => void,
-  ): Promise<RemoteBinding> {
+  async forwardIn(host: string, bindAddress: string, bindPort: number, onConnection: OnRemoteConnection): Promise<RemoteBinding> {
     const pool = this.#pools.get(host);
     if (!pool) throw new GatewayError('EG_NOT_FOUND', `no tunnel host named "${host}"`);
     return pool.forwardIn(bindAddress, bindPort, onConnection);
@@ -106,7 +87,7 @@ export class SshTunnelPools implements TunnelPools {
     const next = new Map(hosts.map((h) => [h.name, h]));
     for (const [name, pool] of this.#pools) {
       const wanted = next.get(name);
-      if (wanted && sameHost(wanted, pool.host)) continue;
+      if (wanted && JSON.stringify(wanted) === JSON.stringify(pool.host)) continue;
       this.#pools.delete(name);
       this.#log.info({ tunnelHost: name, change: wanted ? 'changed' : 'removed' }, 'tunnel host draining');
       void pool.close();
@@ -129,8 +110,4 @@ export class SshTunnelPools implements TunnelPools {
     this.#pools.set(host.name, pool);
     pool.start();
   }
-}
-
-function sameHost(a: TunnelHost, b: TunnelHost): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

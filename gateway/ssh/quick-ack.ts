@@ -25,7 +25,7 @@ interface ProtocolInternals {
 }
 
 /** Sends SSH_MSG_IGNORE with an empty string; false when the transport cannot send one now. */
-export function sendIgnore(client: Client): boolean {
+function sendIgnore(client: Client): boolean {
   const proto = (client as unknown as { _protocol?: ProtocolInternals })._protocol;
   // During a key exchange only kex messages may go out; the exchange itself carries ACKs.
   if (!proto || proto._kexinit !== undefined) return false;
@@ -43,7 +43,6 @@ export interface QuickAck {
   readonly sent: number;
   /** Reads short enough to be answered with one (each turn sends at most one, and none if we wrote). */
   readonly smallReads: number;
-  stop(): void;
 }
 
 /**
@@ -51,28 +50,18 @@ export interface QuickAck {
  * were about to write anyway carries the ACK) and sends an IGNORE only if nothing else went out.
  */
 export function enableQuickAck(client: Client, sock: Socket): QuickAck {
+  const counts = { sent: 0, smallReads: 0 };
   let pending = false;
-  let sent = 0;
-  let smallReads = 0;
-  const onData = (chunk: Buffer): void => {
+  sock.on('data', (chunk: Buffer) => {
     if (chunk.length >= BULK_READ) return;
-    smallReads++;
+    counts.smallReads++;
     if (pending) return;
     pending = true;
     const written = sock.bytesWritten;
     setImmediate(() => {
       pending = false;
-      if (sock.bytesWritten === written && !sock.destroyed && sendIgnore(client)) sent++;
+      if (sock.bytesWritten === written && !sock.destroyed && sendIgnore(client)) counts.sent++;
     });
-  };
-  sock.on('data', onData);
-  return {
-    get sent() {
-      return sent;
-    },
-    get smallReads() {
-      return smallReads;
-    },
-    stop: () => void sock.off('data', onData),
-  };
+  });
+  return counts;
 }

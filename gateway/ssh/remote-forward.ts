@@ -23,6 +23,7 @@ interface Binding {
   onConnection: OnRemoteConnection;
   connection: TunnelConnection | undefined;
   rebinding: boolean;
+  /** Set when removed from #bindings: a re-request still under way cancels what it gets. */
   closed: boolean;
 }
 
@@ -36,8 +37,8 @@ export class RemoteForwards {
     this.#log = options.log;
   }
 
-  async add(bindAddress: string, bindPort: number, onConnection: OnRemoteConnection, signal?: AbortSignal): Promise<RemoteBinding> {
-    await this.#pool.whenReady(signal ?? AbortSignal.timeout(this.#pool.host.connectTimeoutMs));
+  async add(bindAddress: string, bindPort: number, onConnection: OnRemoteConnection): Promise<RemoteBinding> {
+    await this.#pool.whenReady(AbortSignal.timeout(this.#pool.host.connectTimeoutMs));
     const connection = this.#pool.pickConnection();
     if (!connection) throw new GatewayError('EG_TUNNEL_UNAVAILABLE', `tunnel host "${this.#pool.name}" has no ready connection`);
     const port = await connection.requestRemoteForward(bindAddress, bindPort);
@@ -51,7 +52,7 @@ export class RemoteForwards {
   incoming(connection: TunnelConnection, incoming: IncomingForward): void {
     const { destIP, destPort, srcIP, srcPort } = incoming.details;
     for (const binding of this.#bindings) {
-      if (binding.connection === connection && binding.port === destPort && binding.bindAddress === destIP && !binding.closed) {
+      if (binding.connection === connection && binding.port === destPort && binding.bindAddress === destIP) {
         binding.onConnection(incoming.accept(), { address: srcIP, port: srcPort });
         return;
       }
@@ -61,8 +62,7 @@ export class RemoteForwards {
 
   /** Whether a live binding sits on `connection` (closing it would move the listening port). */
   holds(connection: TunnelConnection): boolean {
-    for (const binding of this.#bindings) if (binding.connection === connection && !binding.closed) return true;
-    return false;
+    return [...this.#bindings].some((binding) => binding.connection === connection);
   }
 
   connectionLost(connection: TunnelConnection): void {
@@ -71,7 +71,7 @@ export class RemoteForwards {
 
   /** A connection became ready: re-request every binding whose connection was lost, on the same port. */
   connectionReady(): void {
-    for (const binding of this.#bindings) if (!binding.connection && !binding.rebinding && !binding.closed) void this.#rebind(binding);
+    for (const binding of this.#bindings) if (!binding.connection && !binding.rebinding) void this.#rebind(binding);
   }
 
   async close(): Promise<void> {

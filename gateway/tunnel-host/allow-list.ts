@@ -23,13 +23,13 @@ function hostMatches(pattern: string, host: string): boolean {
   const wanted = normaliseHost(pattern);
   if (wanted === '*') return true;
   if (wanted.includes('/')) {
+    const [base = '', bits] = wanted.split('/');
     const family = isIP(host);
-    const [base, bits] = wanted.split('/');
-    const baseFamily = isIP(base ?? '');
-    if (family === 0 || baseFamily !== family || base === undefined) return false;
+    if (family === 0 || isIP(base) !== family) return false;
+    const type = family === 4 ? 'ipv4' : 'ipv6';
     const list = new BlockList();
-    list.addSubnet(base, Number(bits), family === 4 ? 'ipv4' : 'ipv6');
-    return list.check(host, family === 4 ? 'ipv4' : 'ipv6');
+    list.addSubnet(base, Number(bits), type);
+    return list.check(host, type);
   }
   if (wanted.startsWith('*.')) return host.endsWith(wanted.slice(1));
   return wanted === host;

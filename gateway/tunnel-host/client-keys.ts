@@ -24,10 +24,9 @@ function sameKey(known: AuthorizedKey, offered: PublicKeyAuthContext['key']): bo
   return known.algo === offered.algo && known.blob.length === offered.data.length && timingSafeEqual(known.blob, offered.data);
 }
 
-/** 'ok' to accept, 'probe-ok' when the client only asks whether the key would do, 'refuse' otherwise. */
-export function checkPublicKey(keys: readonly AuthorizedKey[], ctx: PublicKeyAuthContext): 'ok' | 'probe-ok' | 'refuse' {
+/** Whether to accept: an authorized key with a valid signature, or with none when the client only asks whether the key would do. */
+export function isAuthorized(keys: readonly AuthorizedKey[], ctx: PublicKeyAuthContext): boolean {
   const known = keys.find((k) => sameKey(k, ctx.key));
-  if (!known) return 'refuse';
-  if (!ctx.signature || !ctx.blob) return 'probe-ok';
-  return known.key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true ? 'ok' : 'refuse';
+  if (!known) return false;
+  return !ctx.signature || !ctx.blob || known.key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true;
 }

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import type { Connection, ServerChannel, TcpipRequestInfo, AcceptConnection, RejectConnection } from 'ssh2';
 import type { Logger } from 'pino';
 import { isAllowed, normaliseHost } from './allow-list.js';
-import { checkPublicKey, type AuthorizedKey } from './client-keys.js';
+import { isAuthorized, type AuthorizedKey } from './client-keys.js';
 import { rejectProhibited } from './prohibit.js';
 import { RemoteForwards } from './remote-forward.js';
 import { splice } from './splice.js';
@@ -15,29 +15,21 @@ export interface ClientContext {
   log: Logger;
 }
 
-export function serveClient(client: Connection, ctx: ClientContext): void {
-  const { options, keys, log } = ctx;
+export function serveClient(client: Connection, { options, keys, log }: ClientContext): void {
   const dials = new Set<Socket>();
   const forwards = new RemoteForwards(client, options.remoteForward?.bindAddresses, log);
 
   client.on('authentication', (auth) => {
-    if (auth.method !== 'publickey') {
-      auth.reject(['publickey']);
-      return;
-    }
-    const verdict = checkPublicKey(keys, auth);
-    if (verdict === 'refuse') {
-      log.warn({ user: auth.username, algo: auth.key.algo }, 'tunnel host login refused: key not authorized');
-      auth.reject(['publickey']);
-      return;
-    }
-    auth.accept();
+    if (auth.method !== 'publickey') return void auth.reject(['publickey']);
+    if (isAuthorized(keys, auth)) return void auth.accept();
+    log.warn({ user: auth.username, algo: auth.key.algo }, 'tunnel host login refused: key not authorized');
+    auth.reject(['publickey']);
   });
 
   client.on('ready', () => {
     log.info('tunnel host client logged in');
     // No 'session' listener: ssh2 then refuses shell, exec, pty and subsystems as administratively prohibited.
-    client.on('tcpip', (accept, reject, info) => openDirect(client, accept, reject, info, ctx, dials));
+    client.on('tcpip', openDirect);
     client.on('request', (accept, reject, name, info) => {
       if (name === 'tcpip-forward') {
         forwards.bind(info).then(
@@ -59,39 +51,32 @@ export function serveClient(client: Connection, ctx: ClientContext): void {
     for (const socket of dials) socket.destroy();
     dials.clear();
   });
-}
 
-function openDirect(
-  client: Connection,
-  accept: AcceptConnection<ServerChannel>,
-  reject: RejectConnection,
-  info: TcpipRequestInfo,
-  ctx: ClientContext,
-  dials: Set<Socket>,
-): void {
-  const requested = normaliseHost(info.destIP);
-  const dst = `${requested}:${info.destPort}`;
-  if (!isAllowed(ctx.options.allow, requested, info.destPort)) {
-    ctx.log.warn({ dst }, 'tunnel host refused destination: not on the allow list');
-    rejectProhibited(client, reject);
-    return;
-  }
-  const address = ctx.options.hosts[requested] ?? requested;
-  const socket = connect({ host: address, port: info.destPort, noDelay: true, allowHalfOpen: true });
-  dials.add(socket);
-  socket.once('close', () => dials.delete(socket));
-  const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), ctx.options.connectTimeoutMs);
-  socket.once('error', (err) => {
-    clearTimeout(timer);
-    if (socket.connecting || !socket.remoteAddress) {
-      ctx.log.info({ dst, err: { message: err.message } }, 'tunnel host could not reach destination');
-      reject();
+  function openDirect(accept: AcceptConnection<ServerChannel>, reject: RejectConnection, info: TcpipRequestInfo): void {
+    const requested = normaliseHost(info.destIP);
+    const dst = `${requested}:${info.destPort}`;
+    if (!isAllowed(options.allow, requested, info.destPort)) {
+      log.warn({ dst }, 'tunnel host refused destination: not on the allow list');
+      rejectProhibited(client, reject);
+      return;
     }
-  });
-  socket.once('connect', () => {
-    clearTimeout(timer);
-    const channel = accept();
-    ctx.log.debug({ dst }, 'tunnel host channel open');
-    void splice(channel, socket);
-  });
+    const address = options.hosts[requested] ?? requested;
+    const socket = connect({ host: address, port: info.destPort, noDelay: true, allowHalfOpen: true });
+    dials.add(socket);
+    socket.once('close', () => dials.delete(socket));
+    const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), options.connectTimeoutMs);
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      if (socket.connecting || !socket.remoteAddress) {
+        log.info({ dst, err: { message: err.message } }, 'tunnel host could not reach destination');
+        reject();
+      }
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      const channel = accept();
+      log.debug({ dst }, 'tunnel host channel open');
+      void splice(channel, socket);
+    });
+  }
 }

@@ -4,8 +4,7 @@
 // but the gateway maps only "prohibited" to SOCKS 0x02 (not allowed by ruleset). So for the one
 // synchronous reject() call we let the protocol object send reason 1 instead.
 import type { Connection, RejectConnection } from 'ssh2';
-
-export const SSH_OPEN_ADMINISTRATIVELY_PROHIBITED = 1;
+import { OPEN_FAILURE } from '../ssh/errors.js';
 
 interface OpenFailSender {
   channelOpenFail(recipient: number, reason: number, description?: string): void;
@@ -22,7 +21,7 @@ export function rejectProhibited(client: Connection, reject: RejectConnection): 
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = protocol.channelOpenFail;
   protocol.channelOpenFail = (recipient, _reason, description) =>
-    original.call(protocol, recipient, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED, description ?? '');
+    original.call(protocol, recipient, OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, description ?? '');
   try {
     reject();
   } finally {

@@ -1,5 +1,4 @@
 // The built-in tunnel host: an ssh2 server that only forwards to allow-listed destinations.
-import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { pino, type Logger } from 'pino';
@@ -9,6 +8,7 @@ import { serveClient } from './connection.js';
 import { TunnelHostServerOptionsSchema, type TunnelHostServerOptionsInput } from './options.js';
 import { describeIssues } from '../../common/issues.js';
 import { listen } from '../../common/listen.js';
+import { fingerprintOfHostKey } from '../ssh/host-key.js';
 
 export interface TunnelHostServer {
   address: string;
@@ -21,10 +21,6 @@ export interface TunnelHostServer {
 }
 
 export type StartTunnelHostOptions = TunnelHostServerOptionsInput & { log?: Logger };
-
-export function sshFingerprint(key: ParsedKey): string {
-  return `SHA256:${createHash('sha256').update(key.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;
-}
 
 function parseHostKey(text: string): ParsedKey {
   const parsed = ssh2.utils.parseKey(text);
@@ -57,7 +53,7 @@ export async function startTunnelHost(input: StartTunnelHostOptions): Promise<Tu
   });
   const bound = await listen(tcp, options.port, options.host);
   tcp.on('error', (err) => log.error({ err }, 'tunnel host listener error'));
-  const hostKeyFingerprint = sshFingerprint(hostKey);
+  const hostKeyFingerprint = fingerprintOfHostKey(hostKey.getPublicSSH());
   log.info({ address: bound.address, port: bound.port, hostKeyFingerprint }, 'tunnel host listening');
 
   let closing: Promise<void> | undefined;

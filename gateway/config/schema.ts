@@ -180,6 +180,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** A loaded configuration: defaults applied, paths absolute, prefix resolved, admin token read. */
 export type Config = Omit<z.infer<typeof ConfigSchema>, 'prefix'> & { prefix: string };
 
+/** JSON Schema of the config file (input side: defaults shown, nothing required that has one), for the README reference. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' });
+}
+
 function isCidr(text: string): boolean {
   const [address, bits, ...rest] = text.split('/');
   if (rest.length > 0 || address === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;

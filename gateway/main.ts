@@ -25,8 +25,7 @@ import { SocksListener } from './socks/listener.js';
 import { SshTunnelPools, sshCryptoInfo } from './ssh/index.js';
 import { compileGatewayPolicy } from './sync/compile.js';
 import { VerifiedCredentialCache } from './auth/index.js';
-import { policyFromConfig, policyFromSnapshot, validatePolicy, type GatewayPolicy } from './sync/gateway-policy.js';
-import { withoutBadRecords } from './sync/without-bad-records.js';
+import { policyFromConfig, policyFromSnapshot, validatePolicy, withoutBadRecords, type GatewayPolicy } from './sync/gateway-policy.js';
 import { createIdentityResolver } from './identity/resolver.js';
 import { LivePolicy, type PolicyCompiler } from './sync/live-policy.js';
 import { openParameterStore } from './sync/open-store.js';
@@ -99,7 +98,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   try {
     // The store's policy applies record by record (a bad one is skipped and reported); the config file's is all or nothing.
     const load = async (): Promise<GatewayPolicy> =>
-      repository ? withoutBadRecords(policyFromSnapshot(await repository.loadSnapshot(), config)).policy : policyFromConfig(config);
+      repository ? withoutBadRecords(policyFromSnapshot(await repository.loadSnapshot(), config)) : policyFromConfig(config);
     const initial = await load();
     const source = repository ? `policy in the store at ${config.prefix}` : 'inline policy in the config';
     const issues = validatePolicy(initial, compile);

@@ -29,7 +29,7 @@ export interface GatewayMetrics {
   handshakeSeconds: Histogram<'protocol' | 'outcome'>;
   limitHits: Counter<'limit'>;
   channelOpenFailures: Counter<'host' | 'code'>;
-  /** Store records left out of the policy in force because they cannot apply (sync/without-bad-records.ts). */
+  /** Store records left out of the policy in force because they cannot apply (withoutBadRecords in sync/gateway-policy.ts). */
   policyRecordsSkipped: Gauge;
   /** Faults no code path caught (observability/process-faults.ts). */
   processFaults: Counter<'kind'>;

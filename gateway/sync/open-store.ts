@@ -18,15 +18,10 @@ export function openParameterStore(config: StoreConfig, options: OpenStoreOption
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
   });
   if (options.observeCall) countStoreCalls(client, options.observeCall);
-  const store = new SsmStore({ client });
-  return {
-    get: (name) => store.get(name),
-    getByPath: (path) => store.getByPath(path),
-    put: (name, value, options) => store.put(name, value, options),
-    delete: (name) => store.delete(name),
-    async close() {
-      await store.close();
+  return new (class extends SsmStore {
+    override async close(): Promise<void> {
+      await super.close();
       client.destroy();
-    },
-  };
+    }
+  })({ client });
 }

@@ -9,8 +9,6 @@
 import type { Counter } from 'prom-client';
 import type { Logger } from './logger.js';
 
-export type ProcessFaultKind = 'unhandled_rejection' | 'uncaught_exception';
-
 export interface ProcessFaultOptions {
   log: Logger;
   faults: Counter<'kind'>;

@@ -124,7 +124,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   scraped('counter', 'credential_cache_flushes_total', 'Times a change of the credential public keys emptied the credential cache.', [], () => cacheStat('flushes'));
   scraped('gauge', 'credential_cache_entries', 'Verified credentials held in the cache.', [], () => cacheStat('size'));
 
-  const policyReloads = new Counter({ name: `${PREFIX}policy_reloads_total`, help: 'Policy reload attempts by result.', labelNames: ['result'], registers });
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> => new Counter({ name: `${PREFIX}${name}`, help, labelNames, registers });
+  const policyReloads = counter('policy_reloads_total', 'Policy reload attempts by result.', ['result']);
   // Present at 0 from the start: increase() cannot see a series' first count, and a rejection is counted once.
   for (const result of ['applied', 'rejected', 'error']) policyReloads.inc({ result }, 0);
 
@@ -141,7 +142,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     connectionActive(protocol, delta) {
       active.set(protocol, (active.get(protocol) ?? 0) + delta);
     },
-    authFailures: new Counter({ name: `${PREFIX}auth_failures_total`, help: 'Refused authentications by error code.', labelNames: ['code'], registers }),
+    authFailures: counter('auth_failures_total', 'Refused authentications by error code.', ['code']),
     policyReloads,
     policyVersion: new Gauge({ name: `${PREFIX}policy_version`, help: 'Version of the policy in force.', registers }),
     handshakeSeconds: new Histogram({
@@ -151,21 +152,15 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    limitHits: new Counter({ name: `${PREFIX}limit_hits_total`, help: 'Connections refused by a limit.', labelNames: ['limit'], registers }),
-    channelOpenFailures: new Counter({
-      name: `${PREFIX}channel_open_failures_total`,
-      help: 'Channel opens that failed, by tunnel host and code.',
-      labelNames: ['host', 'code'],
-      registers,
-    }),
+    limitHits: counter('limit_hits_total', 'Connections refused by a limit.', ['limit']),
+    channelOpenFailures: counter('channel_open_failures_total', 'Channel opens that failed, by tunnel host and code.', ['host', 'code']),
     policyRecordsSkipped: new Gauge({ name: `${PREFIX}policy_records_skipped`, help: 'Store records left out of the policy in force (invalid, or a lease whose credential does not verify).', registers }),
-    processFaults: new Counter({ name: `${PREFIX}process_faults_total`, help: 'Unhandled rejections and uncaught exceptions, by kind.', labelNames: ['kind'], registers }),
-    storeCalls: new Counter({
-      name: `${PREFIX}store_calls_total`,
-      help: 'SSM Parameter Store requests (each retry counts), by operation and result: ok, throttled, client_error, server_error.',
-      labelNames: ['operation', 'result'],
-      registers,
-    }),
+    processFaults: counter('process_faults_total', 'Unhandled rejections and uncaught exceptions, by kind.', ['kind']),
+    storeCalls: counter(
+      'store_calls_total',
+      'SSM Parameter Store requests (each retry counts), by operation and result: ok, throttled, client_error, server_error.',
+      ['operation', 'result'],
+    ),
     watchPools(source) {
       poolStatus = source;
     },

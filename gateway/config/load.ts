@@ -32,7 +32,7 @@ export function parseYaml(text: string, source: string): Record<string, unknown>
       source,
       doc.errors.map((err) => {
         const at = lines.linePos(err.pos[0]);
-        return { path: `line ${at.line}, column ${at.col}`, message: `YAML syntax error: ${firstLine(err.message)}` };
+        return { path: `line ${at.line}, column ${at.col}`, message: `YAML syntax error: ${err.message.split('\n')[0]}` };
       }),
     );
   }
@@ -142,8 +142,4 @@ function withTokenFile<T extends { token?: string | undefined; tokenFile?: strin
 
 function resolveFrom(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
 }

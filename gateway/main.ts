@@ -5,8 +5,7 @@ import { formatIssue } from '../common/issues.js';
 import { PolicyRepository } from '../common/policy-repository.js';
 import type { Lease } from '../common/schema/lease.js';
 import type { ParameterStore } from '../common/store.js';
-import { createAdminApp } from './admin/app.js';
-import { createPublicApp } from './admin/public-app.js';
+import { createAdminApp, createPublicApp } from './admin/app.js';
 import { computeReadiness } from './admin/readiness.js';
 import { listenHttp, type HttpEndpoint } from './admin/server.js';
 import { ConfigInvalidError } from './config/issues.js';
@@ -26,8 +25,7 @@ import { SocksListener } from './socks/listener.js';
 import { SshTunnelPools, sshCryptoInfo } from './ssh/index.js';
 import { compileGatewayPolicy } from './sync/compile.js';
 import { VerifiedCredentialCache } from './auth/index.js';
-import { policyFromConfig, policyFromSnapshot, validatePolicy, type GatewayPolicy } from './sync/gateway-policy.js';
-import { withoutBadRecords } from './sync/without-bad-records.js';
+import { policyFromConfig, policyFromSnapshot, validatePolicy, withoutBadRecords, type GatewayPolicy } from './sync/gateway-policy.js';
 import { createIdentityResolver } from './identity/resolver.js';
 import { LivePolicy, type PolicyCompiler } from './sync/live-policy.js';
 import { openParameterStore } from './sync/open-store.js';
@@ -96,7 +94,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   try {
     // The store's policy applies record by record (a bad one is skipped and reported); the config file's is all or nothing.
     const load = async (): Promise<GatewayPolicy> =>
-      repository ? withoutBadRecords(policyFromSnapshot(await repository.loadSnapshot(), config)).policy : policyFromConfig(config);
+      repository ? withoutBadRecords(policyFromSnapshot(await repository.loadSnapshot(), config)) : policyFromConfig(config);
     const initial = await load();
     const source = repository ? `policy in the store at ${config.prefix}` : 'inline policy in the config';
     const issues = validatePolicy(initial, compile);
@@ -225,7 +223,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         pools: () => pools.status(),
         token: config.listeners.admin.token,
         log: log.child({ component: 'admin' }),
-        extraRoutes: forwardAdminRoutes(forwards),
+        extraRoutes: [forwardAdminRoutes(forwards)],
       }),
       config.listeners.admin.host,
       config.listeners.admin.port,

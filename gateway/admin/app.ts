@@ -1,5 +1,7 @@
-// The admin HTTP app: health and metrics open on loopback, /v1/* behind the admin bearer token.
+// The two HTTP apps: admin (health and metrics open on loopback, /v1/* behind the admin bearer token) and
+// public (browser routes: PAC, lease activation; plus the same /healthz and /readyz).
 import { Hono, type MiddlewareHandler } from 'hono';
+import { createBrowserApp, type BrowserAppOptions } from '../browser/index.js';
 import { ERROR_CODES, errorCodeOf, isGatewayError } from '../../common/errors.js';
 import { httpStatusOf } from '../../common/http-status.js';
 import type { TunnelHostStatus } from '../contracts.js';
@@ -7,8 +9,30 @@ import type { ConnectionView } from '../observability/connections.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { requireBearer } from './bearer.js';
-import { createHealthRoutes } from './health.js';
 import type { Readiness } from './readiness.js';
+
+/**
+ * `detail` (admin listener only) adds the reasons and degraded routes; the public listener, reachable
+ * through the load balancer, says ready or not and names no route or tunnel host.
+ */
+function healthRoutes(readiness: () => Readiness, { detail }: { detail: boolean }): Hono {
+  const app = new Hono();
+  // Alive means the event loop answers; nothing else is checked on purpose.
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const state = readiness();
+    const status = state.ready ? 'ready' : 'not ready';
+    return c.json(detail ? { status, reasons: state.reasons, degraded: state.degraded } : { status }, state.ready ? 200 : 503);
+  });
+  return app;
+}
+
+export function createPublicApp(options: { readiness: () => Readiness; browser: BrowserAppOptions }): Hono {
+  const app = new Hono();
+  app.route('/', healthRoutes(options.readiness, { detail: false }));
+  app.route('/', createBrowserApp(options.browser));
+  return app;
+}
 
 export interface AdminRouteContext {
   /** Mount under `/v1/...` and put this guard in front of every route that changes or reveals state. */
@@ -26,22 +50,21 @@ export interface AdminAppOptions {
   /** Undefined disables /v1/* (403). */
   token?: string;
   log: Logger;
-  extraRoutes?: AdminRoutes | readonly AdminRoutes[];
+  extraRoutes?: readonly AdminRoutes[];
 }
 
 export function createAdminApp(options: AdminAppOptions): Hono {
   const app = new Hono();
   const requireAdmin = requireBearer(options.token);
 
-  app.route('/', createHealthRoutes(options.readiness, { detail: true }));
+  app.route('/', healthRoutes(options.readiness, { detail: true }));
   app.get('/metrics', async (c) => c.body(await options.metrics.render(), 200, { 'content-type': options.metrics.contentType }));
 
   app.use('/v1/*', requireAdmin);
   app.get('/v1/connections', (c) => c.json({ connections: options.connections() }));
   app.get('/v1/pools', (c) => c.json({ pools: options.pools() }));
 
-  const extras = options.extraRoutes === undefined ? [] : Array.isArray(options.extraRoutes) ? options.extraRoutes : [options.extraRoutes];
-  for (const add of extras as AdminRoutes[]) add(app, { requireAdmin });
+  for (const add of options.extraRoutes ?? []) add(app, { requireAdmin });
 
   app.notFound((c) => c.json({ error: { code: 'EG_NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

@@ -2,8 +2,6 @@
 import { GatewayError } from '../../common/errors.js';
 import { formatIssue, type Issue } from '../../common/issues.js';
 
-export { issuesFromZod } from '../../common/issues.js';
-
 /** EG_CONFIG_INVALID carrying every issue, so callers (CLI, tests) can list them. */
 export class ConfigInvalidError extends GatewayError {
   override readonly name = 'ConfigInvalidError';

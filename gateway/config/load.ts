@@ -4,8 +4,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { stagePrefix } from '../../common/layout.js';
 import { applyEnv } from './env.js';
-import type { Issue } from '../../common/issues.js';
-import { ConfigInvalidError, issuesFromZod } from './issues.js';
+import { issuesFromZod, type Issue } from '../../common/issues.js';
+import { ConfigInvalidError } from './issues.js';
 import { checkReferences } from './references.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -32,7 +32,7 @@ export function parseYaml(text: string, source: string): Record<string, unknown>
       source,
       doc.errors.map((err) => {
         const at = lines.linePos(err.pos[0]);
-        return { path: `line ${at.line}, column ${at.col}`, message: `YAML syntax error: ${firstLine(err.message)}` };
+        return { path: `line ${at.line}, column ${at.col}`, message: `YAML syntax error: ${err.message.split('\n')[0]}` };
       }),
     );
   }
@@ -67,18 +67,8 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
   }
   const parsed = result.data;
   issues.push(...checkReferences(parsed));
-  const admin = { ...parsed.listeners.admin };
-  if (admin.token === undefined && admin.tokenFile !== undefined) {
-    const token = readToken(resolveFrom(baseDir, admin.tokenFile));
-    if (typeof token === 'string') admin.token = token;
-    else issues.push({ path: 'listeners.admin.tokenFile', message: token.error });
-  }
-  const certificates = parsed.certificates ? { ...parsed.certificates } : undefined;
-  if (certificates && certificates.token === undefined && certificates.tokenFile !== undefined) {
-    const token = readToken(resolveFrom(baseDir, certificates.tokenFile));
-    if (typeof token === 'string') certificates.token = token;
-    else issues.push({ path: 'certificates.tokenFile', message: token.error });
-  }
+  const admin = withTokenFile(parsed.listeners.admin, 'listeners.admin', baseDir, issues);
+  const certificates = parsed.certificates && withTokenFile(parsed.certificates, 'certificates', baseDir, issues);
   parsed.tunnelHosts.forEach((host, i) => {
     if (host.auth.type === 'certificate' && !certificates) {
       issues.push({ path: `tunnelHosts[${i}].auth`, message: 'certificate auth needs the `certificates` section (the API that signs them)' });
@@ -133,22 +123,23 @@ function tlsIssues(parsed: { tls?: ParsedTls; store?: unknown; listeners: { http
 
 type ParsedTls = { certificateFile?: string | undefined; keyFile?: string | undefined; certificateParameter?: string | undefined; keyParameter?: string | undefined };
 
-function readToken(path: string): string | { error: string } {
+/** The section with its `tokenFile`'s first line as `token`, unless a token is given; a bad file is an issue. */
+function withTokenFile<T extends { token?: string | undefined; tokenFile?: string | undefined }>(section: T, at: string, baseDir: string, issues: Issue[]): T {
+  if (section.token !== undefined || section.tokenFile === undefined) return section;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(resolveFrom(baseDir, section.tokenFile), 'utf8');
   } catch (cause) {
-    return { error: `cannot read token file: ${(cause as NodeJS.ErrnoException).code ?? 'unreadable'}` };
+    issues.push({ path: `${at}.tokenFile`, message: `cannot read token file: ${(cause as NodeJS.ErrnoException).code ?? 'unreadable'}` });
+    return section;
   }
   const token = text.split('\n')[0]?.trim() ?? '';
+  if (token.length >= 16) return { ...section, token };
   // Never echo the token itself.
-  return token.length >= 16 ? token : { error: 'token in file must be at least 16 characters' };
+  issues.push({ path: `${at}.tokenFile`, message: 'token in file must be at least 16 characters' });
+  return section;
 }
 
 function resolveFrom(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? text;
 }

@@ -7,14 +7,8 @@ import { ERROR_CODES, errorCodeOf, isGatewayError, type ErrorCode, type GatewayE
 import type { ClientAddress, ConnectionOutcome, Principal, Protocol } from '../contracts.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 import { PipeError } from '../pipe.js';
+import type { ConnectionBook } from './connection-book.js';
 import { outcomeFor } from './outcome.js';
-
-/** Where a record reports its moments (the ConnectionBook): the metrics, the live table and the audit line. */
-export interface RecordSink {
-  dialSettled(record: ConnectionRecord, startedMs: number, err?: unknown): void;
-  enter(record: ConnectionRecord): void;
-  finish(record: ConnectionRecord, err: unknown): void;
-}
 
 export class ConnectionRecord {
   readonly id: string;
@@ -33,13 +27,14 @@ export class ConnectionRecord {
   code: ErrorCode | undefined = undefined;
   reason: string | undefined = undefined;
   durationMs = 0;
-  readonly #book: RecordSink;
+  /** Where the record reports its moments: the metrics, the live table and the audit line. */
+  readonly #book: ConnectionBook;
   readonly #source: string | undefined;
   readonly #started = performance.now();
   #carrier: Duplex | undefined = undefined;
   #ended = false;
 
-  constructor(book: RecordSink, id: string, protocol: Protocol, origin: ClientAddress, source?: string) {
+  constructor(book: ConnectionBook, id: string, protocol: Protocol, origin: ClientAddress, source?: string) {
     this.#book = book;
     this.id = id;
     this.protocol = protocol;

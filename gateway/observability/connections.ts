@@ -110,19 +110,9 @@ export function createConnectionTable(options: ConnectionTableOptions): Connecti
     },
     list() {
       const at = now();
-      return [...live].map((entry) => ({
-        id: entry.id,
-        protocol: entry.protocol,
-        source: entry.source,
-        subject: entry.subject,
-        credentialId: entry.credentialId,
-        destination: entry.destination,
-        route: entry.route,
-        tunnelHost: entry.tunnelHost,
-        bytesUp: entry.bytesUp,
-        bytesDown: entry.bytesDown,
-        startedAt: entry.startedAt,
-        ageMs: at - entry.startedAt,
+      // Field by field: an entry (a connection record) carries more than the view shows.
+      return [...live].map(({ id, protocol, source, subject, credentialId, destination, route, tunnelHost, bytesUp, bytesDown, startedAt }) => ({
+        id, protocol, source, subject, credentialId, destination, route, tunnelHost, bytesUp, bytesDown, startedAt, ageMs: at - startedAt,
       }));
     },
     size: () => live.size,

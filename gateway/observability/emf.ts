@@ -80,7 +80,7 @@ function increase(memory: CounterMemory, key: string, value: number): number {
  * Cumulative `le` buckets → the observations since the last snapshot as at most 100 values at evenly spaced
  * quantiles, each its bucket's upper bound (+Inf counts as the last finite bound).
  */
-function distribution(metric: MetricSnapshot, memory: CounterMemory): Map<string, { labels: Record<string, string>; values: number[] }> {
+function distribution(metric: MetricSnapshot, memory: CounterMemory): Array<{ labels: Record<string, string>; values: number[] }> {
   const byLabels = new Map<string, { labels: Record<string, string>; buckets: Array<{ le: number; cumulative: number }> }>();
   for (const sample of metric.values) {
     if (sample.metricName !== `${metric.name}_bucket`) continue;
@@ -91,21 +91,18 @@ function distribution(metric: MetricSnapshot, memory: CounterMemory): Map<string
     entry.buckets.push({ le, cumulative: increase(memory, `${key}le=${String(sample.labels.le)}`, sample.value) });
     byLabels.set(key, entry);
   }
-  const out = new Map<string, { labels: Record<string, string>; values: number[] }>();
-  for (const [key, { labels, buckets }] of byLabels) {
+  const out: Array<{ labels: Record<string, string>; values: number[] }> = [];
+  for (const { labels, buckets } of byLabels.values()) {
     buckets.sort((a, b) => a.le - b.le);
     const total = buckets.at(-1)?.cumulative ?? 0;
     if (total <= 0) continue;
     const lastFinite = buckets.filter((b) => Number.isFinite(b.le)).at(-1)?.le ?? 0;
     const count = Math.min(total, MAX_VALUES);
-    const values: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const rank = ((i + 0.5) / count) * total;
-      const bucket = buckets.find((b) => b.cumulative >= rank) ?? buckets[buckets.length - 1];
-      const le = bucket?.le ?? lastFinite;
-      values.push(Number.isFinite(le) ? le : lastFinite);
-    }
-    out.set(key, { labels, values });
+    const values = Array.from({ length: count }, (_, i) => {
+      const le = buckets.find((b) => b.cumulative >= ((i + 0.5) / count) * total)?.le ?? lastFinite;
+      return Number.isFinite(le) ? le : lastFinite;
+    });
+    out.push({ labels, values });
   }
   return out;
 }
@@ -123,7 +120,7 @@ export function toEmfDocuments(snapshot: readonly MetricSnapshot[], options: { n
   for (const metric of snapshot) {
     if (!metric.name.startsWith(PREFIX)) continue;
     if (metric.type === 'histogram') {
-      for (const { labels, values } of distribution(metric, options.memory).values()) add(metric.name, labels, unitOf(metric.name), values);
+      for (const { labels, values } of distribution(metric, options.memory)) add(metric.name, labels, unitOf(metric.name), values);
       continue;
     }
     for (const sample of metric.values) {

@@ -4,6 +4,9 @@ import type { TunnelHostStatus } from '../contracts.js';
 
 const PREFIX = 'edge_gateway_';
 
+/** One series of a metric read at scrape time: its labels and its value. */
+type Sample = [labels: Record<string, string>, value: number];
+
 export type PoolStatusSource = () => readonly TunnelHostStatus[];
 
 /** The verified-credential cache's counters (gateway/auth/credential-cache.ts), read at scrape time. */
@@ -26,7 +29,7 @@ export interface GatewayMetrics {
   handshakeSeconds: Histogram<'protocol' | 'outcome'>;
   limitHits: Counter<'limit'>;
   channelOpenFailures: Counter<'host' | 'code'>;
-  /** Store records left out of the policy in force because they cannot apply (sync/without-bad-records.ts). */
+  /** Store records left out of the policy in force because they cannot apply (withoutBadRecords in sync/gateway-policy.ts). */
   policyRecordsSkipped: Gauge;
   /** Faults no code path caught (observability/process-faults.ts). */
   processFaults: Counter<'kind'>;
@@ -66,112 +69,63 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const bytes = { up: 0, down: 0 };
   const active = new Map<string, number>();
 
-  new Counter({
-    name: `${PREFIX}connections_total`,
-    help: 'Client connections by protocol and outcome.',
-    labelNames: ['protocol', 'outcome'],
-    registers,
-    collect() {
-      this.reset();
-      for (const { labels, count } of ended.values()) this.inc(labels, count);
-    },
-  });
-  new Counter({
-    name: `${PREFIX}bytes_total`,
-    help: 'Payload bytes by direction (up: client to destination).',
-    labelNames: ['direction'],
-    registers,
-    collect() {
-      this.reset();
-      if (bytes.up > 0) this.inc({ direction: 'up' }, bytes.up);
-      if (bytes.down > 0) this.inc({ direction: 'down' }, bytes.down);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}active_connections`,
-    help: 'Client connections open now.',
-    labelNames: ['protocol'],
-    registers,
-    collect() {
-      this.reset();
-      for (const [protocol, count] of active) this.set({ protocol }, count);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}tunnel_channels_active`,
-    help: 'Open direct-tcpip channels per tunnel host.',
-    labelNames: ['host'],
-    registers,
-    collect() {
-      this.reset();
-      for (const host of poolStatus()) this.set({ host: host.host }, host.connections.reduce((sum, c) => sum + c.channels, 0));
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}tunnel_host_healthy`,
-    help: '1 when the tunnel host has at least one ready SSH connection, else 0.',
-    labelNames: ['host'],
-    registers,
-    collect() {
-      this.reset();
-      for (const host of poolStatus()) this.set({ host: host.host }, host.healthy ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}tunnel_connections`,
-    help: 'SSH connections per tunnel host and state.',
-    labelNames: ['host', 'state'],
-    registers,
-    collect() {
-      this.reset();
-      for (const host of poolStatus()) {
-        for (const state of ['connecting', 'ready'] as const) {
-          this.set({ host: host.host, state }, host.connections.filter((c) => c.state === state).length);
-        }
-      }
-    },
-  });
-  new Counter({
-    name: `${PREFIX}credential_cache_lookups_total`,
-    help: 'Credential verifications by result: hit (signature check skipped) or miss (verified, whatever the outcome).',
-    labelNames: ['result'],
-    registers,
-    collect() {
-      this.reset();
-      const stats = credentialCache?.();
-      if (!stats) return;
-      this.inc({ result: 'hit' }, stats.hits);
-      this.inc({ result: 'miss' }, stats.misses);
-    },
-  });
-  new Counter({
-    name: `${PREFIX}credential_cache_evictions_total`,
-    help: 'Verified credentials dropped to stay within credentialCacheSize.',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(credentialCache?.().evictions ?? 0);
-    },
-  });
-  new Counter({
-    name: `${PREFIX}credential_cache_flushes_total`,
-    help: 'Times a change of the credential public keys emptied the credential cache.',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(credentialCache?.().flushes ?? 0);
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}credential_cache_entries`,
-    help: 'Verified credentials held in the cache.',
-    registers,
-    collect() {
-      this.set(credentialCache?.().size ?? 0);
-    },
-  });
+  /** A series prom-client reads from our own state at scrape time: `read` gives each label set's value now. */
+  const scraped = (kind: 'counter' | 'gauge', name: string, help: string, labelNames: string[], read: () => Sample[]): void => {
+    const config = { name: `${PREFIX}${name}`, help, labelNames, registers };
+    if (kind === 'counter') {
+      new Counter({
+        ...config,
+        collect() {
+          this.reset();
+          for (const [labels, value] of read()) this.inc(labels, value);
+        },
+      });
+    } else {
+      new Gauge({
+        ...config,
+        collect() {
+          this.reset();
+          for (const [labels, value] of read()) this.set(labels, value);
+        },
+      });
+    }
+  };
+  const cacheStat = (key: 'evictions' | 'flushes' | 'size'): Sample[] => [[{}, credentialCache?.()[key] ?? 0]];
 
-  const policyReloads = new Counter({ name: `${PREFIX}policy_reloads_total`, help: 'Policy reload attempts by result.', labelNames: ['result'], registers });
+  scraped('counter', 'connections_total', 'Client connections by protocol and outcome.', ['protocol', 'outcome'], () =>
+    [...ended.values()].map(({ labels, count }) => [labels, count]),
+  );
+  scraped('counter', 'bytes_total', 'Payload bytes by direction (up: client to destination).', ['direction'], () =>
+    (['up', 'down'] as const).filter((direction) => bytes[direction] > 0).map((direction) => [{ direction }, bytes[direction]]),
+  );
+  scraped('gauge', 'active_connections', 'Client connections open now.', ['protocol'], () => [...active].map(([protocol, count]) => [{ protocol }, count]));
+  scraped('gauge', 'tunnel_channels_active', 'Open direct-tcpip channels per tunnel host.', ['host'], () =>
+    poolStatus().map((host) => [{ host: host.host }, host.connections.reduce((sum, c) => sum + c.channels, 0)]),
+  );
+  scraped('gauge', 'tunnel_host_healthy', '1 when the tunnel host has at least one ready SSH connection, else 0.', ['host'], () =>
+    poolStatus().map((host) => [{ host: host.host }, host.healthy ? 1 : 0]),
+  );
+  scraped('gauge', 'tunnel_connections', 'SSH connections per tunnel host and state.', ['host', 'state'], () =>
+    poolStatus().flatMap((host) =>
+      (['connecting', 'ready'] as const).map((state): Sample => [{ host: host.host, state }, host.connections.filter((c) => c.state === state).length]),
+    ),
+  );
+  scraped(
+    'counter',
+    'credential_cache_lookups_total',
+    'Credential verifications by result: hit (signature check skipped) or miss (verified, whatever the outcome).',
+    ['result'],
+    () => {
+      const stats = credentialCache?.();
+      return stats ? [[{ result: 'hit' }, stats.hits], [{ result: 'miss' }, stats.misses]] : [];
+    },
+  );
+  scraped('counter', 'credential_cache_evictions_total', 'Verified credentials dropped to stay within credentialCacheSize.', [], () => cacheStat('evictions'));
+  scraped('counter', 'credential_cache_flushes_total', 'Times a change of the credential public keys emptied the credential cache.', [], () => cacheStat('flushes'));
+  scraped('gauge', 'credential_cache_entries', 'Verified credentials held in the cache.', [], () => cacheStat('size'));
+
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> => new Counter({ name: `${PREFIX}${name}`, help, labelNames, registers });
+  const policyReloads = counter('policy_reloads_total', 'Policy reload attempts by result.', ['result']);
   // Present at 0 from the start: increase() cannot see a series' first count, and a rejection is counted once.
   for (const result of ['applied', 'rejected', 'error']) policyReloads.inc({ result }, 0);
 
@@ -188,7 +142,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     connectionActive(protocol, delta) {
       active.set(protocol, (active.get(protocol) ?? 0) + delta);
     },
-    authFailures: new Counter({ name: `${PREFIX}auth_failures_total`, help: 'Refused authentications by error code.', labelNames: ['code'], registers }),
+    authFailures: counter('auth_failures_total', 'Refused authentications by error code.', ['code']),
     policyReloads,
     policyVersion: new Gauge({ name: `${PREFIX}policy_version`, help: 'Version of the policy in force.', registers }),
     handshakeSeconds: new Histogram({
@@ -198,21 +152,15 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    limitHits: new Counter({ name: `${PREFIX}limit_hits_total`, help: 'Connections refused by a limit.', labelNames: ['limit'], registers }),
-    channelOpenFailures: new Counter({
-      name: `${PREFIX}channel_open_failures_total`,
-      help: 'Channel opens that failed, by tunnel host and code.',
-      labelNames: ['host', 'code'],
-      registers,
-    }),
+    limitHits: counter('limit_hits_total', 'Connections refused by a limit.', ['limit']),
+    channelOpenFailures: counter('channel_open_failures_total', 'Channel opens that failed, by tunnel host and code.', ['host', 'code']),
     policyRecordsSkipped: new Gauge({ name: `${PREFIX}policy_records_skipped`, help: 'Store records left out of the policy in force (invalid, or a lease whose credential does not verify).', registers }),
-    processFaults: new Counter({ name: `${PREFIX}process_faults_total`, help: 'Unhandled rejections and uncaught exceptions, by kind.', labelNames: ['kind'], registers }),
-    storeCalls: new Counter({
-      name: `${PREFIX}store_calls_total`,
-      help: 'SSM Parameter Store requests (each retry counts), by operation and result: ok, throttled, client_error, server_error.',
-      labelNames: ['operation', 'result'],
-      registers,
-    }),
+    processFaults: counter('process_faults_total', 'Unhandled rejections and uncaught exceptions, by kind.', ['kind']),
+    storeCalls: counter(
+      'store_calls_total',
+      'SSM Parameter Store requests (each retry counts), by operation and result: ok, throttled, client_error, server_error.',
+      ['operation', 'result'],
+    ),
     watchPools(source) {
       poolStatus = source;
     },

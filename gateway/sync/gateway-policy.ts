@@ -7,6 +7,7 @@ import type { Route } from '../../common/schema/route.js';
 import type { TunnelHost } from '../../common/schema/tunnel-host.js';
 import { parsePublicKey } from '../../common/token.js';
 import type { Issue } from '../../common/issues.js';
+import { validateRoute } from '../../common/policy-syntax/validate-routes.js';
 import { checkReferences } from '../config/references.js';
 import type { Config, TrustedNetworkConfig } from '../config/schema.js';
 import { RoutesInvalidError } from '../policy/index.js';
@@ -30,7 +31,7 @@ export interface GatewayPolicy {
   trustedCidrs: readonly TrustedNetworkConfig[];
   /** Problems found while reading the store (a record that did not parse); withoutBadRecords() turns them into `skipped`. */
   loadIssues: readonly Issue[];
-  /** Records left out of this policy because they cannot apply (withoutBadRecords). */
+  /** Records left out of this policy because they cannot apply (withoutBadRecords); the policy in force reports them (log, metric, admin API). */
   skipped?: readonly Issue[];
 }
 
@@ -84,12 +85,30 @@ export function policyFromSnapshot(snapshot: PolicySnapshot, config: Config): Ga
   };
 }
 
+/**
+ * The store's policy with every record that cannot apply left out, and why (in `skipped`). One bad record (a
+ * route the engine cannot compile, a profile naming an unknown host, a record that did not parse) never holds
+ * back the rest of the policy, and above all never a revocation issued after it.
+ */
+export function withoutBadRecords(policy: GatewayPolicy): GatewayPolicy {
+  const skipped: Issue[] = [...policy.loadIssues];
+  const hosts = new Set(policy.tunnelHosts.map((host) => host.name));
+  const routes = policy.routes.filter((route) => {
+    const problems = validateRoute(route, hosts, `routes/${route.name}`);
+    skipped.push(...problems);
+    return problems.length === 0;
+  });
+  const profiles = policy.profiles.filter((profile) => {
+    const unknown = profile.tunnels.flatMap((tunnel) => tunnel.via).filter((via) => !hosts.has(via));
+    if (unknown.length > 0) skipped.push({ path: `profiles/${profile.name}`, message: `unknown tunnel host ${unknown.map((h) => `"${h}"`).join(', ')}` });
+    return unknown.length === 0;
+  });
+  return { ...policy, routes, profiles, loadIssues: [], skipped };
+}
+
 /** Every reason not to apply `policy`, by path; `compile` is the policy engine's own check (it may throw). */
 export function validatePolicy(policy: GatewayPolicy, compile?: (policy: GatewayPolicy) => unknown): Issue[] {
-  const issues: Issue[] = [
-    ...policy.loadIssues,
-    ...checkReferences({ routes: policy.routes, tunnelHosts: policy.tunnelHosts, profiles: policy.profiles }),
-  ];
+  const issues: Issue[] = [...policy.loadIssues, ...checkReferences(policy)];
   if (issues.length === 0 && compile) {
     try {
       compile(policy);

@@ -19,10 +19,12 @@ let server: HttpEndpoint;
 beforeAll(async () => {
   const app = createAdminApp({
     metrics, log, token: TOKEN, readiness: () => readiness, connections: () => table.list(), pools: () => pools,
-    extraRoutes: (app, { requireAdmin }) => {
-      app.use('/v1/tunnels', requireAdmin);
-      app.get('/v1/tunnels', (c) => c.json({ tunnels: [] }));
-    },
+    extraRoutes: [
+      (app, { requireAdmin }) => {
+        app.use('/v1/tunnels', requireAdmin);
+        app.get('/v1/tunnels', (c) => c.json({ tunnels: [] }));
+      },
+    ],
   });
   server = await listenHttp(app, '127.0.0.1', 0);
 });

@@ -29,7 +29,7 @@ describe('admin API for tunnels and profiles', () => {
       pools: () => [],
       token: TOKEN,
       log: pino({ level: 'silent' }),
-      extraRoutes: forwardAdminRoutes(registry),
+      extraRoutes: [forwardAdminRoutes(registry)],
     });
     admin = await listenHttp(app, '127.0.0.1', 0);
   });

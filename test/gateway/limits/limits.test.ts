@@ -51,7 +51,7 @@ describe('AuthFailureLimiter', () => {
   });
 
   it('remembers a bounded number of sources', () => {
-    const limiter = new AuthFailureLimiter({ burst: 1, refillPerSecond: 1, now: () => 0, maxTrackedSources: 50 });
+    const limiter = new AuthFailureLimiter({ burst: 1, refillPerSecond: 1, now: () => 0, maxTrackedKeys: 50 });
     for (let i = 0; i < 1_000; i += 1) limiter.recordFailure(`10.1.${i >> 8}.${i & 255}`);
     expect(limiter.trackedSources).toBe(50);
   });

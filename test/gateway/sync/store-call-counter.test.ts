@@ -2,8 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openParameterStore } from '../../../gateway/sync/open-store.js';
-import type { StoreCallResult } from '../../../gateway/sync/store-call-counter.js';
+import { openParameterStore, type StoreCallResult } from '../../../gateway/sync/open-store.js';
 
 /** Answers SSM's JSON 1.1 protocol: the first `throttle` requests with ThrottlingException, then a parameter or ParameterNotFound. */
 async function ssmEndpoint(throttle: number): Promise<{ url: string; server: Server }> {

@@ -1,6 +1,6 @@
 // The public HTTP listener's app: browser routes (PAC, lease activation) plus the same /healthz and /readyz as admin.
 import { Hono } from 'hono';
-import { createBrowserApp, type BrowserAppOptions } from '../browser/index.js';
+import { createBrowserApp, type BrowserAppOptions } from '../browser/app.js';
 import { createHealthRoutes } from './health.js';
 import type { Readiness } from './readiness.js';
 

@@ -5,7 +5,8 @@ import { GatewayError } from '../../../common/errors.js';
 import { CredentialClaimsSchema } from '../../../common/schema/credential.js';
 import type { Route } from '../../../common/schema/route.js';
 import { TOKEN_PREFIX } from '../../../common/token.js';
-import { advertisedAddress, renderPac, type ProxyListenerAddress } from '../../browser/index.js';
+import { renderPac } from '../../browser/pac.js';
+import { advertisedAddress, type ProxyListenerAddress } from '../../browser/proxy-address.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import type { Principal } from '../../contracts.js';
 import { splitHostPort } from './credential.js';
@@ -60,7 +61,7 @@ export function addPacCommand(program: Command): void {
       }
       if (opts.proxy) splitHostPort(opts.proxy);
       const named = pacListener(config.listeners);
-      const proxy = opts.proxy ?? (named.listener && advertisedAddress(named.listener, undefined));
+      const proxy = opts.proxy ?? advertisedAddress(named.listener, undefined);
       if (!proxy) throw new GatewayError('EG_VALIDATION', `the ${named.name} binds all interfaces: pass --proxy host:port (or set ${named.field}.advertise)`);
       process.stdout.write(renderPac(config.routes, principal, `${named.keyword} ${proxy}`));
     });

@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { parseConfig, type ConfigInput } from '../../config/index.js';
 import { requestCredential } from '../commands/credential.js';
+import { bearerClient } from '../http-client.js';
 import { startTunnelHost } from '../../tunnel-host/index.js';
 import { startApiProcess, REPO_ROOT } from './api-process.js';
 import { renderBanner } from './banner.js';
@@ -133,7 +134,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
     const gateway = await startGateway(config, { guardProcess: true });
     closers.push(() => gateway.close());
 
-    const credential = await requestCredential({ api: api.url, token: state.apiToken, routes: [DEMO_ROUTE] });
+    const credential = await requestCredential(bearerClient(api.url, state.apiToken, 'EG_API_TOKEN'), { routes: [DEMO_ROUTE] });
     const pageUrl = `http://${DEMO_HOST_NAME}:${intranet.port}/`;
     const banner = renderBanner({
       stateDir,

@@ -76,8 +76,8 @@ export function addCredentialCommand(program: Command): void {
     });
 }
 
-export function splitHostPort(text: string): [string, number] {
+export function splitHostPort(text: string): { host: string; port: number } {
   const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text);
   if (!match) throw new GatewayError('EG_VALIDATION', `expected host:port, got "${text}"`);
-  return [match[1] as string, Number(match[2])];
+  return { host: match[1] as string, port: Number(match[2]) };
 }

@@ -12,16 +12,11 @@ interface Entry {
 
 class BoundedMemoryAdapter implements Adapter {
   readonly #entries = new Map<string, Entry>();
-  readonly #now: () => number;
-
-  constructor(now: () => number) {
-    this.#now = now;
-  }
 
   #live(id: string): AdapterPayload | undefined {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
-    if (entry.expiresAtMs <= this.#now()) {
+    if (entry.expiresAtMs <= Date.now()) {
       this.#entries.delete(id);
       return undefined;
     }
@@ -34,7 +29,7 @@ class BoundedMemoryAdapter implements Adapter {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(id, { payload, expiresAtMs: this.#now() + expiresIn * 1000 });
+    this.#entries.set(id, { payload, expiresAtMs: Date.now() + expiresIn * 1000 });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -53,7 +48,7 @@ class BoundedMemoryAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     const payload = this.#live(id);
-    if (payload) payload.consumed = Math.floor(this.#now() / 1000);
+    if (payload) payload.consumed = Math.floor(Date.now() / 1000);
   }
 
   async destroy(id: string): Promise<void> {
@@ -65,11 +60,11 @@ class BoundedMemoryAdapter implements Adapter {
   }
 }
 
-export function boundedMemoryAdapters(now: () => number = Date.now): AdapterFactory {
+export function boundedMemoryAdapters(): AdapterFactory {
   const kinds = new Map<string, BoundedMemoryAdapter>();
   return (name) => {
     let adapter = kinds.get(name);
-    if (!adapter) kinds.set(name, (adapter = new BoundedMemoryAdapter(now)));
+    if (!adapter) kinds.set(name, (adapter = new BoundedMemoryAdapter()));
     return adapter;
   };
 }

@@ -41,7 +41,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo
       { socks: 1080, api: 8787, http: 8081, admin: 9091, oidc: 8788, httpsProxy: 3129, https: 8443, ...options.ports },
       options.fallback ?? true,
     );
-    const intranet = await startDemoIntranet(LOOPBACK, 0);
+    const intranet = await startDemoIntranet(LOOPBACK);
     closers.push(() => intranet.close());
     const tunnelHost = await startTunnelHost({
       host: LOOPBACK,

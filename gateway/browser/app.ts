@@ -30,15 +30,15 @@ export interface BrowserAppOptions {
   log: Logger;
   /** Origins of the self-service page that may activate a lease from a browser (CORS); the gateway's own origin always may. */
   pageOrigins?: readonly string[];
-  /** Lease length when the credential has no expiry. Default 1 h. */
-  defaultLeaseMs?: number;
-  now?: () => number;
 }
 
 /** The PAC result keyword per proxy listener (HTTPS: TLS to the proxy, supported by Chromium and Firefox), in order of preference. */
 const PAC_KEYWORD = { https: 'HTTPS', http: 'PROXY', socks: 'SOCKS5' } as const;
 type ProxyKind = keyof typeof PAC_KEYWORD;
 const PROXY_KINDS = Object.keys(PAC_KEYWORD) as ProxyKind[];
+
+/** Lease length when the credential has no expiry. */
+const DEFAULT_LEASE_MS = 3_600_000;
 
 /** A lease body is two RFC 1929 fields (255 bytes each) in JSON; anything larger is not a credential. */
 const MAX_LEASE_BODY_BYTES = 4096;
@@ -79,7 +79,6 @@ async function presentedCredential(c: Context): Promise<{ username: string; pass
 
 export function createBrowserApp(options: BrowserAppOptions): Hono {
   const app = new Hono();
-  const now = options.now ?? Date.now;
   const pageOrigins = new Set(options.pageOrigins ?? []);
 
   const authenticate = (credential: { username: string; password: string }, client: ClientAddress): Principal => {
@@ -116,7 +115,7 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     if (!credential) throw new GatewayError('EG_AUTH_REQUIRED', 'present your credential (Basic or JSON body)');
     const principal = authenticate(credential, client);
     if (!principal.credentialId) throw new GatewayError('EG_FORBIDDEN', 'only a credential can activate a lease');
-    const expiresAtMs = principal.expiresAt ?? now() + (options.defaultLeaseMs ?? 3_600_000);
+    const expiresAtMs = principal.expiresAt ?? Date.now() + DEFAULT_LEASE_MS;
     const lease: Lease = {
       address: client.address,
       // Every replica verifies the lease by this credential; nothing else in the record is trusted.

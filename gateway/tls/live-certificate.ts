@@ -29,20 +29,19 @@ function secureOptionsOf(pair: CertificatePair): SecureContextOptions {
 export class LiveCertificate {
   readonly #options: LiveCertificateOptions;
   readonly #servers = new Set<TlsServer>();
+  readonly #timer: NodeJS.Timeout;
   #current: SecureContextOptions;
-  #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
 
   private constructor(options: LiveCertificateOptions, pair: CertificatePair) {
     this.#options = options;
     this.#current = secureOptionsOf(pair);
+    this.#timer = setInterval(() => void this.refresh(), options.refreshIntervalMs).unref();
   }
 
   /** Loads the first certificate (a start without a usable one fails) and starts polling. */
   static async start(options: LiveCertificateOptions): Promise<LiveCertificate> {
-    const live = new LiveCertificate(options, await options.source());
-    live.#timer = setInterval(() => void live.refresh(), options.refreshIntervalMs).unref();
-    return live;
+    return new LiveCertificate(options, await options.source());
   }
 
   /** Options for `tls.createServer`/`https.createServer`: the current certificate, TLS 1.2+. */
@@ -76,6 +75,5 @@ export class LiveCertificate {
 
   close(): void {
     clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 }

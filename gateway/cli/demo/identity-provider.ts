@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import { formatEndpoint } from '../../../common/endpoint.js';
-import { boundedMemoryAdapters } from './identity-store.js';
+import { BoundedMemoryAdapter } from './identity-store.js';
 
 export interface DemoUser {
   username: string;
@@ -29,7 +29,6 @@ export interface DemoIdentityProviderOptions {
 
 export interface DemoIdentityProvider {
   issuer: string;
-  port: number;
   close(): Promise<void>;
 }
 
@@ -59,7 +58,7 @@ function providerConfiguration(options: DemoIdentityProviderOptions, signingKey:
   const { user } = options;
   const origins = new Set(options.redirectUris.map((uri) => new URL(uri).origin));
   return {
-    adapter: boundedMemoryAdapters(),
+    adapter: BoundedMemoryAdapter,
     clients: [
       {
         client_id: options.clientId,
@@ -139,7 +138,6 @@ export async function startDemoIdentityProvider(options: DemoIdentityProviderOpt
   let closing: Promise<void> | undefined;
   return {
     issuer,
-    port,
     close() {
       closing ??= new Promise((resolve) => {
         server.close(() => resolve());

@@ -1,6 +1,6 @@
 // The demo identity provider's storage (sessions, interactions, codes, grants): in memory, each kind bounded, so
 // a flood of sign-in attempts costs a fixed amount of memory instead of growing without end.
-import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
 
 /** Per kind of record; the oldest go first when full. A demo has a handful of users. */
 const MAX_RECORDS_PER_KIND = 2_000;
@@ -10,7 +10,8 @@ interface Entry {
   expiresAtMs: number;
 }
 
-class BoundedMemoryAdapter implements Adapter {
+/** The store of one kind of record: oidc-provider constructs one per kind and keeps it. */
+export class BoundedMemoryAdapter implements Adapter {
   readonly #entries = new Map<string, Entry>();
 
   #live(id: string): AdapterPayload | undefined {
@@ -58,13 +59,4 @@ class BoundedMemoryAdapter implements Adapter {
   async revokeByGrantId(grantId: string): Promise<void> {
     for (const [id, entry] of this.#entries) if (entry.payload.grantId === grantId) this.#entries.delete(id);
   }
-}
-
-export function boundedMemoryAdapters(): AdapterFactory {
-  const kinds = new Map<string, BoundedMemoryAdapter>();
-  return (name) => {
-    let adapter = kinds.get(name);
-    if (!adapter) kinds.set(name, (adapter = new BoundedMemoryAdapter()));
-    return adapter;
-  };
 }

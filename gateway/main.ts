@@ -29,7 +29,7 @@ import { policyFromConfig, policyFromSnapshot, validatePolicy, withoutBadRecords
 import { createIdentityResolver } from './identity/resolver.js';
 import { LivePolicy, type PolicyCompiler } from './sync/live-policy.js';
 import { openParameterStore } from './sync/open-store.js';
-import { startLiveCertificate } from './tls/from-config.js';
+import { startLiveCertificate } from './tls/certificate-source.js';
 import type { LiveCertificate } from './tls/live-certificate.js';
 import { startPolicySync, type PolicySync } from './sync/policy-sync.js';
 

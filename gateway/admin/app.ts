@@ -1,7 +1,7 @@
 // The two HTTP apps: admin (health and metrics open on loopback, /v1/* behind the admin bearer token) and
 // public (browser routes: PAC, lease activation; plus the same /healthz and /readyz).
 import { Hono, type MiddlewareHandler } from 'hono';
-import { createBrowserApp, type BrowserAppOptions } from '../browser/index.js';
+import { createBrowserApp, type BrowserAppOptions } from '../browser/app.js';
 import { ERROR_CODES, errorCodeOf, isGatewayError } from '../../common/errors.js';
 import { httpStatusOf } from '../../common/http-status.js';
 import type { TunnelHostStatus } from '../contracts.js';

@@ -30,13 +30,15 @@ export interface BrowserAppOptions {
   log: Logger;
   /** Origins of the self-service page that may activate a lease from a browser (CORS); the gateway's own origin always may. */
   pageOrigins?: readonly string[];
-  /** Lease length when the credential has no expiry. Default 1 h. */
-  defaultLeaseMs?: number;
-  now?: () => number;
 }
 
-/** The PAC result keyword per proxy listener (HTTPS: TLS to the proxy, supported by Chromium and Firefox). */
+/** The PAC result keyword per proxy listener (HTTPS: TLS to the proxy, supported by Chromium and Firefox), in order of preference. */
 const PAC_KEYWORD = { https: 'HTTPS', http: 'PROXY', socks: 'SOCKS5' } as const;
+type ProxyKind = keyof typeof PAC_KEYWORD;
+const PROXY_KINDS = Object.keys(PAC_KEYWORD) as ProxyKind[];
+
+/** Lease length when the credential has no expiry. */
+const DEFAULT_LEASE_MS = 3_600_000;
 
 /** A lease body is two RFC 1929 fields (255 bytes each) in JSON; anything larger is not a credential. */
 const MAX_LEASE_BODY_BYTES = 4096;
@@ -59,13 +61,8 @@ function isJson(contentType: string | undefined): boolean {
 function checkOrigin(c: Context, pageOrigins: ReadonlySet<string>): void {
   const origin = c.req.header('origin');
   if (origin === undefined || pageOrigins.has(origin)) return;
-  let host: string | undefined;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = undefined;
-  }
-  if (host === undefined || host !== c.req.header('host')) throw new GatewayError('EG_FORBIDDEN', 'a lease can only be activated from the gateway\'s own origin');
+  if (URL.canParse(origin) && new URL(origin).host === c.req.header('host')) return;
+  throw new GatewayError('EG_FORBIDDEN', 'a lease can only be activated from the gateway\'s own origin');
 }
 
 /** The Basic header first (no body is read); else a small JSON body. */
@@ -82,7 +79,6 @@ async function presentedCredential(c: Context): Promise<{ username: string; pass
 
 export function createBrowserApp(options: BrowserAppOptions): Hono {
   const app = new Hono();
-  const now = options.now ?? Date.now;
   const pageOrigins = new Set(options.pageOrigins ?? []);
 
   const authenticate = (credential: { username: string; password: string }, client: ClientAddress): Principal => {
@@ -101,12 +97,9 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
   };
 
   /** The proxy addresses a leased browser should use, as this request reached the gateway. */
-  const proxiesFor = (c: Context): { https?: string; http?: string; socks?: string } => {
-    const host = c.req.header('host');
-    const https = options.proxies.https && advertisedAddress(options.proxies.https, host);
-    const http = options.proxies.http && advertisedAddress(options.proxies.http, host);
-    const socks = options.proxies.socks && advertisedAddress(options.proxies.socks, host);
-    return { ...(https ? { https } : {}), ...(http ? { http } : {}), ...(socks ? { socks } : {}) };
+  const proxiesFor = (c: Context): Partial<Record<ProxyKind, string>> => {
+    const entries = PROXY_KINDS.map((kind) => [kind, advertisedAddress(options.proxies[kind], c.req.header('host'))] as const);
+    return Object.fromEntries(entries.filter(([, address]) => address));
   };
 
   // The self-service page on the API's origin presses "use this browser": its request must reach us from the browser itself.
@@ -122,7 +115,7 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     if (!credential) throw new GatewayError('EG_AUTH_REQUIRED', 'present your credential (Basic or JSON body)');
     const principal = authenticate(credential, client);
     if (!principal.credentialId) throw new GatewayError('EG_FORBIDDEN', 'only a credential can activate a lease');
-    const expiresAtMs = principal.expiresAt ?? now() + (options.defaultLeaseMs ?? 3_600_000);
+    const expiresAtMs = principal.expiresAt ?? Date.now() + DEFAULT_LEASE_MS;
     const lease: Lease = {
       address: client.address,
       // Every replica verifies the lease by this credential; nothing else in the record is trusted.
@@ -158,12 +151,12 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
       principal = result.principal;
     }
     // The HTTPS proxy when there is one: the browser's credential-free path is then encrypted too.
-    const kind = c.req.query('proxy') ?? (options.proxies.https ? 'https' : options.proxies.http ? 'http' : 'socks');
-    const listener = kind === 'socks' ? options.proxies.socks : kind === 'https' ? options.proxies.https : kind === 'http' ? options.proxies.http : undefined;
+    const kind = c.req.query('proxy') ?? PROXY_KINDS.find((k) => options.proxies[k]) ?? 'socks';
+    const listener = Object.hasOwn(PAC_KEYWORD, kind) ? options.proxies[kind as ProxyKind] : undefined;
     if (!listener) throw new GatewayError('EG_VALIDATION', `no ${kind} proxy is configured`);
     const address = advertisedAddress(listener, c.req.header('host'));
     if (!address) throw new GatewayError('EG_VALIDATION', `send a Host header (the ${kind} proxy's address is not configured)`);
-    const proxy = `${PAC_KEYWORD[kind as keyof typeof PAC_KEYWORD]} ${address}`;
+    const proxy = `${PAC_KEYWORD[kind as ProxyKind]} ${address}`;
     return c.body(renderPac(options.routes(), principal, proxy), 200, { 'content-type': 'application/x-ns-proxy-autoconfig', 'cache-control': 'no-store' });
   });
 

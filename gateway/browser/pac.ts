@@ -18,7 +18,7 @@ function maskOf(bits: number): string {
  * One PAC condition per destination host pattern. Names never go through `isInNet` (that would resolve them
  * locally, which cannot work for intranet names); IPv6 CIDRs are left to the proxy's policy.
  */
-export function pacCondition(pattern: string): string | undefined {
+function pacCondition(pattern: string): string | undefined {
   const host = pattern.toLowerCase();
   if (host === '*') return 'true';
   if (host.startsWith('*.')) return `dnsDomainIs(host, ${JSON.stringify(host.slice(1))})`;

@@ -18,23 +18,19 @@ function hostPort(host: string, port: number): string {
 }
 
 /** The host name of an HTTP Host header ("gw.example:8443" → "gw.example", "[::1]:80" → "[::1]"); undefined if it is not one. */
-export function hostnameOf(hostHeader: string | undefined): string | undefined {
-  if (!hostHeader) return undefined;
-  try {
-    const url = new URL(`http://${hostHeader}/`);
-    return url.username || url.password || url.pathname !== '/' ? undefined : url.hostname || undefined;
-  } catch {
-    return undefined;
-  }
+function hostnameOf(hostHeader: string | undefined): string | undefined {
+  if (!hostHeader || !URL.canParse(`http://${hostHeader}/`)) return undefined;
+  const url = new URL(`http://${hostHeader}/`);
+  return url.username || url.password || url.pathname !== '/' ? undefined : url.hostname || undefined;
 }
 
 /**
  * `advertise` when set; the bound address when it is a specific one; when bound to all interfaces (behind a load
  * balancer), the name the client used to reach this gateway (the request's Host header) with the listener's port.
- * Undefined when none of these is known.
+ * Undefined when none of these is known, or there is no such listener.
  */
-export function advertisedAddress(proxy: ProxyAddress, requestHost: string | undefined): string | undefined {
-  if (typeof proxy === 'string') return proxy;
+export function advertisedAddress(proxy: ProxyAddress | undefined, requestHost: string | undefined): string | undefined {
+  if (typeof proxy !== 'object') return proxy;
   if (proxy.advertise) return proxy.advertise;
   if (!ALL_INTERFACES.has(proxy.host)) return hostPort(proxy.host, proxy.port);
   const name = hostnameOf(requestHost);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { errorCodeOf, isGatewayError } from '../../common/errors.js';
 import type { ClientAddress, Protocol } from '../contracts.js';
 import type { AuditSink } from './audit.js';
-import { ConnectionRecord } from './connection-record.js';
+import { ConnectionRecord, type RecordSink } from './connection-record.js';
 import type { ConnectionTable } from './connections.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
@@ -17,7 +17,7 @@ export interface ConnectionBookOptions {
   log: Logger;
 }
 
-export class ConnectionBook {
+export class ConnectionBook implements RecordSink {
   readonly #options: ConnectionBookOptions;
   /** Ids are `<process prefix>-<sequence>`: unique across replicas and restarts, cheap per connection. */
   readonly #prefix = randomBytes(4).toString('hex');

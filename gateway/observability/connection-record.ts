@@ -7,8 +7,14 @@ import { ERROR_CODES, errorCodeOf, isGatewayError, type ErrorCode, type GatewayE
 import type { ClientAddress, ConnectionOutcome, Principal, Protocol } from '../contracts.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 import { PipeError } from '../pipe.js';
-import type { ConnectionBook } from './connection-book.js';
 import { outcomeFor } from './outcome.js';
+
+/** Where a record reports its moments (the ConnectionBook), declared here so the two files do not import each other. */
+export interface RecordSink {
+  dialSettled(record: ConnectionRecord, startedMs: number, err?: unknown): void;
+  enter(record: ConnectionRecord): void;
+  finish(record: ConnectionRecord, err: unknown): void;
+}
 
 export class ConnectionRecord {
   readonly id: string;
@@ -28,13 +34,13 @@ export class ConnectionRecord {
   reason: string | undefined = undefined;
   durationMs = 0;
   /** Where the record reports its moments: the metrics, the live table and the audit line. */
-  readonly #book: ConnectionBook;
+  readonly #book: RecordSink;
   readonly #source: string | undefined;
   readonly #started = performance.now();
   #carrier: Duplex | undefined = undefined;
   #ended = false;
 
-  constructor(book: ConnectionBook, id: string, protocol: Protocol, origin: ClientAddress, source?: string) {
+  constructor(book: RecordSink, id: string, protocol: Protocol, origin: ClientAddress, source?: string) {
     this.#book = book;
     this.id = id;
     this.protocol = protocol;

@@ -1,7 +1,11 @@
-// Where a TLS listener's certificate chain and private key come from: two files locally, two store parameters in AWS.
+// Where a TLS listener's certificate chain and private key come from, as the config names them: two files locally,
+// two store parameters in AWS.
 import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import { GatewayError } from '../../common/errors.js';
 import type { ParameterStore } from '../../common/store.js';
+import type { Config } from '../config/schema.js';
+import { LiveCertificate } from './live-certificate.js';
 
 /** PEM texts: the leaf certificate first, then its intermediates; the key that matches the leaf. */
 export interface CertificatePair {
@@ -41,4 +45,15 @@ export function storeCertificateSource(options: { store: ParameterStore; certifi
     if (!key.secure) throw new GatewayError('EG_TLS_CERTIFICATE', `the TLS key parameter ${keyParameter} must be a SecureString`);
     return { cert: cert.value, key: key.value };
   };
+}
+
+/** Undefined when no HTTPS listener is configured (config validation guarantees `tls` when one is). */
+export async function startLiveCertificate(config: Config, store: ParameterStore | undefined, log: Logger): Promise<LiveCertificate | undefined> {
+  const tls = config.tls;
+  if (!tls || (!config.listeners.httpsProxy && !config.listeners.publicHttps)) return undefined;
+  let source: CertificateSource;
+  if (tls.certificateFile && tls.keyFile) source = fileCertificateSource({ certificateFile: tls.certificateFile, keyFile: tls.keyFile });
+  else if (tls.certificateParameter && tls.keyParameter && store) source = storeCertificateSource({ store, certificateParameter: tls.certificateParameter, keyParameter: tls.keyParameter });
+  else return undefined;
+  return LiveCertificate.start({ source, refreshIntervalMs: tls.refreshIntervalMs, log });
 }

@@ -1,6 +1,5 @@
 // The certificate every TLS listener serves, re-read on an interval and swapped into the running servers
 // (`setSecureContext`): new handshakes get the new certificate, connections already open keep theirs.
-import { createHash } from 'node:crypto';
 import { createSecureContext, type SecureContextOptions, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf } from '../../common/errors.js';
@@ -13,10 +12,6 @@ export interface LiveCertificateOptions {
   source: CertificateSource;
   refreshIntervalMs: number;
   log: Logger;
-}
-
-function digestOf(pair: CertificatePair): string {
-  return createHash('sha256').update(pair.cert).update('\0').update(pair.key).digest('hex');
 }
 
 /** Throws EG_TLS_CERTIFICATE when OpenSSL refuses the pair (not PEM, key does not match the certificate). */
@@ -34,22 +29,19 @@ function secureOptionsOf(pair: CertificatePair): SecureContextOptions {
 export class LiveCertificate {
   readonly #options: LiveCertificateOptions;
   readonly #servers = new Set<TlsServer>();
+  readonly #timer: NodeJS.Timeout;
   #current: SecureContextOptions;
-  #digest: string;
-  #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
 
   private constructor(options: LiveCertificateOptions, pair: CertificatePair) {
     this.#options = options;
     this.#current = secureOptionsOf(pair);
-    this.#digest = digestOf(pair);
+    this.#timer = setInterval(() => void this.refresh(), options.refreshIntervalMs).unref();
   }
 
   /** Loads the first certificate (a start without a usable one fails) and starts polling. */
   static async start(options: LiveCertificateOptions): Promise<LiveCertificate> {
-    const live = new LiveCertificate(options, await options.source());
-    live.#timer = setInterval(() => void live.refresh(), options.refreshIntervalMs).unref();
-    return live;
+    return new LiveCertificate(options, await options.source());
   }
 
   /** Options for `tls.createServer`/`https.createServer`: the current certificate, TLS 1.2+. */
@@ -68,10 +60,8 @@ export class LiveCertificate {
     this.#refreshing ??= (async () => {
       try {
         const pair = await this.#options.source();
-        const digest = digestOf(pair);
-        if (digest === this.#digest) return;
+        if (pair.cert === this.#current.cert && pair.key === this.#current.key) return;
         this.#current = secureOptionsOf(pair);
-        this.#digest = digest;
         for (const server of this.#servers) server.setSecureContext(this.#current);
         this.#options.log.info({ servers: this.#servers.size }, 'TLS certificate replaced');
       } catch (err) {
@@ -85,6 +75,5 @@ export class LiveCertificate {
 
   close(): void {
     clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 }

@@ -11,9 +11,8 @@ const DAY_MS = 86_400_000;
 export interface LocalCa {
   /** PEM certificate: what a client is told to trust (`curl --proxy-cacert`, an NSS db, `NODE_EXTRA_CA_CERTS`). */
   certificatePem: string;
-  /** PEM PKCS#8 private key; write it with mode 0600. */
-  keyPem: string;
-  issueServerCertificate(names: readonly string[], validDays?: number): Promise<{ certificatePem: string; keyPem: string }>;
+  /** A server certificate for these names (the first is its CN) and its PEM PKCS#8 key (write it with mode 0600). */
+  issueServerCertificate(names: readonly string[]): Promise<{ certificatePem: string; keyPem: string }>;
 }
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -22,23 +21,34 @@ function serial(): string {
   return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
 }
 
-async function keyPemOf(key: webcrypto.CryptoKey): Promise<string> {
-  return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
-}
-
-async function caFrom(caCert: x509.X509Certificate, caKeys: webcrypto.CryptoKeyPair): Promise<LocalCa> {
+/** The CA's key stays in memory: whoever needs a new certificate later makes a new CA. */
+export async function createLocalCa(commonName = 'edge-gateway local CA'): Promise<LocalCa> {
+  const now = Date.now();
+  const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
+  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${commonName}`,
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 3650 * DAY_MS),
+    signingAlgorithm: ALGORITHM,
+    keys: caKeys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
   return {
     certificatePem: caCert.toString('pem'),
-    keyPem: await keyPemOf(caKeys.privateKey),
-    async issueServerCertificate(names, validDays = 397) {
-      const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']));
+    async issueServerCertificate(names) {
+      const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
       const now = Date.now();
       const cert = await x509.X509CertificateGenerator.create({
         serialNumber: serial(),
         subject: `CN=${names[0] ?? 'localhost'}`,
         issuer: caCert.subject,
         notBefore: new Date(now - DAY_MS),
-        notAfter: new Date(now + validDays * DAY_MS),
+        notAfter: new Date(now + 397 * DAY_MS),
         signingAlgorithm: ALGORITHM,
         publicKey: keys.publicKey,
         signingKey: caKeys.privateKey,
@@ -51,26 +61,8 @@ async function caFrom(caCert: x509.X509Certificate, caKeys: webcrypto.CryptoKeyP
           await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
         ],
       });
-      return { certificatePem: cert.toString('pem'), keyPem: await keyPemOf(keys.privateKey) };
+      const keyPem = x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
+      return { certificatePem: cert.toString('pem'), keyPem };
     },
   };
-}
-
-export async function createLocalCa(commonName = 'edge-gateway local CA', validDays = 3650): Promise<LocalCa> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']));
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: `CN=${commonName}`,
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + validDays * DAY_MS),
-    signingAlgorithm: ALGORITHM,
-    keys,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  return caFrom(cert, keys);
 }

@@ -16,7 +16,6 @@ export function addApiCommand(program: Command): void {
         host: opts.host,
         port: Number(opts.port),
         args: ['--host', opts.host, '--port', opts.port, ...args],
-        stdio: 'inherit',
       });
       process.stdout.write(`credential API listening on ${api.url}\n`);
       await Promise.race([untilSignal(), new Promise((resolve) => api.child.once('exit', resolve))]);

@@ -36,8 +36,8 @@ export function addDemoCommand(program: Command): void {
         stateDir: opts.stateDir,
         ports: { socks: Number(opts.socksPort), api: Number(opts.apiPort), http: Number(opts.httpPort), admin: Number(opts.adminPort), oidc: Number(opts.oidcPort) },
         fallback: opts.fallback,
-        out: process.stdout,
       });
+      process.stdout.write(demo.banner);
       const signal = await untilSignal();
       process.stdout.write(`\n${signal}: stopping the demo…\n`);
       await demo.close();

@@ -2,29 +2,28 @@
 // The PAC itself comes from gateway/browser, the same generator the gateway serves at /proxy.pac.
 import type { Command } from 'commander';
 import { GatewayError } from '../../../common/errors.js';
-import { CredentialClaimsSchema } from '../../../common/schema/credential.js';
+import { CredentialClaimsSchema, type CredentialClaims } from '../../../common/schema/credential.js';
 import type { Route } from '../../../common/schema/route.js';
 import { TOKEN_PREFIX } from '../../../common/token.js';
-import { advertisedAddress, renderPac, type ProxyListenerAddress } from '../../browser/index.js';
+import { renderPac } from '../../browser/pac.js';
+import { advertisedAddress, type ProxyListenerAddress } from '../../browser/proxy-address.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import type { Principal } from '../../contracts.js';
 import { splitHostPort } from './credential.js';
 
 /**
  * The principal a credential username names, judged from its public claims only (the gateway verifies the
- * signature; a PAC only steers traffic). Undefined when the text is not a credential username.
+ * signature; a PAC only steers traffic).
  */
-export function principalOfUsername(username: string): Principal | undefined {
-  if (!username.startsWith(TOKEN_PREFIX)) return undefined;
-  let json: unknown;
+function principalOfUsername(username: string): Principal {
+  let claims: CredentialClaims | undefined;
   try {
-    json = JSON.parse(Buffer.from(username.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
+    claims = CredentialClaimsSchema.parse(JSON.parse(Buffer.from(username.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')));
   } catch {
-    return undefined;
+    claims = undefined;
   }
-  const claims = CredentialClaimsSchema.safeParse(json);
-  if (!claims.success) return undefined;
-  return { subject: claims.data.s, groups: claims.data.g, ...(claims.data.r ? { routes: claims.data.r } : {}), source: 'credential' };
+  if (!claims || !username.startsWith(TOKEN_PREFIX)) throw new GatewayError('EG_CREDENTIAL_MALFORMED', '--username is not an edge-gateway credential username');
+  return { subject: claims.s, groups: claims.g, ...(claims.r ? { routes: claims.r } : {}), source: 'credential' };
 }
 
 /** Without a credential the PAC covers every route: a principal in all of their groups. */
@@ -52,15 +51,10 @@ export function addPacCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  edge-gateway pac --config gateway.yaml --proxy gateway.example.com:1080 > proxy.pac\n')
     .action((opts: { config: string; proxy?: string; username?: string }) => {
       const config = loadConfig(opts.config, process.env);
-      let principal = anyPrincipal(config.routes);
-      if (opts.username) {
-        const named = principalOfUsername(opts.username);
-        if (!named) throw new GatewayError('EG_CREDENTIAL_MALFORMED', '--username is not an edge-gateway credential username');
-        principal = named;
-      }
+      const principal = opts.username ? principalOfUsername(opts.username) : anyPrincipal(config.routes);
       if (opts.proxy) splitHostPort(opts.proxy);
       const named = pacListener(config.listeners);
-      const proxy = opts.proxy ?? (named.listener && advertisedAddress(named.listener, undefined));
+      const proxy = opts.proxy ?? advertisedAddress(named.listener, undefined);
       if (!proxy) throw new GatewayError('EG_VALIDATION', `the ${named.name} binds all interfaces: pass --proxy host:port (or set ${named.field}.advertise)`);
       process.stdout.write(renderPac(config.routes, principal, `${named.keyword} ${proxy}`));
     });

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { GatewayError } from '../../../common/errors.js';
 import { RouteSchema, type Route } from '../../../common/schema/route.js';
 import { ConfigInvalidError, loadConfig } from '../../config/index.js';
-import { joinUrl, requestJson } from '../http-client.js';
+import { bearerClient, printJson } from '../http-client.js';
 
 export function formatRoute(route: Route): string {
   const destinations = route.destinations.map((d) => `${d.host}:${d.ports.join(',')}`).join(' ');
@@ -11,7 +11,7 @@ export function formatRoute(route: Route): string {
 }
 
 async function routesFromApi(api: string, token: string): Promise<Route[]> {
-  const json = await requestJson(joinUrl(api, 'v1/routes'), { token });
+  const json = await bearerClient(api, token, 'EG_API_TOKEN')('v1/routes');
   const list = Array.isArray(json) ? json : (json as { routes?: unknown } | undefined)?.routes;
   const parsed = RouteSchema.array().safeParse(list);
   if (!parsed.success) throw new GatewayError('EG_INTERNAL', 'the API answered GET /v1/routes with an unexpected shape');
@@ -33,7 +33,8 @@ export function addRoutesCommand(program: Command): void {
       if (opts.config) list = loadConfig(opts.config, {}).routes;
       else if (opts.api && opts.token) list = await routesFromApi(opts.api, opts.token);
       else throw new GatewayError('EG_VALIDATION', 'give --config FILE, or --api URL with --token');
-      process.stdout.write(opts.json ? `${JSON.stringify(list, null, 2)}\n` : list.map(formatRoute).join('\n') + (list.length ? '\n' : '(no routes)\n'));
+      if (opts.json) printJson(list);
+      else process.stdout.write(list.map(formatRoute).join('\n') + (list.length ? '\n' : '(no routes)\n'));
     });
   routes
     .command('validate')

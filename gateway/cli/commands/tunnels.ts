@@ -1,7 +1,7 @@
 // `edge-gateway tunnels list|open|close`: static forwards and profiles at run time, through the gateway admin API.
 import { Option, type Command } from 'commander';
 import { GatewayError } from '../../../common/errors.js';
-import { joinUrl, requestJson } from '../http-client.js';
+import { bearerClient, printJson } from '../http-client.js';
 import { splitHostPort } from './credential.js';
 import { formatEndpoint } from '../../../common/endpoint.js';
 
@@ -18,14 +18,8 @@ function withAdmin(command: Command): Command {
     .option('--json', 'print JSON');
 }
 
-function tokenOf(opts: AdminOptions): string {
-  if (!opts.token) throw new GatewayError('EG_AUTH_REQUIRED', '--token (or EG_ADMIN_TOKEN) is required');
-  return opts.token;
-}
-
 interface TunnelView {
   id: string;
-  name?: string;
   kind?: string;
   profile?: string;
   listen?: { host: string; port: number };
@@ -35,15 +29,11 @@ interface TunnelView {
 }
 
 function endpoint(e: { host: string; port: number } | undefined): string {
-  if (!e) return '?';
-  return formatEndpoint(e.host, e.port);
+  return e ? formatEndpoint(e.host, e.port) : '?';
 }
 
 function print(value: unknown, json: boolean | undefined): void {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(value ?? { ok: true }, null, 2)}\n`);
-    return;
-  }
+  if (json) return printJson(value ?? { ok: true });
   const body = value as { tunnels?: TunnelView[]; tunnel?: TunnelView } | undefined;
   const tunnels = body?.tunnels ?? (body?.tunnel ? [body.tunnel] : []);
   if (tunnels.length === 0) process.stdout.write('(no tunnels)\n');
@@ -59,7 +49,7 @@ export function addTunnelsCommand(program: Command): void {
   withAdmin(tunnels.command('list').description('list open tunnels'))
     .addHelpText('after', '\nExample:\n  edge-gateway tunnels list --admin http://127.0.0.1:9090 --token "$EG_ADMIN_TOKEN"\n')
     .action(async (opts: AdminOptions) => {
-      print(await requestJson(joinUrl(opts.admin, 'v1/tunnels'), { token: tokenOf(opts) }), opts.json);
+      print(await bearerClient(opts.admin, opts.token, 'EG_ADMIN_TOKEN')('v1/tunnels'), opts.json);
     });
   withAdmin(tunnels.command('open').description('open a tunnel: every forward of a profile, or one ad-hoc forward'))
     .option('--profile <name>', 'open every forward of this profile')
@@ -70,30 +60,24 @@ export function addTunnelsCommand(program: Command): void {
     .option('--via <hosts>', 'comma-separated tunnel host names, tried in order')
     .addHelpText('after', '\nExamples:\n  edge-gateway tunnels open --profile mail --token "$EG_ADMIN_TOKEN"\n  edge-gateway tunnels open --name sql --listen 127.0.0.1:1433 --to db.corp:1433 --via bastion --token "$EG_ADMIN_TOKEN"\n')
     .action(async (opts: AdminOptions & { profile?: string; name?: string; kind: string; listen?: string; to?: string; via?: string }) => {
-      const token = tokenOf(opts);
-      if (opts.profile) {
-        const url = joinUrl(opts.admin, `v1/profiles/${encodeURIComponent(opts.profile)}/open`);
-        print(await requestJson(url, { method: 'POST', token }), opts.json);
-        return;
-      }
+      const admin = bearerClient(opts.admin, opts.token, 'EG_ADMIN_TOKEN');
+      if (opts.profile) return print(await admin(`v1/profiles/${encodeURIComponent(opts.profile)}/open`, { method: 'POST' }), opts.json);
       if (!opts.name || !opts.listen || !opts.to || !opts.via) throw new GatewayError('EG_VALIDATION', 'give --profile NAME, or --name, --listen, --to and --via');
-      const [listenHost, listenPort] = splitHostPort(opts.listen);
-      const [host, port] = splitHostPort(opts.to);
-      const body = { name: opts.name, kind: opts.kind, listen: { host: listenHost, port: listenPort }, target: { host, port }, via: opts.via.split(',') };
-      print(await requestJson(joinUrl(opts.admin, 'v1/tunnels'), { method: 'POST', token, body }), opts.json);
+      const body = { name: opts.name, kind: opts.kind, listen: splitHostPort(opts.listen), target: splitHostPort(opts.to), via: opts.via.split(',') };
+      print(await admin('v1/tunnels', { method: 'POST', body }), opts.json);
     });
   withAdmin(tunnels.command('close').description('close a tunnel by id, or every tunnel of a profile').argument('[id]', 'tunnel id (see tunnels list)'))
     .option('--profile <name>', 'close every tunnel of this profile')
     .addHelpText('after', '\nExamples:\n  edge-gateway tunnels close sql --token "$EG_ADMIN_TOKEN"\n  edge-gateway tunnels close --profile mail --token "$EG_ADMIN_TOKEN"\n')
     .action(async (id: string | undefined, opts: AdminOptions & { profile?: string }) => {
-      const token = tokenOf(opts);
+      const admin = bearerClient(opts.admin, opts.token, 'EG_ADMIN_TOKEN');
       if (opts.profile) {
-        await requestJson(joinUrl(opts.admin, `v1/profiles/${encodeURIComponent(opts.profile)}/close`), { method: 'POST', token });
+        await admin(`v1/profiles/${encodeURIComponent(opts.profile)}/close`, { method: 'POST' });
         process.stdout.write(`closed profile ${opts.profile}\n`);
         return;
       }
       if (!id) throw new GatewayError('EG_VALIDATION', 'give a tunnel id, or --profile NAME');
-      await requestJson(joinUrl(opts.admin, `v1/tunnels/${encodeURIComponent(id)}`), { method: 'DELETE', token });
+      await admin(`v1/tunnels/${encodeURIComponent(id)}`, { method: 'DELETE' });
       process.stdout.write(`closed ${id}\n`);
     });
 }

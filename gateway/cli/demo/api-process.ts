@@ -29,9 +29,8 @@ export interface ApiProcessOptions {
   /** Extra arguments for lambdas/server.ts. */
   args?: readonly string[];
   env?: Readonly<Record<string, string>>;
-  /** Where the child's output goes; 'inherit' shows it on this terminal. */
-  stdio?: 'inherit' | 'pipe' | 'ignore';
-  readyTimeoutMs?: number;
+  /** Where the child's output goes; 'inherit' (the default) shows it on this terminal. */
+  stdio?: 'inherit' | 'ignore';
 }
 
 export interface ApiProcess {
@@ -59,7 +58,7 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
     await exited;
     clearTimeout(timer);
   };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  const deadline = Date.now() + 60_000;
   while (!done) {
     // Any HTTP answer (even 404) means the server is listening.
     const up = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(

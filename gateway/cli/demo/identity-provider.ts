@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
-import { renderLoginPage } from './identity-login-page.js';
-import { boundedMemoryAdapters } from './identity-store.js';
+import { formatEndpoint } from '../../../common/endpoint.js';
+import { BoundedMemoryAdapter } from './identity-store.js';
 
 export interface DemoUser {
   username: string;
@@ -29,7 +29,6 @@ export interface DemoIdentityProviderOptions {
 
 export interface DemoIdentityProvider {
   issuer: string;
-  port: number;
   close(): Promise<void>;
 }
 
@@ -59,7 +58,7 @@ function providerConfiguration(options: DemoIdentityProviderOptions, signingKey:
   const { user } = options;
   const origins = new Set(options.redirectUris.map((uri) => new URL(uri).origin));
   return {
-    adapter: boundedMemoryAdapters(),
+    adapter: BoundedMemoryAdapter,
     clients: [
       {
         client_id: options.clientId,
@@ -101,7 +100,7 @@ export async function startDemoIdentityProvider(options: DemoIdentityProviderOpt
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve((server.address() as AddressInfo).port));
   });
-  const issuer = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  const issuer = `http://${formatEndpoint(options.host, port)}`;
   const provider = new Provider(issuer, providerConfiguration(options, options.signingKey ?? (await demoSigningKey())));
   const providerCallback = provider.callback();
 
@@ -139,7 +138,6 @@ export async function startDemoIdentityProvider(options: DemoIdentityProviderOpt
   let closing: Promise<void> | undefined;
   return {
     issuer,
-    port,
     close() {
       closing ??= new Promise((resolve) => {
         server.close(() => resolve());
@@ -153,4 +151,35 @@ export async function startDemoIdentityProvider(options: DemoIdentityProviderOpt
 function sendHtml(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
   res.end(body);
+}
+
+const LOGIN_TITLE = 'Sign in to the demo identity provider';
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** The sign-in form: plain HTML, no script, every value escaped. */
+function renderLoginPage(input: { action: string; clientId: string; username?: string; error?: string }): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${LOGIN_TITLE}</title>`,
+    '<style>body{font:1rem/1.5 system-ui,sans-serif;max-width:24rem;margin:2rem auto;padding:0 1rem}label,input,button{display:block;width:100%;margin:.25rem 0}input,button{font:inherit;padding:.5rem}p.error{color:#a00000}</style>',
+    '</head>',
+    '<body><main>',
+    `<h1>${LOGIN_TITLE}</h1>`,
+    `<p>The application <strong>${escapeHtml(input.clientId)}</strong> asks you to sign in.</p>`,
+    input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` : '',
+    `<form method="post" action="${escapeHtml(input.action)}">`,
+    '<label for="username">Username</label>',
+    `<input id="username" name="username" autocomplete="username" required value="${escapeHtml(input.username ?? '')}">`,
+    '<label for="password">Password</label>',
+    '<input id="password" name="password" type="password" autocomplete="current-password" required>',
+    '<button type="submit">Sign in</button>',
+    '</form>',
+    '</main></body></html>',
+    '',
+  ].join('\n');
 }

@@ -1,6 +1,6 @@
 // The demo identity provider's storage (sessions, interactions, codes, grants): in memory, each kind bounded, so
 // a flood of sign-in attempts costs a fixed amount of memory instead of growing without end.
-import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
 
 /** Per kind of record; the oldest go first when full. A demo has a handful of users. */
 const MAX_RECORDS_PER_KIND = 2_000;
@@ -10,18 +10,14 @@ interface Entry {
   expiresAtMs: number;
 }
 
-class BoundedMemoryAdapter implements Adapter {
+/** The store of one kind of record: oidc-provider constructs one per kind and keeps it. */
+export class BoundedMemoryAdapter implements Adapter {
   readonly #entries = new Map<string, Entry>();
-  readonly #now: () => number;
-
-  constructor(now: () => number) {
-    this.#now = now;
-  }
 
   #live(id: string): AdapterPayload | undefined {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
-    if (entry.expiresAtMs <= this.#now()) {
+    if (entry.expiresAtMs <= Date.now()) {
       this.#entries.delete(id);
       return undefined;
     }
@@ -34,7 +30,7 @@ class BoundedMemoryAdapter implements Adapter {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(id, { payload, expiresAtMs: this.#now() + expiresIn * 1000 });
+    this.#entries.set(id, { payload, expiresAtMs: Date.now() + expiresIn * 1000 });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -53,7 +49,7 @@ class BoundedMemoryAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     const payload = this.#live(id);
-    if (payload) payload.consumed = Math.floor(this.#now() / 1000);
+    if (payload) payload.consumed = Math.floor(Date.now() / 1000);
   }
 
   async destroy(id: string): Promise<void> {
@@ -63,13 +59,4 @@ class BoundedMemoryAdapter implements Adapter {
   async revokeByGrantId(grantId: string): Promise<void> {
     for (const [id, entry] of this.#entries) if (entry.payload.grantId === grantId) this.#entries.delete(id);
   }
-}
-
-export function boundedMemoryAdapters(now: () => number = Date.now): AdapterFactory {
-  const kinds = new Map<string, BoundedMemoryAdapter>();
-  return (name) => {
-    let adapter = kinds.get(name);
-    if (!adapter) kinds.set(name, (adapter = new BoundedMemoryAdapter(now)));
-    return adapter;
-  };
 }

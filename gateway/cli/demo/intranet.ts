@@ -11,34 +11,32 @@ export interface DemoIntranet {
   close(): Promise<void>;
 }
 
-function page(): string {
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    `<head><meta charset="utf-8"><title>${DEMO_PAGE_TITLE}</title></head>`,
-    '<body>',
-    `<h1>${DEMO_PAGE_TITLE}</h1>`,
-    `<p>${DEMO_PAGE_MARKER}</p>`,
-    '<p>Path: SOCKS5 client → gateway → pooled SSH → built-in tunnel host → this server.</p>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
-}
+const PAGE = [
+  '<!doctype html>',
+  '<html lang="en">',
+  `<head><meta charset="utf-8"><title>${DEMO_PAGE_TITLE}</title></head>`,
+  '<body>',
+  `<h1>${DEMO_PAGE_TITLE}</h1>`,
+  `<p>${DEMO_PAGE_MARKER}</p>`,
+  '<p>Path: SOCKS5 client → gateway → pooled SSH → built-in tunnel host → this server.</p>',
+  '</body>',
+  '</html>',
+  '',
+].join('\n');
 
-export async function startDemoIntranet(host = '127.0.0.1', port = 0): Promise<DemoIntranet> {
-  const body = page();
+/** On an ephemeral port. */
+export async function startDemoIntranet(host: string): Promise<DemoIntranet> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(PAGE) });
+    res.end(req.method === 'HEAD' ? undefined : PAGE);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const bound = server.address() as AddressInfo;
   return {

@@ -19,22 +19,20 @@ export interface DemoState {
   gatewayAdminToken: string;
   /** The demo user's password at the demo identity provider (the self-service page's sign-in). */
   demoUserPassword: string;
-  /** True when this run made the keys. */
-  created: boolean;
 }
 
 type Pair = { privateKey: string; publicKey: string };
 
 /** Reads a key pair from two files, or makes and writes both (0600) when either is missing. */
-async function pair(privatePath: string, publicPath: string, make: () => Pair): Promise<Pair & { created: boolean }> {
+async function pair(privatePath: string, publicPath: string, make: () => Pair): Promise<Pair> {
   try {
-    return { privateKey: await readFile(privatePath, 'utf8'), publicKey: (await readFile(publicPath, 'utf8')).trim(), created: false };
+    return { privateKey: await readFile(privatePath, 'utf8'), publicKey: (await readFile(publicPath, 'utf8')).trim() };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const made = make();
     await writeFile(privatePath, made.privateKey, { mode: 0o600 });
     await writeFile(publicPath, `${made.publicKey.trim()}\n`, { mode: 0o600 });
-    return { ...made, publicKey: made.publicKey.trim(), created: true };
+    return { ...made, publicKey: made.publicKey.trim() };
   }
 }
 
@@ -70,6 +68,5 @@ export async function loadOrCreateDemoState(dir: string): Promise<DemoState> {
     apiAdminToken: await secret(join(dir, 'api-admin-token')),
     gatewayAdminToken: await secret(join(dir, 'gateway-admin-token')),
     demoUserPassword: await secret(join(dir, 'demo-user-password')),
-    created: hostKey.created,
   };
 }

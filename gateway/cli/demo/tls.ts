@@ -1,5 +1,5 @@
 // The demo's TLS: a local CA and a certificate for 127.0.0.1/localhost in the state directory, made on the first
-// run (no OpenSSL needed) and reused while valid, plus the curl line that trusts that CA for the HTTPS proxy.
+// run (no OpenSSL needed) and reused while valid.
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,19 +14,19 @@ export interface DemoTls {
 
 const DAY_MS = 86_400_000;
 
-async function stillValid(path: string, now: number): Promise<boolean> {
+async function stillValid(path: string): Promise<boolean> {
   try {
     const certificate = new X509Certificate(await readFile(path));
-    return Date.parse(certificate.validTo) - now > DAY_MS;
+    return Date.parse(certificate.validTo) - Date.now() > DAY_MS;
   } catch {
     return false;
   }
 }
 
-export async function loadOrCreateDemoTls(stateDir: string, now = Date.now()): Promise<DemoTls> {
+export async function loadOrCreateDemoTls(stateDir: string): Promise<DemoTls> {
   const dir = join(stateDir, 'tls');
   const files: DemoTls = { caPath: join(dir, 'ca.pem'), certificatePath: join(dir, 'server.pem'), keyPath: join(dir, 'server-key.pem') };
-  if ((await stillValid(files.caPath, now)) && (await stillValid(files.certificatePath, now))) return files;
+  if ((await stillValid(files.caPath)) && (await stillValid(files.certificatePath))) return files;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   // The CA's key is not kept: a new run that needs a new certificate makes a new CA (clients trust ca.pem again).
   const ca = await createLocalCa('edge-gateway demo CA');

@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RouteSchema } from '../../../common/schema/route.js';
 import { listenHttp, type HttpEndpoint } from '../../../gateway/admin/server.js';
-import { advertisedAddress, createBrowserApp } from '../../../gateway/browser/index.js';
+import { createBrowserApp } from '../../../gateway/browser/app.js';
+import { advertisedAddress } from '../../../gateway/browser/proxy-address.js';
 import { credentialAuthority, tokenAuthenticator } from '../http-proxy/fixtures.js';
 
 describe('advertisedAddress', () => {

@@ -9,7 +9,8 @@ import type { Lease } from '../../../common/schema/lease.js';
 import { RouteSchema, type Route } from '../../../common/schema/route.js';
 import { FileStore } from '../../../common/store/file-store.js';
 import { listenHttp, type HttpEndpoint } from '../../../gateway/admin/server.js';
-import { createBrowserApp, renderPac } from '../../../gateway/browser/index.js';
+import { createBrowserApp } from '../../../gateway/browser/app.js';
+import { renderPac } from '../../../gateway/browser/pac.js';
 import type { Principal } from '../../../gateway/contracts.js';
 import { credentialAuthority, tokenAuthenticator } from '../http-proxy/fixtures.js';
 

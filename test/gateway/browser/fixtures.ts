@@ -3,7 +3,7 @@
 import { pino } from 'pino';
 import type { Route } from '../../../common/schema/route.js';
 import { listenHttp, type HttpEndpoint } from '../../../gateway/admin/server.js';
-import { createBrowserApp } from '../../../gateway/browser/index.js';
+import { createBrowserApp } from '../../../gateway/browser/app.js';
 import { credentialAuthority, tokenAuthenticator } from '../http-proxy/fixtures.js';
 
 export type Proxies = Parameters<typeof createBrowserApp>[0]['proxies'];

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lease } from '../../../common/schema/lease.js';
 import { RouteSchema } from '../../../common/schema/route.js';
 import { listenHttp, type HttpEndpoint } from '../../../gateway/admin/server.js';
-import { createBrowserApp } from '../../../gateway/browser/index.js';
+import { createBrowserApp } from '../../../gateway/browser/app.js';
 import { credentialAuthority, tokenAuthenticator } from '../http-proxy/fixtures.js';
 
 const PAGE_ORIGIN = 'https://api.example.com';

@@ -1,7 +1,7 @@
 // The `credential` command's text for a gateway with SOCKS and for one that runs only its HTTP proxy.
 import { describe, expect, it } from 'vitest';
 import type { CredentialResponse } from '../../../common/schema/api.js';
-import { renderSettings } from '../../../gateway/cli/client-settings.js';
+import { renderSettings } from '../../../gateway/cli/commands/credential.js';
 
 const base: Omit<CredentialResponse, 'proxy' | 'settings'> = {
   id: 'c1',

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderPac } from '../../../gateway/browser/index.js';
+import { renderPac } from '../../../gateway/browser/pac.js';
 import { loadConfig } from '../../../gateway/config/index.js';
 import { runCli } from './run-cli.js';
 

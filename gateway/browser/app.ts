@@ -14,16 +14,12 @@ import { parseBasicAuthorization } from '../http-proxy/basic.js';
 import { renderPac } from './pac.js';
 import { advertisedAddress, type ProxyAddress } from './proxy-address.js';
 
-export interface LeaseWriter {
-  putLease(lease: Lease): Promise<unknown>;
-}
-
 export interface BrowserAppOptions {
   auth: Authenticator;
   /** The SOCKS listener's and HTTP proxy's limiter: a source blocked on one way in is blocked on all. */
   authFailures?: AuthFailureLimiter;
   /** Shared through the store so every replica behind the load balancer honours it (PolicyRepository). */
-  leases: LeaseWriter;
+  leases: { putLease(lease: Lease): Promise<unknown> };
   routes: () => readonly Route[];
   /** The proxy listeners; PAC files and lease answers name them as clients reach them (see advertisedAddress). At least one. */
   proxies: { https?: ProxyAddress; http?: ProxyAddress; socks?: ProxyAddress };

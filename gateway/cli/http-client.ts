@@ -22,10 +22,10 @@ export interface ApiOptions {
 }
 
 /** `--api` and `--token` of the commands that call the credential API. */
-export function withApi(command: Command, tokenDescription = 'API bearer token'): Command {
+export function withApi(command: Command): Command {
   return command
     .option('--api <url>', 'credential API base URL', process.env.EG_API_URL ?? 'http://127.0.0.1:8787')
-    .addOption(new Option('--token <token>', tokenDescription).env('EG_API_TOKEN'));
+    .addOption(new Option('--token <token>', 'API bearer token').env('EG_API_TOKEN'));
 }
 
 export function printJson(value: unknown): void {

@@ -15,18 +15,14 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const add of [
-    addGatewayCommand,
-    addApiCommand,
-    addDemoCommand,
-    addCredentialCommand,
-    addLeasesCommand,
-    addRoutesCommand,
-    addPacCommand,
-    addTunnelsCommand,
-  ]) {
-    add(program);
-  }
+  addGatewayCommand(program);
+  addApiCommand(program);
+  addDemoCommand(program);
+  addCredentialCommand(program);
+  addLeasesCommand(program);
+  addRoutesCommand(program);
+  addPacCommand(program);
+  addTunnelsCommand(program);
   program.addHelpText(
     'after',
     '\nStart here:\n  npm start                      run the local demo (API, gateway, tunnel host, intranet page)\n  edge-gateway <command> --help  options and an example for each command\n',

@@ -18,11 +18,11 @@ import { splitHostPort } from './credential.js';
 function principalOfUsername(username: string): Principal {
   let claims: CredentialClaims | undefined;
   try {
-    claims = CredentialClaimsSchema.parse(JSON.parse(Buffer.from(username.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')));
+    if (username.startsWith(TOKEN_PREFIX)) claims = CredentialClaimsSchema.parse(JSON.parse(Buffer.from(username.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')));
   } catch {
     claims = undefined;
   }
-  if (!claims || !username.startsWith(TOKEN_PREFIX)) throw new GatewayError('EG_CREDENTIAL_MALFORMED', '--username is not an edge-gateway credential username');
+  if (!claims) throw new GatewayError('EG_CREDENTIAL_MALFORMED', '--username is not an edge-gateway credential username');
   return { subject: claims.s, groups: claims.g, ...(claims.r ? { routes: claims.r } : {}), source: 'credential' };
 }
 

@@ -20,7 +20,6 @@ export function renderBanner({ stateDir, ports, caPath, tunnelHost, intranet, cr
   const rule = '─'.repeat(78);
   const apiUrl = `http://${LOOPBACK}:${ports.api}`;
   const socks = { host: LOOPBACK, port: ports.socks };
-  const httpsProxy = { host: LOOPBACK, port: ports.httpsProxy };
   const pageUrl = `http://${DEMO_HOST_NAME}:${intranet.port}/`;
   return [
     rule,
@@ -53,7 +52,7 @@ export function renderBanner({ stateDir, ports, caPath, tunnelHost, intranet, cr
     '',
     'The same page through the HTTPS proxy (TLS to the proxy: the credential never crosses in clear):',
     '',
-    `  ${curlLine(credential, httpsProxy, pageUrl, { caPath })}`,
+    `  ${curlLine(credential, { host: LOOPBACK, port: ports.httpsProxy }, pageUrl, { caPath })}`,
     rule,
     '',
   ].join('\n');

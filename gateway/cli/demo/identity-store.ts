@@ -5,14 +5,9 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 /** Per kind of record; the oldest go first when full. A demo has a handful of users. */
 const MAX_RECORDS_PER_KIND = 2_000;
 
-interface Entry {
-  payload: AdapterPayload;
-  expiresAtMs: number;
-}
-
 /** The store of one kind of record: oidc-provider constructs one per kind and keeps it. */
 export class BoundedMemoryAdapter implements Adapter {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, { payload: AdapterPayload; expiresAtMs: number }>();
 
   #live(id: string): AdapterPayload | undefined {
     const entry = this.#entries.get(id);

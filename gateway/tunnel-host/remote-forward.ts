@@ -25,11 +25,8 @@ export class RemoteForwards {
     const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
       this.#client.forwardOut(info.bindAddr, port, peer.address, peer.port, (err, channel) => {
-        if (err) {
-          socket.destroy();
-          return;
-        }
-        void splice(channel, socket);
+        if (err) socket.destroy();
+        else void splice(channel, socket);
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -40,18 +37,15 @@ export class RemoteForwards {
       return Promise.reject(err);
     });
     const port = (server.address() as AddressInfo).port;
-    this.#bindings.set(`${info.bindAddr}:${info.bindPort === 0 ? port : info.bindPort}`, server);
+    this.#bindings.set(`${info.bindAddr}:${port}`, server);
     this.#log.info({ bindAddr: info.bindAddr, port }, 'remote forward bound');
     return port;
   }
 
   cancel(info: TcpipBindInfo): boolean {
     const key = `${info.bindAddr}:${info.bindPort}`;
-    const server = this.#bindings.get(key);
-    if (!server) return false;
-    this.#bindings.delete(key);
-    server.close();
-    return true;
+    this.#bindings.get(key)?.close();
+    return this.#bindings.delete(key);
   }
 
   closeAll(): void {

@@ -44,7 +44,7 @@ export function createCertificateIdentity(options: CertificateIdentityOptions): 
   const principalsOf = (host: TunnelHost): readonly string[] => (host.auth.type === 'certificate' ? host.auth.principals : [host.username]);
   const cacheKey = (principals: readonly string[]): string => principals.join('\n');
 
-  /** When less than renewFraction of the certificate's validity is left. */
+  /** Epoch ms from which less than renewFraction of the certificate's validity is left. */
   const renewAt = ({ issued, obtainedAt }: Held): number => {
     const expiresAt = issued.validBefore * 1000;
     return expiresAt - (expiresAt - obtainedAt) * renewFraction;

@@ -2,7 +2,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm, type TcpConnectionDetails } from 'ssh2';
+import { Client, type ClientChannel, type ServerHostKeyAlgorithm, type TcpConnectionDetails } from 'ssh2';
 import { GatewayError } from '../../common/errors.js';
 import type { TunnelHost } from '../../common/schema/index.js';
 import type { CancelSignal, ClientAddress, TunnelConnectionStatus } from '../contracts.js';
@@ -172,23 +172,22 @@ export class TunnelConnection {
         this.#resolveClosed();
         this.#options.onClosed?.(this, err);
       });
-      const config: ConnectConfig = {
-        sock,
-        username: host.username,
-        // No `hostHash`: ssh2 passes the raw key blob.
-        hostVerifier: (key: Buffer) => {
-          presented = fingerprintOfHostKey(key);
-          this.#presentedHostKeyType = keyTypeOfHostKey(key);
-          return pins.has(presented);
-        },
-        algorithms: { serverHostKey: [...this.hostKeyAlgorithms] as ServerHostKeyAlgorithm[] },
-        keepaliveInterval: host.keepaliveIntervalMs,
-        keepaliveCountMax: host.keepaliveCountMax,
-        readyTimeout: host.connectTimeoutMs,
-        ...this.#options.identity,
-      };
       try {
-        client.connect(config);
+        client.connect({
+          sock,
+          username: host.username,
+          // No `hostHash`: ssh2 passes the raw key blob.
+          hostVerifier: (key: Buffer) => {
+            presented = fingerprintOfHostKey(key);
+            this.#presentedHostKeyType = keyTypeOfHostKey(key);
+            return pins.has(presented);
+          },
+          algorithms: { serverHostKey: [...this.hostKeyAlgorithms] as ServerHostKeyAlgorithm[] },
+          keepaliveInterval: host.keepaliveIntervalMs,
+          keepaliveCountMax: host.keepaliveCountMax,
+          readyTimeout: host.connectTimeoutMs,
+          ...this.#options.identity,
+        });
       } catch (err) {
         // Bad key material throws synchronously; the message names the parse failure, never the key.
         this.#lastError = new GatewayError('EG_TUNNEL_AUTH_FAILED', `tunnel host "${host.name}": unusable identity`, { cause: err });

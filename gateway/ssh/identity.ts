@@ -1,4 +1,4 @@
-// How a pooled connection logs in: a private key (from a file or the store) or an agent (certificates later).
+// How a pooled connection logs in: a private key (from a file or the store) or an agent (one holding a certificate).
 import { readFile } from 'node:fs/promises';
 import type { BaseAgent } from 'ssh2';
 import { GatewayError } from '../../common/errors.js';

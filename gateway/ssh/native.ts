@@ -7,15 +7,11 @@ export interface SshCryptoInfo {
   bindingPath: string;
 }
 
-/** ssh2's lib/protocol/crypto.js try-requires the binding at load time and exports `bindingAvailable`. */
+/** ssh2's lib/protocol/crypto.js try-requires the binding at load time (it loads either way) and exports `bindingAvailable`. */
 export function sshCryptoInfo(): SshCryptoInfo {
   const require = createRequire(import.meta.url);
   const cryptoPath = require.resolve('ssh2/lib/protocol/crypto.js');
   const bindingPath = cryptoPath.replace(/crypto\.js$/, 'crypto/build/Release/sshcrypto.node');
-  try {
-    const mod = require(cryptoPath) as { bindingAvailable?: unknown };
-    return { native: mod.bindingAvailable === true, bindingPath };
-  } catch {
-    return { native: false, bindingPath };
-  }
+  const { bindingAvailable } = require(cryptoPath) as { bindingAvailable?: unknown };
+  return { native: bindingAvailable === true, bindingPath };
 }

@@ -13,14 +13,9 @@ const SSH_MSG_IGNORE = 2;
 const BULK_READ = 16 * 1024;
 
 /** The parts of ssh2's (internal) Protocol that send one packet; see ssh2/lib/protocol/Protocol.js. */
-interface PacketWriter {
-  allocStart: number;
-  alloc(size: number): Buffer;
-  finalize(packet: Buffer): Buffer;
-}
 interface ProtocolInternals {
   _kexinit: unknown;
-  _packetRW: { write: PacketWriter };
+  _packetRW: { write: { allocStart: number; alloc(size: number): Buffer; finalize(packet: Buffer): Buffer } };
   _cipher: { encrypt(packet: Buffer): void };
 }
 

@@ -14,9 +14,8 @@ export function normaliseHost(host: string): string {
 function portMatches(spec: AllowEntry['ports'][number], port: number): boolean {
   if (spec === '*') return true;
   if (typeof spec === 'number') return spec === port;
-  const [low, high] = spec.split('-').map(Number);
-  if (low === undefined) return false;
-  return port >= low && port <= (high ?? low);
+  const [low = NaN, high = low] = spec.split('-').map(Number);
+  return port >= low && port <= high;
 }
 
 function hostMatches(pattern: string, host: string): boolean {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { isAllowed, normaliseHost } from './allow-list.js';
 import { isAuthorized, type AuthorizedKey } from './client-keys.js';
 import { rejectProhibited } from './prohibit.js';
-import { RemoteForwards } from './remote-forward.js';
+import { remoteForwards } from './remote-forward.js';
 import { splice } from './splice.js';
 import type { TunnelHostServerOptions } from './options.js';
 
@@ -17,7 +17,7 @@ export interface ClientContext {
 
 export function serveClient(client: Connection, { options, keys, log }: ClientContext): void {
   const dials = new Set<Socket>();
-  const forwards = new RemoteForwards(client, options.remoteForward?.bindAddresses, log);
+  const forwards = remoteForwards(client, options.remoteForward?.bindAddresses, log);
 
   client.on('authentication', (auth) => {
     if (auth.method !== 'publickey') return void auth.reject(['publickey']);

@@ -12,10 +12,7 @@ interface OpenFailSender {
 
 export function rejectProhibited(client: Connection, reject: RejectConnection): void {
   const protocol = (client as unknown as { _protocol?: OpenFailSender })._protocol;
-  if (!protocol || typeof protocol.channelOpenFail !== 'function') {
-    reject();
-    return;
-  }
+  if (!protocol || typeof protocol.channelOpenFail !== 'function') return void reject();
   const hadOwn = Object.hasOwn(protocol, 'channelOpenFail');
   // Called as original.call(protocol, …) below.
   // eslint-disable-next-line @typescript-eslint/unbound-method

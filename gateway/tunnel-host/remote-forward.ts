@@ -4,58 +4,44 @@ import type { Connection, TcpipBindInfo } from 'ssh2';
 import type { Logger } from 'pino';
 import { splice } from './splice.js';
 
-export class RemoteForwards {
-  readonly #bindings = new Map<string, NetServer>();
-
-  readonly #client: Connection;
-  readonly #bindAddresses: readonly string[] | undefined;
-  readonly #log: Logger;
-
-  constructor(client: Connection, bindAddresses: readonly string[] | undefined, log: Logger) {
-    this.#client = client;
-    this.#bindAddresses = bindAddresses;
-    this.#log = log;
-  }
-
-  async bind(info: TcpipBindInfo): Promise<number | undefined> {
-    if (!this.#bindAddresses?.includes(info.bindAddr)) {
-      this.#log.warn({ bindAddr: info.bindAddr, bindPort: info.bindPort }, 'remote forward refused: bind address not allowed');
-      return undefined;
-    }
-    const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
-      const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
-      this.#client.forwardOut(info.bindAddr, port, peer.address, peer.port, (err, channel) => {
-        if (err) {
-          socket.destroy();
-          return;
-        }
-        void splice(channel, socket);
+/** One client's remote forwards, bound only on `bindAddresses` (none when undefined). */
+export function remoteForwards(client: Connection, bindAddresses: readonly string[] | undefined, log: Logger) {
+  const bindings = new Map<string, NetServer>();
+  return {
+    async bind(info: TcpipBindInfo): Promise<number | undefined> {
+      if (!bindAddresses?.includes(info.bindAddr)) {
+        log.warn({ bindAddr: info.bindAddr, bindPort: info.bindPort }, 'remote forward refused: bind address not allowed');
+        return undefined;
+      }
+      const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+        const peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+        client.forwardOut(info.bindAddr, port, peer.address, peer.port, (err, channel) => {
+          if (err) socket.destroy();
+          else void splice(channel, socket);
+        });
       });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(info.bindPort, info.bindAddr, () => resolve());
-    }).catch((err: unknown) => {
-      this.#log.warn({ err, bindAddr: info.bindAddr, bindPort: info.bindPort }, 'remote forward bind failed');
-      return Promise.reject(err);
-    });
-    const port = (server.address() as AddressInfo).port;
-    this.#bindings.set(`${info.bindAddr}:${info.bindPort === 0 ? port : info.bindPort}`, server);
-    this.#log.info({ bindAddr: info.bindAddr, port }, 'remote forward bound');
-    return port;
-  }
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(info.bindPort, info.bindAddr, () => resolve());
+      }).catch((err: unknown) => {
+        log.warn({ err, bindAddr: info.bindAddr, bindPort: info.bindPort }, 'remote forward bind failed');
+        return Promise.reject(err);
+      });
+      const port = (server.address() as AddressInfo).port;
+      bindings.set(`${info.bindAddr}:${port}`, server);
+      log.info({ bindAddr: info.bindAddr, port }, 'remote forward bound');
+      return port;
+    },
 
-  cancel(info: TcpipBindInfo): boolean {
-    const key = `${info.bindAddr}:${info.bindPort}`;
-    const server = this.#bindings.get(key);
-    if (!server) return false;
-    this.#bindings.delete(key);
-    server.close();
-    return true;
-  }
+    cancel(info: TcpipBindInfo): boolean {
+      const key = `${info.bindAddr}:${info.bindPort}`;
+      bindings.get(key)?.close();
+      return bindings.delete(key);
+    },
 
-  closeAll(): void {
-    for (const server of this.#bindings.values()) server.close();
-    this.#bindings.clear();
-  }
+    closeAll(): void {
+      for (const server of bindings.values()) server.close();
+      bindings.clear();
+    },
+  };
 }

@@ -17,7 +17,6 @@ export interface TunnelHostServer {
   hostKeyFingerprint: string;
   /** Stop accepting, end client sessions, wait for their sockets (bounded), then destroy what remains. */
   close(): Promise<void>;
-  destroy(): void;
 }
 
 export type StartTunnelHostOptions = TunnelHostServerOptionsInput & { log?: Logger };
@@ -57,22 +56,19 @@ export async function startTunnelHost(input: StartTunnelHostOptions): Promise<Tu
   log.info({ address: bound.address, port: bound.port, hostKeyFingerprint }, 'tunnel host listening');
 
   let closing: Promise<void> | undefined;
-  const destroy = (): void => {
-    tcp.close();
-    for (const socket of sockets) socket.destroy();
-  };
   return {
     address: bound.address,
     port: bound.port,
     hostKeyFingerprint,
-    destroy,
     close() {
       closing ??= (async () => {
         tcp.close();
         const gone = [...sockets].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
         for (const socket of sockets) socket.end();
         // Clients that do not hang up within the grace period are cut.
-        const grace = setTimeout(destroy, 2_000);
+        const grace = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, 2_000);
         await Promise.all(gone);
         clearTimeout(grace);
       })();

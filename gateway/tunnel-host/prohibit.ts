@@ -4,7 +4,7 @@
 // but the gateway maps only "prohibited" to SOCKS 0x02 (not allowed by ruleset). So for the one
 // synchronous reject() call we let the protocol object send reason 1 instead.
 import type { Connection, RejectConnection } from 'ssh2';
-import { OPEN_FAILURE } from '../ssh/errors.js';
+import { OPEN_FAILURE } from '../ssh/index.js';
 
 interface OpenFailSender {
   channelOpenFail(recipient: number, reason: number, description?: string): void;

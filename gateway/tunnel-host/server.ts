@@ -8,7 +8,7 @@ import { serveClient } from './connection.js';
 import { TunnelHostServerOptionsSchema, type TunnelHostServerOptionsInput } from './options.js';
 import { describeIssues } from '../../common/issues.js';
 import { listen } from '../../common/listen.js';
-import { fingerprintOfHostKey } from '../ssh/host-key.js';
+import { fingerprintOfHostKey } from '../ssh/index.js';
 
 export interface TunnelHostServer {
   address: string;

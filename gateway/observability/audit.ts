@@ -16,22 +16,8 @@ export function createAuditSink(log: Logger, metrics: GatewayMetrics): AuditSink
       metrics.channelOpenFailures.inc({ host: record.tunnelHost, code: record.code ?? 'EG_INTERNAL' });
     }
     // Copy field by field: a record is never spread into the log, so nothing unexpected rides along.
-    const line = {
-      conn: record.conn,
-      protocol: record.protocol,
-      subject: record.subject,
-      credentialId: record.credentialId,
-      source: record.source,
-      destination: record.destination,
-      route: record.route,
-      tunnelHost: record.tunnelHost,
-      bytesUp: record.bytesUp,
-      bytesDown: record.bytesDown,
-      durationMs: record.durationMs,
-      outcome: record.outcome,
-      code: record.code,
-      reason: record.reason,
-    };
+    const { conn, protocol, subject, credentialId, source, destination, route, tunnelHost, bytesUp, bytesDown, durationMs, outcome, code, reason } = record;
+    const line = { conn, protocol, subject, credentialId, source, destination, route, tunnelHost, bytesUp, bytesDown, durationMs, outcome, code, reason };
     if (record.outcome === 'tunnel_error') audit.warn(line, 'audit');
     else audit.info(line, 'audit');
   };

@@ -42,8 +42,7 @@ export function guardProcessFaults(options: ProcessFaultOptions): () => void {
     options.log.fatal({ code: 'EG_UNCAUGHT_EXCEPTION', fault: describe(err) }, 'uncaught exception; draining, then exiting 1');
     if (exiting) return;
     exiting = true;
-    const timer = setTimeout(() => exit(1), options.drainMs);
-    timer.unref();
+    setTimeout(() => exit(1), options.drainMs).unref();
     options.drain().then(
       () => exit(1),
       () => exit(1),

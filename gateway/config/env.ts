@@ -104,8 +104,7 @@ function applySocksSwitch(out: Record<string, unknown>, text: string | undefined
 }
 
 function socksOff(config: Record<string, unknown>): boolean {
-  const listeners = config.listeners;
-  return typeof listeners === 'object' && listeners !== null && (listeners as { socks?: unknown }).socks === false;
+  return (config.listeners as { socks?: unknown } | null | undefined)?.socks === false;
 }
 
 function sameTypeStore(store: unknown, type: string): Record<string, unknown> {

@@ -6,11 +6,9 @@ import { TunnelHostSchema } from '../../common/schema/tunnel-host.js';
 import { GroupName, StageName } from '../../common/schema/names.js';
 import { ProfileSchema } from '../../common/schema/profile.js';
 
-/** 0 asks the OS for a free port (tests); anything else is a fixed port. */
 const ListenPort = z.number().int().min(0).max(65535).describe('TCP port to listen on; 0 picks a free one.');
 const ListenHost = z.string().min(1).max(253).describe('Address to bind; "0.0.0.0" or "::" for all interfaces.');
 
-/** "host:port" clients use to reach a listener (the load balancer's name), shown in PAC files and lease answers. */
 const Advertise = z
   .string()
   .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'a "host:port" such as "gw.example.com:1080"')
@@ -19,12 +17,6 @@ const Advertise = z
     'Address clients use to reach this listener ("host:port"), for PAC files and lease answers; default: the bound address, or when bound to all interfaces the host name the client reached the public listener by, with this port.',
   );
 
-const SocksListener = z.strictObject({
-  host: ListenHost.default('127.0.0.1'),
-  port: ListenPort.default(1080),
-  advertise: Advertise,
-});
-
 const HttpListener = z.strictObject({
   host: ListenHost.default('127.0.0.1'),
   port: ListenPort,
@@ -32,7 +24,8 @@ const HttpListener = z.strictObject({
 
 const HttpProxyListener = HttpListener.extend({ advertise: Advertise });
 
-/** An origin such as "https://api.example.com": scheme, host and port, nothing else. */
+const SocksListener = HttpProxyListener.extend({ port: ListenPort.default(1080) });
+
 const PageOrigin = z
   .string()
   .regex(/^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'an origin such as "https://api.example.com" (no path)')
@@ -69,7 +62,6 @@ export const StoreConfigSchema = z.discriminatedUnion('type', [
 
 const CidrString = z.string().refine(isCidr, 'a CIDR such as "10.0.0.0/8" or "fd00::/8"').describe('Source network, e.g. "10.0.0.0/8".');
 
-/** A source network admitted without credentials, as a principal in `groups`. */
 const TrustedNetworkSchema = z.strictObject({
   cidr: CidrString,
   groups: z.array(GroupName).min(1).describe('Groups a connection from this network is a member of.'),
@@ -97,7 +89,6 @@ const CertificatesSchema = z.strictObject({
   apiUrl: z.url().describe('The control-plane API that signs SSH certificates (POST {apiUrl}/v1/ssh/certificates).'),
   token: z.string().min(16).optional().describe('Bearer token for the API (local runs; in AWS use SigV4 through the task role). Prefer EG_CERT_API_TOKEN or tokenFile.'),
   tokenFile: z.string().min(1).optional().describe('File holding the bearer token (first line). Relative to the config file.'),
-  /** Sign requests with SigV4 for this region (the API's IAM authorization in AWS) instead of a token. */
   sigv4Region: z
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as "eu-west-1"')

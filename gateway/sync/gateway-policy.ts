@@ -108,10 +108,7 @@ export function withoutBadRecords(policy: GatewayPolicy): GatewayPolicy {
 
 /** Every reason not to apply `policy`, by path; `compile` is the policy engine's own check (it may throw). */
 export function validatePolicy(policy: GatewayPolicy, compile?: (policy: GatewayPolicy) => unknown): Issue[] {
-  const issues: Issue[] = [
-    ...policy.loadIssues,
-    ...checkReferences({ routes: policy.routes, tunnelHosts: policy.tunnelHosts, profiles: policy.profiles }),
-  ];
+  const issues: Issue[] = [...policy.loadIssues, ...checkReferences(policy)];
   if (issues.length === 0 && compile) {
     try {
       compile(policy);

@@ -95,14 +95,12 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Defaults to stdout through logDestination() ("buffered"). Tests pass a stream to capture and scan every line. */
   destination?: DestinationStream | NodeJS.WritableStream;
-  /** Bindings on every line, e.g. { gateway: "gw-1" }. */
-  base?: Record<string, unknown>;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = {
     level: options.level ?? 'info',
-    base: { service: 'edge-gateway', ...options.base },
+    base: { service: 'edge-gateway' },
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
     timestamp: isoTime,
     formatters: { level: (label: string) => ({ level: label }) },

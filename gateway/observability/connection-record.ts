@@ -11,9 +11,6 @@ import type { ConnectionBook } from './connection-book.js';
 import { outcomeFor } from './outcome.js';
 
 export class ConnectionRecord {
-  readonly id: string;
-  readonly protocol: Protocol;
-  readonly origin: ClientAddress;
   subject: string | undefined = undefined;
   credentialId: string | undefined = undefined;
   destination: string | undefined = undefined;
@@ -34,11 +31,8 @@ export class ConnectionRecord {
   #carrier: Duplex | undefined = undefined;
   #ended = false;
 
-  constructor(book: ConnectionBook, id: string, protocol: Protocol, origin: ClientAddress, source?: string) {
+  constructor(book: ConnectionBook, readonly id: string, readonly protocol: Protocol, readonly origin: ClientAddress, source?: string) {
     this.#book = book;
-    this.id = id;
-    this.protocol = protocol;
-    this.origin = origin;
     this.#source = source;
   }
 

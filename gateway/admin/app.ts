@@ -34,13 +34,11 @@ export function createPublicApp(options: { readiness: () => Readiness; browser: 
   return app;
 }
 
-export interface AdminRouteContext {
-  /** Mount under `/v1/...` and put this guard in front of every route that changes or reveals state. */
-  requireAdmin: MiddlewareHandler;
-}
-
-/** How other parts add routes (e.g. /v1/tunnels, /v1/profiles by gateway/forward). */
-export type AdminRoutes = (app: Hono, context: AdminRouteContext) => void;
+/**
+ * How other parts add routes (e.g. /v1/tunnels, /v1/profiles by gateway/forward): mount them under `/v1/...` and
+ * put `requireAdmin` in front of every route that changes or reveals state.
+ */
+export type AdminRoutes = (app: Hono, context: { requireAdmin: MiddlewareHandler }) => void;
 
 export interface AdminAppOptions {
   metrics: GatewayMetrics;

@@ -25,10 +25,8 @@ export function computeReadiness(input: ReadinessInput): Readiness {
   if (input.draining) reasons.push('gateway is draining');
   if (!input.policyLoaded) reasons.push('no policy loaded');
   const healthy = new Set(input.pools.filter((p) => p.healthy).map((p) => p.host));
-  const degraded: string[] = [];
-  for (const route of input.routes) {
-    if (route.via.some((host) => healthy.has(host))) continue;
-    degraded.push(`route "${route.name}": no live SSH connection to ${route.via.map((h) => `"${h}"`).join(' or ')}`);
-  }
+  const degraded = input.routes
+    .filter((route) => !route.via.some((host) => healthy.has(host)))
+    .map((route) => `route "${route.name}": no live SSH connection to ${route.via.map((h) => `"${h}"`).join(' or ')}`);
   return { ready: reasons.length === 0, reasons, degraded };
 }

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { formatEndpoint } from '../../common/endpoint.js';
 import type { ConnectionLimits } from '../limits/index.js';
 import { createHttpsServer } from '../tls/https-server.js';
 import type { LiveCertificate } from '../tls/live-certificate.js';
@@ -53,7 +54,6 @@ export function listenHttp(app: Hono, host: string, port: number, tls?: HttpsLis
     server.once('listening', () => {
       server.off('error', reject);
       const address = server.address() as AddressInfo;
-      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       let closing: Promise<void> | undefined;
       const close = (): Promise<void> => {
         closing ??= new Promise<void>((done) => {
@@ -65,7 +65,7 @@ export function listenHttp(app: Hono, host: string, port: number, tls?: HttpsLis
       resolve({
         host: address.address,
         port: address.port,
-        url: `${tls ? 'https' : 'http'}://${shown}:${address.port}`,
+        url: `${tls ? 'https' : 'http'}://${formatEndpoint(address.address, address.port)}`,
         close,
         destroy() {
           void close();

@@ -63,7 +63,14 @@ export function applyEnv(raw: Record<string, unknown>, env: Readonly<Record<stri
     else issues.push({ path: 'store (EG_STORE)', message: `expected "file:PATH", "ssm" or "none", got "${store}"` });
   }
 
-  issues.push(...applySocksSwitch(out, env.EG_SOCKS, sources));
+  // EG_SOCKS=off turns the SOCKS listener off (listeners.socks: false); EG_SOCKS=on turns it back on over a file's `false`.
+  const socks = env.EG_SOCKS?.trim().toLowerCase();
+  if (socks && socks !== 'on' && socks !== 'off') {
+    issues.push({ path: 'listeners.socks (EG_SOCKS)', message: `expected "on" or "off", got "${env.EG_SOCKS}"` });
+  } else if (socks && (socks === 'off') !== socksOff(out)) {
+    setPath(out, ['listeners', 'socks'], socks === 'off' ? false : {});
+    sources.set('listeners.socks', 'EG_SOCKS');
+  }
 
   for (const { name, path, kind } of ENV_OVERRIDES) {
     const text = env[name];
@@ -90,17 +97,6 @@ export function applyEnv(raw: Record<string, unknown>, env: Readonly<Record<stri
     sources.set(dotted, name);
   }
   return { raw: out, sources, issues };
-}
-
-/** EG_SOCKS=off turns the SOCKS listener off (listeners.socks: false); EG_SOCKS=on turns it back on over a file's `false`. */
-function applySocksSwitch(out: Record<string, unknown>, text: string | undefined, sources: Map<string, string>): Issue[] {
-  const value = text?.trim().toLowerCase();
-  if (!value) return [];
-  if (value !== 'on' && value !== 'off') return [{ path: 'listeners.socks (EG_SOCKS)', message: `expected "on" or "off", got "${text}"` }];
-  if ((value === 'off') === socksOff(out)) return [];
-  setPath(out, ['listeners', 'socks'], value === 'off' ? false : {});
-  sources.set('listeners.socks', 'EG_SOCKS');
-  return [];
 }
 
 function socksOff(config: Record<string, unknown>): boolean {

@@ -107,7 +107,7 @@ function proxyListenerIssues(listeners: { socks: unknown; httpProxy?: unknown; h
 }
 
 /** One certificate source (both files, or both parameters with a store), present when an HTTPS listener is on. */
-function tlsIssues(parsed: { tls?: ParsedTls; store?: unknown; listeners: { httpsProxy?: unknown; publicHttps?: unknown } }): Issue[] {
+function tlsIssues(parsed: { tls?: Config['tls']; store?: unknown; listeners: { httpsProxy?: unknown; publicHttps?: unknown } }): Issue[] {
   const tls = parsed.tls;
   const wanted = parsed.listeners.httpsProxy !== undefined || parsed.listeners.publicHttps !== undefined;
   if (!tls) return wanted ? [{ path: 'tls', message: 'the HTTPS listeners need a certificate: set tls.certificateFile and tls.keyFile, or tls.certificateParameter and tls.keyParameter' }] : [];
@@ -120,8 +120,6 @@ function tlsIssues(parsed: { tls?: ParsedTls; store?: unknown; listeners: { http
   if (parameters && parsed.store === undefined) return [{ path: 'tls.certificateParameter', message: 'certificate parameters are read from the store: configure `store`' }];
   return [];
 }
-
-type ParsedTls = { certificateFile?: string | undefined; keyFile?: string | undefined; certificateParameter?: string | undefined; keyParameter?: string | undefined };
 
 /** The section with its `tokenFile`'s first line as `token`, unless a token is given; a bad file is an issue. */
 function withTokenFile<T extends { token?: string | undefined; tokenFile?: string | undefined }>(section: T, at: string, baseDir: string, issues: Issue[]): T {

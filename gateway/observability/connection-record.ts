@@ -17,9 +17,6 @@ export interface RecordSink {
 }
 
 export class ConnectionRecord {
-  readonly id: string;
-  readonly protocol: Protocol;
-  readonly origin: ClientAddress;
   subject: string | undefined = undefined;
   credentialId: string | undefined = undefined;
   destination: string | undefined = undefined;
@@ -40,11 +37,8 @@ export class ConnectionRecord {
   #carrier: Duplex | undefined = undefined;
   #ended = false;
 
-  constructor(book: RecordSink, id: string, protocol: Protocol, origin: ClientAddress, source?: string) {
+  constructor(book: RecordSink, readonly id: string, readonly protocol: Protocol, readonly origin: ClientAddress, source?: string) {
     this.#book = book;
-    this.id = id;
-    this.protocol = protocol;
-    this.origin = origin;
     this.#source = source;
   }
 

@@ -38,10 +38,8 @@ export function startEmfPublisher(options: EmfPublisherOptions): EmfPublisher {
   return {
     flush,
     close() {
-      closing ??= (async () => {
-        clearInterval(timer);
-        await flush();
-      })();
+      clearInterval(timer);
+      closing ??= flush();
       return closing;
     },
   };

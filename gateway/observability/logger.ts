@@ -51,8 +51,7 @@ function flushAtExit(): void {
 export function logDestination(options: { mode?: LogDestinationMode; dest?: number | string } = {}): LogDestination {
   const mode = options.mode ?? 'buffered';
   const dest = options.dest ?? 1;
-  if (mode === 'async') return pino.destination({ dest, sync: false });
-  if (mode === 'sync') return pino.destination({ dest, sync: true });
+  if (mode === 'async' || mode === 'sync') return pino.destination({ dest, sync: mode === 'sync' });
   // Synchronous writes of gathered lines: no thread-pool hop, and pino does not hook exit for sync streams,
   // so the flush at exit is ours.
   const stream = pino.destination({ dest, sync: true, minLength: BUFFER_BYTES, periodicFlush: BUFFER_FLUSH_MS });
@@ -95,14 +94,12 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Defaults to stdout through logDestination() ("buffered"). Tests pass a stream to capture and scan every line. */
   destination?: DestinationStream | NodeJS.WritableStream;
-  /** Bindings on every line, e.g. { gateway: "gw-1" }. */
-  base?: Record<string, unknown>;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings = {
     level: options.level ?? 'info',
-    base: { service: 'edge-gateway', ...options.base },
+    base: { service: 'edge-gateway' },
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
     timestamp: isoTime,
     formatters: { level: (label: string) => ({ level: label }) },

@@ -47,13 +47,10 @@ export interface GatewayMetrics {
 export interface MetricsOptions {
   /** Process metrics (cpu, memory, fds, event loop). Default true. */
   processMetrics?: boolean;
-  /** Labels on every series, e.g. { gateway: "gw-1" }. */
-  defaultLabels?: Record<string, string>;
 }
 
 export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
   if (options.processMetrics !== false) {
     collectDefaultMetrics({ register: registry });
     // Gauges named like counters, which `promtool check metrics` rejects; each equals the sum of its

@@ -15,7 +15,6 @@ export interface ProcessFaultOptions {
   /** Graceful drain after an uncaught exception; the process exits 1 when it settles or after `drainMs`. */
   drain: () => Promise<void>;
   drainMs: number;
-  exit?: (code: number) => void;
 }
 
 /** Only the error's class, code and stack frames: a message or property may carry client bytes. */
@@ -31,7 +30,6 @@ function describe(err: unknown): { type: string; code?: string; stack?: string }
 
 /** Installs the handlers; the returned function removes them (close()). */
 export function guardProcessFaults(options: ProcessFaultOptions): () => void {
-  const exit = options.exit ?? ((code: number) => process.exit(code));
   let exiting = false;
   const onRejection = (reason: unknown): void => {
     options.faults.inc({ kind: 'unhandled_rejection' });
@@ -42,11 +40,9 @@ export function guardProcessFaults(options: ProcessFaultOptions): () => void {
     options.log.fatal({ code: 'EG_UNCAUGHT_EXCEPTION', fault: describe(err) }, 'uncaught exception; draining, then exiting 1');
     if (exiting) return;
     exiting = true;
-    setTimeout(() => exit(1), options.drainMs).unref();
-    options.drain().then(
-      () => exit(1),
-      () => exit(1),
-    );
+    const exit = (): never => process.exit(1);
+    setTimeout(exit, options.drainMs).unref();
+    options.drain().then(exit, exit);
   };
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtException', onException);

@@ -7,19 +7,15 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 
 export type PolicyVersion = string | number;
 
-export interface VersionedSource<S> {
-  getVersion(): Promise<PolicyVersion | undefined>;
-  loadSnapshot(): Promise<S>;
-}
-
 export interface PolicySyncOptions<S> {
-  source: VersionedSource<S>;
+  /** The store's small version parameter, and the whole policy it versions. */
+  source: { getVersion(): Promise<PolicyVersion | undefined>; loadSnapshot(): Promise<S> };
   intervalMs: number;
   /** The version already applied at start (the initial snapshot's). */
   initialVersion: PolicyVersion | undefined;
   /** Every problem with the snapshot, by path; empty when it can be applied. */
   validate(snapshot: S): readonly Issue[];
-  /** Swaps the snapshot in; throwing counts as a rejection and keeps the old one. */
+  /** Swaps the snapshot in; throwing counts as an error (not a rejection: the version is tried again) and keeps the old one. */
   apply(snapshot: S, version: PolicyVersion | undefined): void | Promise<void>;
   log: Logger;
   metrics: GatewayMetrics;

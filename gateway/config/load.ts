@@ -85,8 +85,8 @@ export function parseConfig(raw: Record<string, unknown>, options: ParseOptions 
     : undefined;
 
   return {
-    ...(certificates ? { certificates } : {}),
     ...parsed,
+    ...(certificates ? { certificates } : {}),
     ...(tls ? { tls } : {}),
     prefix: parsed.prefix ?? stagePrefix(parsed.stage),
     listeners: { ...parsed.listeners, admin },

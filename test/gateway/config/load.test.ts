@@ -74,6 +74,17 @@ describe('loadConfig', () => {
     await writeFile(tokenPath, 'a-long-enough-admin-token\n');
     expect(parseConfig({ listeners: { admin: { tokenFile: tokenPath } } }).listeners.admin.token).toBe('a-long-enough-admin-token');
   });
+
+  it("reads the certificate API's token from its tokenFile into the loaded config", async () => {
+    const tokenPath = join(dir, 'certificate-api-token');
+    await writeFile(tokenPath, 'a-long-enough-api-token\n');
+    const config = parseConfig({ certificates: { apiUrl: 'https://api.example.com', tokenFile: tokenPath } });
+    expect(config.certificates?.token).toBe('a-long-enough-api-token');
+    await writeFile(tokenPath, 'short\n');
+    expect(issuesOf(() => parseConfig({ certificates: { apiUrl: 'https://api.example.com', tokenFile: tokenPath } }))).toEqual([
+      'certificates.tokenFile: token in file must be at least 16 characters',
+    ]);
+  });
 });
 
 describe('config errors name the field and the reason', () => {

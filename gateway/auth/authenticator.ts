@@ -5,7 +5,7 @@ import { GatewayError, isGatewayError, type ErrorCode } from '../../common/error
 import type { CredentialClaims } from '../../common/schema/credential.js';
 import { decodeCredential, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
 import type { AuthRefusal, AuthResult, Authenticator, ClientAddress, Principal } from '../contracts.js';
-import { cidrContains, formatCidr, formatIp, type Cidr } from '../../common/policy-syntax/ip-address.js';
+import { cidrContains, formatCidr, formatIp } from '../../common/policy-syntax/ip-address.js';
 import type { VerifiedCredentialCache } from './credential-cache.js';
 import { canonicalClientAddress, readClientAddress, readNetwork } from './source-address.js';
 
@@ -41,14 +41,9 @@ function whoseCredential(claims: CredentialClaims): string {
   return `credential ${claims.i} of ${JSON.stringify(claims.s)}`;
 }
 
-interface CompiledTrust {
-  network: Cidr;
-  principal: Principal;
-}
-
 /** Throws EG_CONFIG_INVALID naming the entry when a trusted CIDR does not parse. */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const trusted: CompiledTrust[] = options.trustedCidrs.map((entry, i) => {
+  const trusted = options.trustedCidrs.map((entry, i) => {
     const network = readNetwork(entry.cidr);
     if (!network) throw new GatewayError('EG_CONFIG_INVALID', `trustedCidrs[${i}]: "${entry.cidr}" is not a CIDR`);
     const subject = entry.subject ?? `trusted:${formatCidr(network)}`;

@@ -69,8 +69,7 @@ export class VerifiedCredentialCache {
       this.#entries.delete(username);
       this.#entries.set(username, { password, claims });
       if (this.#entries.size > this.maxEntries) {
-        const oldest = this.#entries.keys().next();
-        if (!oldest.done) this.#entries.delete(oldest.value);
+        this.#entries.delete(this.#entries.keys().next().value as string);
         this.#evictions++;
       }
     }

@@ -2,10 +2,8 @@
 import { pipeBoth } from '../pipe.js';
 import { ChannelForward, type ChannelForwardOptions } from './channel-forward.js';
 
-export type LocalForwardOptions = ChannelForwardOptions;
-
 export class LocalForward extends ChannelForward {
-  constructor(options: LocalForwardOptions) {
+  constructor(options: ChannelForwardOptions) {
     super(options, {
       failureMessage: 'forward connection failed',
       carry: ({ client, channel, bytes, shutdown }) => pipeBoth(client, channel.stream, { signal: shutdown, counters: bytes }),

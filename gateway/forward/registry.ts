@@ -73,10 +73,6 @@ export class TunnelRegistry {
     }));
   }
 
-  get(id: string): TunnelStatus | undefined {
-    return this.list().find((tunnel) => tunnel.id === id);
-  }
-
   async openTunnel(spec: TunnelSpec, profile?: string): Promise<TunnelStatus> {
     const id = profile ? `${profile}.${spec.name}` : spec.name;
     if (this.#entries.has(id)) throw new GatewayError('EG_VALIDATION', `tunnel "${id}" is already open`);
@@ -92,7 +88,7 @@ export class TunnelRegistry {
       throw err;
     }
     this.#deps.log.info({ tunnel: id, kind: spec.kind, listen: forward.address(), via: spec.via }, 'tunnel opened');
-    return this.get(id) as TunnelStatus;
+    return this.list().find((tunnel) => tunnel.id === id) as TunnelStatus;
   }
 
   /** Stops the listener (the port refuses from now on); live connections drain. Resolves false for an unknown id. */

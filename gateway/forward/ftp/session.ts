@@ -44,7 +44,7 @@ export interface FtpSessionOptions {
 /** After one side closed, the other is cut if it has not closed by then. */
 const LINGER_MS = 5_000;
 
-export function plainAddress(address: string | undefined): string {
+function plainAddress(address: string | undefined): string {
   return (address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 }
 
@@ -71,16 +71,13 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
     if (inFlight.length === 0) toClient(line);
     else inFlight.push(line);
   };
-  const flushAnswers = (): void => {
-    while (inFlight.length > 0 && inFlight[0] !== undefined) toClient(inFlight.shift()!);
-  };
   /** Sends a server reply line on; a final one (2xx-5xx, not a continuation) settles the oldest command. */
   const relay = (line: string, final: boolean): void => {
     toClient(line);
     if (!final) return;
     if (!greeted) greeted = true; // the banner answers no command
     else if (inFlight[0] === undefined && inFlight.length > 0) inFlight.shift();
-    flushAnswers();
+    while (inFlight.length > 0 && inFlight[0] !== undefined) toClient(inFlight.shift()!);
   };
 
   const onReply = async (line: string): Promise<void> => {

@@ -130,17 +130,14 @@ export interface RemoteBinding {
   close(): Promise<void>;
 }
 
-export interface RemoteForwarder {
+/** Everything the data path needs from the SSH side. */
+export interface TunnelPools extends ChannelOpener {
   forwardIn(
     host: string,
     bindAddress: string,
     bindPort: number,
     onConnection: (stream: Duplex, peer: ClientAddress) => void,
   ): Promise<RemoteBinding>;
-}
-
-/** Everything the data path needs from the SSH side. */
-export interface TunnelPools extends ChannelOpener, RemoteForwarder {
   status(): TunnelHostStatus[];
   close(): Promise<void>;
   destroy(err?: Error): void;

@@ -5,9 +5,8 @@ import { GatewayError, isGatewayError, type ErrorCode } from '../../common/error
 import type { CredentialClaims } from '../../common/schema/credential.js';
 import { decodeCredential, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
 import type { AuthRefusal, AuthResult, Authenticator, ClientAddress, Principal } from '../contracts.js';
-import { cidrContains, formatCidr, formatIp } from '../../common/policy-syntax/ip-address.js';
+import { cidrContains, formatCidr, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from '../../common/policy-syntax/ip-address.js';
 import type { VerifiedCredentialCache } from './credential-cache.js';
-import { canonicalClientAddress, readClientAddress, readNetwork } from './source-address.js';
 
 export interface TrustedNetwork {
   cidr: string;
@@ -30,6 +29,23 @@ export interface AuthenticatorOptions {
    * claim parsing only; everything after them here runs on every connection. None: verify every time.
    */
   credentialCache?: VerifiedCredentialCache;
+}
+
+/** The client's address as a plain IP: "::ffff:127.0.0.1" (a dual-stack listener) becomes 127.0.0.1. */
+function readClientAddress(address: string): IpAddress | undefined {
+  return typeof address === 'string' && !address.startsWith('[') ? parseIp(address) : undefined;
+}
+
+/** Canonical text of a client address ("127.0.0.1" for "::ffff:127.0.0.1"); the input when it is not an IP. */
+export function canonicalClientAddress(address: string): string {
+  const ip = readClientAddress(address);
+  return ip ? formatIp(ip) : address;
+}
+
+/** A CIDR or a bare address (a /32 or /128 network), for source bindings and trusted CIDRs; mapped IPv6 networks fold to IPv4. */
+function readNetwork(text: string): Cidr | undefined {
+  const parsed = typeof text === 'string' ? parseCidr(text) : { error: 'not text' };
+  return 'cidr' in parsed ? parsed.cidr : undefined;
 }
 
 function refuse(code: ErrorCode, reason: string): AuthRefusal {

@@ -2,8 +2,7 @@
 import { GatewayError, PolicyDeniedError } from '../../common/errors.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 import { alwaysDenied } from '../policy/always-deny.js';
-import { FtpForward } from './ftp-forward.js';
-import { LocalForward } from './local-forward.js';
+import { FtpForward, LocalForward } from './channel-forward.js';
 import { ForwardProfileSchema, type ForwardProfile as Profile, type TunnelSpec } from './profile.js';
 import { RemoteForward } from './remote-forward.js';
 import type { Endpoint, ForwardDeps } from './types.js';

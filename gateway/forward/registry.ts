@@ -131,8 +131,7 @@ export class TunnelRegistry {
 
   async closeProfile(name: string): Promise<boolean> {
     if (!this.#profiles.has(name)) return false;
-    const ids = this.list().filter((tunnel) => tunnel.profile === name).map((tunnel) => tunnel.id);
-    await Promise.all(ids.map((id) => this.closeTunnel(id)));
+    await Promise.all(this.list().filter((tunnel) => tunnel.profile === name).map((tunnel) => this.closeTunnel(tunnel.id)));
     return true;
   }
 

@@ -3,7 +3,6 @@
 // passive one opens its channel through the dialer like every other.
 import { connect, createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
 import { GatewayError } from '../../../common/errors.js';
 import { Cancellation } from '../../cancel.js';
 import type { ClientAddress, RemoteBinding, TunnelPools } from '../../contracts.js';
@@ -23,7 +22,6 @@ export interface DataChannelDeps {
   book: ConnectionBook;
   /** The forward's name: the data connections' route in the audit line. */
   forward: string;
-  log: Logger;
   /** The tunnel host that carries the control channel: data must come from the same address. */
   tunnelHost: string;
   /** The control client's address: only it may connect to a passive listener or be the active target. */

@@ -53,7 +53,7 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
   const { client, server, log } = options;
   const clientAddress = plainAddress(client.remoteAddress);
   const localAddress = plainAddress(client.localAddress);
-  const data: DataChannelDeps = { ...options.data, log, tunnelHost: options.tunnelHost, clientAddress, signal: options.signal };
+  const data: DataChannelDeps = { ...options.data, tunnelHost: options.tunnelHost, clientAddress, signal: options.signal };
   const toClient = (line: string): void => void client.write(`${line}\r\n`, 'latin1');
   const toServer = (line: string): void => void server.write(`${line}\r\n`, 'latin1');
   let multiLineCode: number | undefined;

@@ -55,7 +55,6 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
   const localAddress = plainAddress(client.localAddress);
   const data: DataChannelDeps = { ...options.data, tunnelHost: options.tunnelHost, clientAddress, signal: options.signal };
   const toClient = (line: string): void => void client.write(`${line}\r\n`, 'latin1');
-  const toServer = (line: string): void => void server.write(`${line}\r\n`, 'latin1');
   let multiLineCode: number | undefined;
 
   // Replies go back in command order (RFC 959: one final reply per command). A reply the gateway makes
@@ -65,7 +64,7 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
   let greeted = false;
   const forward = (line: string): void => {
     inFlight.push(undefined);
-    toServer(line);
+    server.write(`${line}\r\n`, 'latin1');
   };
   const answer = (line: string): void => {
     if (inFlight.length === 0) toClient(line);

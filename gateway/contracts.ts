@@ -4,13 +4,11 @@ import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../common/errors.js';
 import type { HostMeaning } from '../common/policy-syntax/host-name.js';
 
-export type DestinationKind = 'ipv4' | 'ipv6' | 'domain';
-
 /** Where a client asked to go. `host` is normalised: IPs canonical, names lower-case without a trailing dot. */
 export interface Destination {
   host: string;
   port: number;
-  kind: DestinationKind;
+  kind: 'ipv4' | 'ipv6' | 'domain';
   /** What `host` means (a name or an IP), read once at the edge (gateway/destination.ts); the policy decides on it. */
   meaning?: ValidHostMeaning;
 }
@@ -22,8 +20,6 @@ export interface ClientAddress {
   port: number;
 }
 
-export type PrincipalSource = 'credential' | 'lease' | 'trusted-cidr';
-
 /** Who is connecting, after authentication. Never holds the secret. */
 export interface Principal {
   subject: string;
@@ -33,7 +29,7 @@ export interface Principal {
   credentialId?: string;
   /** Unix ms. */
   expiresAt?: number;
-  source: PrincipalSource;
+  source: 'credential' | 'lease' | 'trusted-cidr';
 }
 
 export interface AuthRefusal {
@@ -134,17 +130,14 @@ export interface RemoteBinding {
   close(): Promise<void>;
 }
 
-export interface RemoteForwarder {
+/** Everything the data path needs from the SSH side. */
+export interface TunnelPools extends ChannelOpener {
   forwardIn(
     host: string,
     bindAddress: string,
     bindPort: number,
     onConnection: (stream: Duplex, peer: ClientAddress) => void,
   ): Promise<RemoteBinding>;
-}
-
-/** Everything the data path needs from the SSH side. */
-export interface TunnelPools extends ChannelOpener, RemoteForwarder {
   status(): TunnelHostStatus[];
   close(): Promise<void>;
   destroy(err?: Error): void;

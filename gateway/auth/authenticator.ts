@@ -5,9 +5,8 @@ import { GatewayError, isGatewayError, type ErrorCode } from '../../common/error
 import type { CredentialClaims } from '../../common/schema/credential.js';
 import { decodeCredential, RFC1929_MAX_FIELD_BYTES } from '../../common/token.js';
 import type { AuthRefusal, AuthResult, Authenticator, ClientAddress, Principal } from '../contracts.js';
-import { cidrContains, formatCidr, formatIp, type Cidr } from '../../common/policy-syntax/ip-address.js';
+import { cidrContains, formatCidr, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from '../../common/policy-syntax/ip-address.js';
 import type { VerifiedCredentialCache } from './credential-cache.js';
-import { canonicalClientAddress, readClientAddress, readNetwork } from './source-address.js';
 
 export interface TrustedNetwork {
   cidr: string;
@@ -32,6 +31,23 @@ export interface AuthenticatorOptions {
   credentialCache?: VerifiedCredentialCache;
 }
 
+/** The client's address as a plain IP: "::ffff:127.0.0.1" (a dual-stack listener) becomes 127.0.0.1. */
+function readClientAddress(address: string): IpAddress | undefined {
+  return typeof address === 'string' && !address.startsWith('[') ? parseIp(address) : undefined;
+}
+
+/** Canonical text of a client address ("127.0.0.1" for "::ffff:127.0.0.1"); the input when it is not an IP. */
+export function canonicalClientAddress(address: string): string {
+  const ip = readClientAddress(address);
+  return ip ? formatIp(ip) : address;
+}
+
+/** A CIDR or a bare address (a /32 or /128 network), for source bindings and trusted CIDRs; mapped IPv6 networks fold to IPv4. */
+function readNetwork(text: string): Cidr | undefined {
+  const parsed = typeof text === 'string' ? parseCidr(text) : { error: 'not text' };
+  return 'cidr' in parsed ? parsed.cidr : undefined;
+}
+
 function refuse(code: ErrorCode, reason: string): AuthRefusal {
   return { ok: false, code, reason };
 }
@@ -41,14 +57,9 @@ function whoseCredential(claims: CredentialClaims): string {
   return `credential ${claims.i} of ${JSON.stringify(claims.s)}`;
 }
 
-interface CompiledTrust {
-  network: Cidr;
-  principal: Principal;
-}
-
 /** Throws EG_CONFIG_INVALID naming the entry when a trusted CIDR does not parse. */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const trusted: CompiledTrust[] = options.trustedCidrs.map((entry, i) => {
+  const trusted = options.trustedCidrs.map((entry, i) => {
     const network = readNetwork(entry.cidr);
     if (!network) throw new GatewayError('EG_CONFIG_INVALID', `trustedCidrs[${i}]: "${entry.cidr}" is not a CIDR`);
     const subject = entry.subject ?? `trusted:${formatCidr(network)}`;

@@ -29,11 +29,8 @@ export interface CredentialCacheStats {
   maxEntries: number;
 }
 
-export type CredentialDecoder = (username: string, password: string, keys: readonly KeyObject[]) => CredentialClaims;
-
 export class VerifiedCredentialCache {
   readonly maxEntries: number;
-  readonly #decode: CredentialDecoder;
   /** By username; map order is use order (the first entry is the least recently used). */
   readonly #entries = new Map<string, { password: string; claims: CredentialClaims }>();
   #keys: readonly KeyObject[] = [];
@@ -43,10 +40,9 @@ export class VerifiedCredentialCache {
   #evictions = 0;
   #flushes = 0;
 
-  constructor(maxEntries: number, decode: CredentialDecoder = decodeCredential) {
+  constructor(maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new RangeError('maxEntries must be an integer ≥ 0');
     this.maxEntries = maxEntries;
-    this.#decode = decode;
   }
 
   /**
@@ -64,13 +60,12 @@ export class VerifiedCredentialCache {
       return hit.claims;
     }
     this.#misses++;
-    const claims = freezeClaims(this.#decode(username, password, keys));
+    const claims = freezeClaims(decodeCredential(username, password, keys));
     if (this.maxEntries > 0 && CANONICAL_PASSWORD.test(password) && username.startsWith(TOKEN_PREFIX) && CANONICAL_USERNAME.test(username)) {
       this.#entries.delete(username);
       this.#entries.set(username, { password, claims });
       if (this.#entries.size > this.maxEntries) {
-        const oldest = this.#entries.keys().next();
-        if (!oldest.done) this.#entries.delete(oldest.value);
+        this.#entries.delete(this.#entries.keys().next().value as string);
         this.#evictions++;
       }
     }

@@ -6,12 +6,8 @@ import { describeIssues } from '../../common/issues.js';
 import { TunnelSpecSchema } from './profile.js';
 import type { TunnelRegistry } from './registry.js';
 
-export interface ForwardRouteContext {
-  requireAdmin: MiddlewareHandler;
-}
-
 /** Adds the routes to `app`; matches the admin app's `AdminRoutes` signature. */
-export function forwardAdminRoutes(registry: TunnelRegistry): (app: Hono, context: ForwardRouteContext) => void {
+export function forwardAdminRoutes(registry: TunnelRegistry): (app: Hono, context: { requireAdmin: MiddlewareHandler }) => void {
   return (app, { requireAdmin }) => {
     for (const path of ['/v1/tunnels', '/v1/tunnels/*', '/v1/profiles', '/v1/profiles/*']) app.use(path, requireAdmin);
 

@@ -1,11 +1,13 @@
 // A static forward that turns each client connection on its listener into a direct-tcpip channel to one target;
-// its carrier says what runs on the opened channel (a plain pipe, an FTP session).
+// its carrier says what runs on the opened channel: a plain pipe (LocalForward, `ssh -L`) or an FTP session
+// (FtpForward: the control connection rides a channel and is watched; each data connection gets its own).
 import type { Socket } from 'node:net';
 import { errorCodeOf } from '../../common/errors.js';
 import { Cancellation } from '../cancel.js';
 import type { Destination, OpenedChannel } from '../contracts.js';
 import { formatDestination, normaliseDestination } from '../dial.js';
-import type { PipeResult } from '../pipe.js';
+import { pipeBoth, type PipeResult } from '../pipe.js';
+import { runFtpSession, type ActiveModeOptions } from './ftp/session.js';
 import { TrackedListener } from './listener.js';
 import type { Endpoint, ForwardDeps } from './types.js';
 
@@ -97,5 +99,40 @@ export class ChannelForward {
     this.#shutdown.abort(err);
     for (const cancel of this.#dialling) cancel.abort(err);
     this.#listener.destroy(err);
+  }
+}
+
+/** Static local forward (`ssh -L`): every client connection to `listen` becomes a direct-tcpip channel to `target`. */
+export class LocalForward extends ChannelForward {
+  constructor(options: ChannelForwardOptions) {
+    super(options, {
+      failureMessage: 'forward connection failed',
+      carry: ({ client, channel, bytes, shutdown }) => pipeBoth(client, channel.stream, { signal: shutdown, counters: bytes }),
+    });
+  }
+}
+
+export interface FtpForwardOptions extends ChannelForwardOptions {
+  /** Without it, PORT/EPRT are refused (502) and clients must use passive mode. */
+  active?: ActiveModeOptions;
+}
+
+/** FTP-aware local forward. */
+export class FtpForward extends ChannelForward {
+  constructor(options: FtpForwardOptions) {
+    const { name: forward, active, dialer, pools, book, log } = options;
+    super(options, {
+      failureMessage: 'ftp forward connection failed',
+      /** The session reads the control connection itself: count it, and hold it until the channel is open. */
+      prepare(client, bytes) {
+        client.on('data', (chunk: Buffer) => (bytes.bytesUp += chunk.length));
+        client.pause();
+      },
+      async carry({ conn, client, channel, destination, bytes, shutdown }) {
+        channel.stream.on('data', (chunk: Buffer) => (bytes.bytesDown += chunk.length));
+        const data = { dialer, pools, book, forward };
+        await runFtpSession({ client, server: channel.stream, tunnelHost: channel.host, serverHost: destination.host, active, data, log: log.child({ conn, forward }), signal: shutdown });
+      },
+    });
   }
 }

@@ -30,10 +30,6 @@ export class TrackedListener {
     return { host: info?.address ?? '', port: info?.port ?? 0 };
   }
 
-  get listening(): boolean {
-    return this.#server.listening;
-  }
-
   /** Stops accepting; resolves once every client connection has ended. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= new Promise((resolve) => {

@@ -1,7 +1,6 @@
 // Tunnel specs as the registry and admin API take them: the shared profile tunnel, with port 0 allowed for ad-hoc opens.
 import { z } from 'zod';
-import { ResourceName } from '../../common/schema/names.js';
-import { ProfileTunnelSchema, type Profile } from '../../common/schema/profile.js';
+import { ProfileSchema, ProfileTunnelSchema } from '../../common/schema/profile.js';
 
 export const TunnelSpecSchema = ProfileTunnelSchema.extend({
   /** Port 0: any free port (ad-hoc tunnels, tests). */
@@ -9,15 +8,8 @@ export const TunnelSpecSchema = ProfileTunnelSchema.extend({
 });
 
 export type TunnelSpec = z.infer<typeof TunnelSpecSchema>;
-export type TunnelSpecInput = z.input<typeof TunnelSpecSchema>;
 
 /** A profile whose tunnels may listen on port 0. */
-export type ForwardProfile = Omit<Profile, 'tunnels'> & { tunnels: TunnelSpec[] };
-export { ProfileSchema, type Profile } from '../../common/schema/profile.js';
+export const ForwardProfileSchema = ProfileSchema.extend({ tunnels: z.array(TunnelSpecSchema).min(1) });
 
-export const ForwardProfileSchema = z.object({
-  name: ResourceName,
-  description: z.string().max(500).optional(),
-  autostart: z.boolean().default(false),
-  tunnels: z.array(TunnelSpecSchema).min(1),
-});
+export type ForwardProfile = z.infer<typeof ForwardProfileSchema>;

@@ -2,8 +2,7 @@
 import { GatewayError, PolicyDeniedError } from '../../common/errors.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 import { alwaysDenied } from '../policy/always-deny.js';
-import { FtpForward } from './ftp-forward.js';
-import { LocalForward } from './local-forward.js';
+import { FtpForward, LocalForward } from './channel-forward.js';
 import { ForwardProfileSchema, type ForwardProfile as Profile, type TunnelSpec } from './profile.js';
 import { RemoteForward } from './remote-forward.js';
 import type { Endpoint, ForwardDeps } from './types.js';
@@ -73,10 +72,6 @@ export class TunnelRegistry {
     }));
   }
 
-  get(id: string): TunnelStatus | undefined {
-    return this.list().find((tunnel) => tunnel.id === id);
-  }
-
   async openTunnel(spec: TunnelSpec, profile?: string): Promise<TunnelStatus> {
     const id = profile ? `${profile}.${spec.name}` : spec.name;
     if (this.#entries.has(id)) throw new GatewayError('EG_VALIDATION', `tunnel "${id}" is already open`);
@@ -92,7 +87,7 @@ export class TunnelRegistry {
       throw err;
     }
     this.#deps.log.info({ tunnel: id, kind: spec.kind, listen: forward.address(), via: spec.via }, 'tunnel opened');
-    return this.get(id) as TunnelStatus;
+    return this.list().find((tunnel) => tunnel.id === id) as TunnelStatus;
   }
 
   /** Stops the listener (the port refuses from now on); live connections drain. Resolves false for an unknown id. */
@@ -136,8 +131,7 @@ export class TunnelRegistry {
 
   async closeProfile(name: string): Promise<boolean> {
     if (!this.#profiles.has(name)) return false;
-    const ids = this.list().filter((tunnel) => tunnel.profile === name).map((tunnel) => tunnel.id);
-    await Promise.all(ids.map((id) => this.closeTunnel(id)));
+    await Promise.all(this.list().filter((tunnel) => tunnel.profile === name).map((tunnel) => this.closeTunnel(tunnel.id)));
     return true;
   }
 

@@ -17,5 +17,4 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-export const PROXY_REALM = 'edge-gateway';
-export const PROXY_AUTHENTICATE = `Basic realm="${PROXY_REALM}"`;
+export const PROXY_AUTHENTICATE = 'Basic realm="edge-gateway"';

@@ -15,7 +15,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authorization', '
  */
 const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
-export function endToEndHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+function endToEndHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const named = new Set(String(headers.connection ?? '').toLowerCase().split(',').map((token) => token.trim()));
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -37,8 +37,8 @@ function requestFraming(headers: IncomingHttpHeaders): Record<string, string> {
 }
 
 /**
- * Sends `req` to the origin over `stream` and the answer back to `res`; resolves with the bytes each way,
- * counted as they pass into `counters` (a live connection-table entry) when given. Every stream failure
+ * Sends `req` to the origin over `stream` and the answer back to `res`, counting the bytes each way into
+ * `bytes` (a live connection-table entry) as they pass. Every stream failure
  * (the client leaving at any phase, a body shorter than its length, an origin that does not speak HTTP)
  * rejects this one promise: nothing is left to reject unobserved.
  */
@@ -47,9 +47,8 @@ export async function forwardRequest(
   res: ServerResponse,
   url: URL,
   stream: Duplex,
-  counters?: PipeResult,
-): Promise<PipeResult> {
-  const bytes: PipeResult = counters ?? { bytesUp: 0, bytesDown: 0 };
+  bytes: PipeResult,
+): Promise<void> {
   const headers = { ...endToEndHeaders(req.headers), ...requestFraming(req.headers), host: url.host, connection: 'close' };
   const upstream = httpRequest({ createConnection: () => stream, method: req.method, path: `${url.pathname}${url.search}`, headers });
   req.on('data', (chunk: Buffer) => (bytes.bytesUp += chunk.length));
@@ -67,7 +66,6 @@ export async function forwardRequest(
     await sent.catch(() => undefined);
     throw forwardingError(err, req, res, bytes);
   }
-  return { bytesUp: bytes.bytesUp, bytesDown: bytes.bytesDown };
 }
 
 /**

@@ -1,3 +1,2 @@
 // Public edge of the HTTP proxy listener.
-export { HttpProxyListener, type HttpProxyOptions } from './listener.js';
-export { parseBasicAuthorization, PROXY_AUTHENTICATE, type BasicCredentials } from './basic.js';
+export { HttpProxyListener } from './listener.js';

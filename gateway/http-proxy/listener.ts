@@ -210,7 +210,7 @@ export class HttpProxyListener {
 }
 
 /** RFC 9110 §9.3.6: CONNECT's target is authority-form "host:port" or "[v6]:port". */
-export function parseAuthority(text: string): { host: string; port: number } {
+function parseAuthority(text: string): { host: string; port: number } {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:/@[\]]+)):(\d{1,5})$/.exec(text);
   if (!match) throw new GatewayError('EG_DESTINATION_INVALID', 'CONNECT needs "host:port"');
   return { host: (match[1] ?? match[2]) as string, port: Number(match[3]) };

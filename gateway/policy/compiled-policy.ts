@@ -3,7 +3,7 @@ import { GatewayError } from '../../common/errors.js';
 import type { Route } from '../../common/schema/route.js';
 import type { Decision, Destination, PolicyDecider, Principal, ValidHostMeaning } from '../contracts.js';
 import { forbiddenAddress, forbiddenName } from './forbidden.js';
-import { readHost, type HostMeaning } from '../../common/policy-syntax/host-name.js';
+import { readHost } from '../../common/policy-syntax/host-name.js';
 import { formatIp } from '../../common/policy-syntax/ip-address.js';
 import { isValidPort, MAX_PORT } from '../../common/policy-syntax/ports.js';
 import { describePrincipal } from './principal-filter.js';
@@ -34,7 +34,7 @@ function quote(text: string): string {
 }
 
 /** The destination as the far side reads it, with the client's spelling when that differs (deny reasons only). */
-function shown(host: string, meaning: Exclude<HostMeaning, { kind: 'invalid' }>, port: number): string {
+function shown(host: string, meaning: ValidHostMeaning, port: number): string {
   if (meaning.kind === 'name') return `${meaning.name}:${port}`;
   const ip = formatIp(meaning.ip);
   const text = meaning.ip.family === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;

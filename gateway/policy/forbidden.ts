@@ -2,30 +2,25 @@
 // including the same IPv4 addresses embedded in IPv6 (compatible, SIIT and NAT64 forms).
 import { cidrContains, formatIp, parseCidr, type Cidr, type IpAddress } from '../../common/policy-syntax/ip-address.js';
 
-interface ForbiddenNetwork {
-  cidr: Cidr;
-  why: string;
-}
-
-function network(text: string, why: string): ForbiddenNetwork {
+function cidrOf(text: string): Cidr {
   const parsed = parseCidr(text);
   if ('error' in parsed) throw new Error(`forbidden network ${text}: ${parsed.error}`);
-  return { cidr: parsed.cidr, why };
+  return parsed.cidr;
 }
 
-const FORBIDDEN_NETWORKS: readonly ForbiddenNetwork[] = [
-  network('169.254.0.0/16', 'link-local (169.254.0.0/16, where cloud metadata lives)'),
-  network('0.0.0.0/8', '"this network" (0.0.0.0/8 reaches the tunnel host itself)'),
-  network('fe80::/10', 'IPv6 link-local (fe80::/10)'),
-  network('fd00:ec2::254', 'the EC2 IPv6 metadata address'),
+const FORBIDDEN_NETWORKS: readonly { cidr: Cidr; why: string }[] = [
+  { cidr: cidrOf('169.254.0.0/16'), why: 'link-local (169.254.0.0/16, where cloud metadata lives)' },
+  { cidr: cidrOf('0.0.0.0/8'), why: '"this network" (0.0.0.0/8 reaches the tunnel host itself)' },
+  { cidr: cidrOf('fe80::/10'), why: 'IPv6 link-local (fe80::/10)' },
+  { cidr: cidrOf('fd00:ec2::254'), why: 'the EC2 IPv6 metadata address' },
 ];
 
 /** IPv6 blocks whose last 32 bits are an IPv4 address a translator or dual-stack host would reach. */
 const EMBEDDING_IPV4: readonly { cidr: Cidr; form: string }[] = [
-  { cidr: network('::/96', '').cidr, form: 'IPv4-compatible' },
-  { cidr: network('::ffff:0:0:0/96', '').cidr, form: 'IPv4-translated (SIIT)' },
-  { cidr: network('64:ff9b::/96', '').cidr, form: 'NAT64' },
-  { cidr: network('64:ff9b:1::/48', '').cidr, form: 'local-use NAT64' },
+  { cidr: cidrOf('::/96'), form: 'IPv4-compatible' },
+  { cidr: cidrOf('::ffff:0:0:0/96'), form: 'IPv4-translated (SIIT)' },
+  { cidr: cidrOf('64:ff9b::/96'), form: 'NAT64' },
+  { cidr: cidrOf('64:ff9b:1::/48'), form: 'local-use NAT64' },
 ];
 
 /**

@@ -1,5 +1,6 @@
 // Pure codecs for the FTP control channel (RFC 959 PASV/PORT, RFC 2428 EPSV/EPRT): parse and format, never throw.
 import { isIPv4, isIPv6 } from 'node:net';
+import type { Endpoint } from '../types.js';
 
 /** RFC 959 sets no limit; real servers stay far below this, and a longer line is hostile. */
 export const MAX_LINE_BYTES = 4096;
@@ -10,11 +11,6 @@ export const REPLY = {
   CANT_OPEN_DATA: 425,
   SYNTAX_ERROR_ARGS: 501,
 } as const;
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
 
 export interface ReplyLine {
   code: number;
@@ -49,7 +45,7 @@ function byte(text: string): number | undefined {
 }
 
 /** "h1,h2,h3,h4,p1,p2" (PORT's argument, PASV's address) → host and port; undefined when malformed or port 0. */
-export function parseHostPortNumbers(text: string): HostPort | undefined {
+export function parseHostPortNumbers(text: string): Endpoint | undefined {
   const parts = text.trim().split(',');
   if (parts.length !== 6) return undefined;
   const bytes = parts.map((part) => byte(part.trim()));
@@ -66,7 +62,7 @@ export function formatHostPortNumbers(host: string, port: number): string {
 }
 
 /** The address in a 227 reply text: RFC 959 leaves the wrapping free, so find the first six numbers. */
-export function parsePasvReply(text: string): HostPort | undefined {
+export function parsePasvReply(text: string): Endpoint | undefined {
   const match = /(\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3})/.exec(text.slice(0, MAX_LINE_BYTES));
   return match ? parseHostPortNumbers(match[1] as string) : undefined;
 }
@@ -92,7 +88,7 @@ export function formatPortCommand(host: string, port: number): string {
 }
 
 /** RFC 2428 §2: "EPRT <d><af><d><addr><d><port><d>", af 1 = IPv4, 2 = IPv6. */
-export function parseEprtCommand(arg: string): HostPort | undefined {
+export function parseEprtCommand(arg: string): Endpoint | undefined {
   const delimiter = arg[0];
   if (delimiter === undefined || arg.length > 256 || delimiter < '!' || delimiter > '~') return undefined;
   const parts = arg.split(delimiter);
@@ -116,7 +112,7 @@ export function formatEprtCommand(host: string, port: number): string {
  * IP-literal control target must match exactly; for a name, the name (resolved on the
  * tunnel host) is used and the announced IP ignored, so a reply can never redirect elsewhere.
  */
-export function passiveTarget(announced: HostPort, controlHost: string): HostPort | undefined {
+export function passiveTarget(announced: Endpoint, controlHost: string): Endpoint | undefined {
   const literal = isIPv4(controlHost) || isIPv6(controlHost);
   if (literal && announced.host !== controlHost) return undefined;
   return { host: controlHost, port: announced.port };

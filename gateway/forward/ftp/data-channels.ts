@@ -3,7 +3,6 @@
 // passive one opens its channel through the dialer like every other.
 import { connect, createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
 import { GatewayError } from '../../../common/errors.js';
 import { Cancellation } from '../../cancel.js';
 import type { ClientAddress, RemoteBinding, TunnelPools } from '../../contracts.js';
@@ -12,7 +11,7 @@ import { formatEndpoint } from '../../../common/endpoint.js';
 import { listen } from '../../../common/listen.js';
 import type { ConnectionBook } from '../../observability/connection-book.js';
 import { pipeBoth } from '../../pipe.js';
-import type { HostPort } from './codec.js';
+import type { Endpoint } from '../types.js';
 
 /** An unused data listener or bind is dropped after this long (the client gave up on the transfer). */
 export const DATA_ACCEPT_TIMEOUT_MS = 60_000;
@@ -23,7 +22,6 @@ export interface DataChannelDeps {
   book: ConnectionBook;
   /** The forward's name: the data connections' route in the audit line. */
   forward: string;
-  log: Logger;
   /** The tunnel host that carries the control channel: data must come from the same address. */
   tunnelHost: string;
   /** The control client's address: only it may connect to a passive listener or be the active target. */
@@ -34,7 +32,7 @@ export interface DataChannelDeps {
 const noop = (): void => undefined;
 
 /** Listens on `localHost`:0 for one connection from the client and carries it to `server` through a new channel. */
-export async function openPassiveListener(deps: DataChannelDeps, localHost: string, server: HostPort): Promise<number> {
+export async function openPassiveListener(deps: DataChannelDeps, localHost: string, server: Endpoint): Promise<number> {
   const destination = normaliseDestination(server.host, server.port);
   const listener = createServer({ noDelay: true, allowHalfOpen: true }).on('error', noop);
   const stop = (): void => {
@@ -95,8 +93,7 @@ export async function openActiveBind(deps: DataChannelDeps, bindAddress: string,
   };
   const binding = deps.pools.forwardIn(deps.tunnelHost, bindAddress, 0, onConnection);
   const bound = await binding;
-  const timer = setTimeout(() => void bound.close().catch(noop), DATA_ACCEPT_TIMEOUT_MS);
-  timer.unref();
+  setTimeout(() => void bound.close().catch(noop), DATA_ACCEPT_TIMEOUT_MS).unref();
   deps.signal.addEventListener('abort', () => void bound.close().catch(noop), { once: true });
   return bound;
 }

@@ -44,7 +44,7 @@ export interface FtpSessionOptions {
 /** After one side closed, the other is cut if it has not closed by then. */
 const LINGER_MS = 5_000;
 
-export function plainAddress(address: string | undefined): string {
+function plainAddress(address: string | undefined): string {
   return (address ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 }
 
@@ -53,9 +53,8 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
   const { client, server, log } = options;
   const clientAddress = plainAddress(client.remoteAddress);
   const localAddress = plainAddress(client.localAddress);
-  const data: DataChannelDeps = { ...options.data, log, tunnelHost: options.tunnelHost, clientAddress, signal: options.signal };
+  const data: DataChannelDeps = { ...options.data, tunnelHost: options.tunnelHost, clientAddress, signal: options.signal };
   const toClient = (line: string): void => void client.write(`${line}\r\n`, 'latin1');
-  const toServer = (line: string): void => void server.write(`${line}\r\n`, 'latin1');
   let multiLineCode: number | undefined;
 
   // Replies go back in command order (RFC 959: one final reply per command). A reply the gateway makes
@@ -65,14 +64,11 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
   let greeted = false;
   const forward = (line: string): void => {
     inFlight.push(undefined);
-    toServer(line);
+    server.write(`${line}\r\n`, 'latin1');
   };
   const answer = (line: string): void => {
     if (inFlight.length === 0) toClient(line);
     else inFlight.push(line);
-  };
-  const flushAnswers = (): void => {
-    while (inFlight.length > 0 && inFlight[0] !== undefined) toClient(inFlight.shift()!);
   };
   /** Sends a server reply line on; a final one (2xx-5xx, not a continuation) settles the oldest command. */
   const relay = (line: string, final: boolean): void => {
@@ -80,7 +76,7 @@ export function runFtpSession(options: FtpSessionOptions): Promise<void> {
     if (!final) return;
     if (!greeted) greeted = true; // the banner answers no command
     else if (inFlight[0] === undefined && inFlight.length > 0) inFlight.shift();
-    flushAnswers();
+    while (inFlight.length > 0 && inFlight[0] !== undefined) toClient(inFlight.shift()!);
   };
 
   const onReply = async (line: string): Promise<void> => {

@@ -24,9 +24,10 @@ function findRepoRoot(from: string): string {
 }
 
 export interface ApiProcessOptions {
+  /** Where the API listens (its --host and --port). */
   host: string;
   port: number;
-  /** Extra arguments for lambdas/server.ts. */
+  /** Further arguments for lambdas/server.ts. */
   args?: readonly string[];
   env?: Readonly<Record<string, string>>;
   /** Where the child's output goes; 'inherit' (the default) shows it on this terminal. */
@@ -41,8 +42,8 @@ export interface ApiProcess {
 }
 
 export async function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
-  const entry = join(REPO_ROOT, 'lambdas', 'server.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...(options.args ?? [])], {
+  const args = ['--host', options.host, '--port', String(options.port), ...(options.args ?? [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'lambdas', 'server.ts'), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],

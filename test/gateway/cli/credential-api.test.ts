@@ -41,7 +41,7 @@ let serverArgs: string[] = [];
 beforeAll(async () => {
   serverArgs = await writeFixtures();
   const port = await freePort();
-  api = await startApiProcess({ host: '127.0.0.1', port, args: ['--host', '127.0.0.1', '--port', String(port), ...serverArgs], env: { LOG_LEVEL: 'silent' }, stdio: 'ignore' });
+  api = await startApiProcess({ host: '127.0.0.1', port, args: serverArgs, env: { LOG_LEVEL: 'silent' }, stdio: 'ignore' });
   cleanups.push(() => api.close());
 });
 

@@ -15,8 +15,6 @@ export interface DemoState {
   apiToken: string;
   /** Bearer token of the local API's admin. */
   apiAdminToken: string;
-  /** Bearer token of the gateway admin API. */
-  gatewayAdminToken: string;
   /** The demo user's password at the demo identity provider (the self-service page's sign-in). */
   demoUserPassword: string;
 }
@@ -59,6 +57,7 @@ export async function loadOrCreateDemoState(dir: string): Promise<DemoState> {
   );
   const gatewayClientKeyPath = join(keys, 'gateway-client-key');
   const client = await pair(gatewayClientKeyPath, `${gatewayClientKeyPath}.pub`, () => generateSshKeyPair('edge-gateway demo gateway'));
+  await secret(join(dir, 'gateway-admin-token')); // the gateway reads it itself (listeners.admin.tokenFile)
   return {
     dir,
     tunnelHostKey: hostKey.privateKey,
@@ -66,7 +65,6 @@ export async function loadOrCreateDemoState(dir: string): Promise<DemoState> {
     gatewayClientPublicKey: client.publicKey,
     apiToken: await secret(join(dir, 'api-token')),
     apiAdminToken: await secret(join(dir, 'api-admin-token')),
-    gatewayAdminToken: await secret(join(dir, 'gateway-admin-token')),
     demoUserPassword: await secret(join(dir, 'demo-user-password')),
   };
 }

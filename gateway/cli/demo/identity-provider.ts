@@ -113,8 +113,7 @@ export async function startDemoIdentityProvider(options: DemoIdentityProviderOpt
       if (username !== options.user.username || !sameSecret(form.get('password') ?? '', options.user.password)) {
         return sendHtml(res, 401, renderLoginPage({ action, clientId: options.clientId, username: username.slice(0, 64), error: 'Unknown username or wrong password.' }));
       }
-      await provider.interactionFinished(req, res, { login: { accountId: username } }, { mergeWithLastSubmission: false });
-      return;
+      return provider.interactionFinished(req, res, { login: { accountId: username } }, { mergeWithLastSubmission: false });
     }
     const grant = new provider.Grant({ accountId: details.session?.accountId ?? '', clientId: options.clientId });
     const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };

@@ -27,10 +27,7 @@ const PAGE = [
 /** On an ephemeral port. */
 export async function startDemoIntranet(host: string): Promise<DemoIntranet> {
   const server = createServer((req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(PAGE) });
     res.end(req.method === 'HEAD' ? undefined : PAGE);
   });

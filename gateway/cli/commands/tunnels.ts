@@ -61,13 +61,9 @@ export function addTunnelsCommand(program: Command): void {
     .addHelpText('after', '\nExamples:\n  edge-gateway tunnels close sql --token "$EG_ADMIN_TOKEN"\n  edge-gateway tunnels close --profile mail --token "$EG_ADMIN_TOKEN"\n')
     .action(async (id: string | undefined, opts: AdminOptions & { profile?: string }) => {
       const admin = bearerClient(opts.admin, opts.token, 'EG_ADMIN_TOKEN');
-      if (opts.profile) {
-        await admin(`v1/profiles/${encodeURIComponent(opts.profile)}/close`, { method: 'POST' });
-        process.stdout.write(`closed profile ${opts.profile}\n`);
-        return;
-      }
-      if (!id) throw new GatewayError('EG_VALIDATION', 'give a tunnel id, or --profile NAME');
-      await admin(`v1/tunnels/${encodeURIComponent(id)}`, { method: 'DELETE' });
-      process.stdout.write(`closed ${id}\n`);
+      if (opts.profile) await admin(`v1/profiles/${encodeURIComponent(opts.profile)}/close`, { method: 'POST' });
+      else if (id) await admin(`v1/tunnels/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      else throw new GatewayError('EG_VALIDATION', 'give a tunnel id, or --profile NAME');
+      process.stdout.write(opts.profile ? `closed profile ${opts.profile}\n` : `closed ${id}\n`);
     });
 }

@@ -15,10 +15,7 @@ function tryListen(host: string, port: number): Promise<number | undefined> {
   });
 }
 
-/**
- * Distinct ports for several services in one go: each one's preferred port when it is free, else (with
- * `fallback`) a free ephemeral one. A race with another process remains possible.
- */
+/** Distinct ports, one per service, chosen in one go. A race with another process remains possible. */
 export async function choosePorts<K extends string>(host: string, preferred: Record<K, number>, fallback: boolean): Promise<Record<K, number>> {
   const out = {} as Record<K, number>;
   const taken = new Set<number>();

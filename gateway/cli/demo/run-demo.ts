@@ -19,7 +19,6 @@ export interface RunDemoOptions {
   stateDir: string;
   /** The preferred ports of the `demo` command's options (the HTTPS ones have none). */
   ports: Record<'socks' | 'api' | 'http' | 'admin' | 'oidc', number>;
-  /** Free ports instead of the preferred ones when they are taken. */
   fallback: boolean;
 }
 

@@ -12,11 +12,7 @@ export function addApiCommand(program: Command): void {
     .argument('[args...]', 'further arguments passed to lambdas/server.ts (after --)')
     .addHelpText('after', '\nExample:\n  edge-gateway api --port 8787 -- --store .state/api\n')
     .action(async (args: string[], opts: { host: string; port: string }) => {
-      const api = await startApiProcess({
-        host: opts.host,
-        port: Number(opts.port),
-        args: ['--host', opts.host, '--port', opts.port, ...args],
-      });
+      const api = await startApiProcess({ host: opts.host, port: Number(opts.port), args });
       process.stdout.write(`credential API listening on ${api.url}\n`);
       await Promise.race([untilSignal(), new Promise((resolve) => api.child.once('exit', resolve))]);
       await api.close();

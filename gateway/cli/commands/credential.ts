@@ -66,8 +66,7 @@ export function addCredentialCommand(program: Command): void {
     .option('--json', 'print the API response as JSON')
     .addHelpText('after', '\nExample:\n  edge-gateway credential --api http://127.0.0.1:8787 --token "$EG_API_TOKEN" --ttl 1h --routes demo\n')
     .action(async (opts: ApiOptions & { ttl?: string; routes?: string; url?: string; json?: boolean }) => {
-      const api = bearerClient(opts.api, opts.token, 'EG_API_TOKEN');
-      const credential = await requestCredential(api, {
+      const credential = await requestCredential(bearerClient(opts.api, opts.token, 'EG_API_TOKEN'), {
         ttlSeconds: opts.ttl === undefined ? undefined : parseTtl(opts.ttl),
         routes: opts.routes?.split(',').map((r) => r.trim()).filter(Boolean),
       });

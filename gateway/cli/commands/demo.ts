@@ -9,9 +9,9 @@ import { untilSignal } from '../signals.js';
  * `.state/demo` under the working directory when it is writable (a clone); otherwise, as in the container
  * image (/app belongs to root, the root filesystem may be read-only), a directory under the temp dir.
  */
-export function defaultDemoStateDir(cwd = process.cwd()): string {
+function defaultDemoStateDir(): string {
   try {
-    accessSync(cwd, constants.W_OK);
+    accessSync(process.cwd(), constants.W_OK);
     return '.state/demo';
   } catch {
     return join(tmpdir(), 'edge-gateway-demo');

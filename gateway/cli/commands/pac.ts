@@ -16,13 +16,13 @@ import { splitHostPort } from './credential.js';
  * signature; a PAC only steers traffic).
  */
 function principalOfUsername(username: string): Principal {
-  let claims: CredentialClaims | undefined;
+  let claims: CredentialClaims;
   try {
-    if (username.startsWith(TOKEN_PREFIX)) claims = CredentialClaimsSchema.parse(JSON.parse(Buffer.from(username.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')));
+    if (!username.startsWith(TOKEN_PREFIX)) throw new Error('no credential prefix');
+    claims = CredentialClaimsSchema.parse(JSON.parse(Buffer.from(username.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')));
   } catch {
-    claims = undefined;
+    throw new GatewayError('EG_CREDENTIAL_MALFORMED', '--username is not an edge-gateway credential username');
   }
-  if (!claims) throw new GatewayError('EG_CREDENTIAL_MALFORMED', '--username is not an edge-gateway credential username');
   return { subject: claims.s, groups: claims.g, ...(claims.r ? { routes: claims.r } : {}), source: 'credential' };
 }
 

@@ -11,9 +11,8 @@ export function formatRoute(route: Route): string {
 }
 
 async function routesFromApi(api: string, token: string): Promise<Route[]> {
-  const json = await bearerClient(api, token, 'EG_API_TOKEN')('v1/routes');
-  const list = Array.isArray(json) ? json : (json as { routes?: unknown } | undefined)?.routes;
-  const parsed = RouteSchema.array().safeParse(list);
+  const json = (await bearerClient(api, token, 'EG_API_TOKEN')('v1/routes')) as { routes?: unknown } | undefined;
+  const parsed = RouteSchema.array().safeParse(json?.routes);
   if (!parsed.success) throw new GatewayError('EG_INTERNAL', 'the API answered GET /v1/routes with an unexpected shape');
   return parsed.data;
 }

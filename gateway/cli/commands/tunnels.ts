@@ -1,9 +1,10 @@
 // `edge-gateway tunnels list|open|close`: static forwards and profiles at run time, through the gateway admin API.
 import { Option, type Command } from 'commander';
+import { formatEndpoint } from '../../../common/endpoint.js';
 import { GatewayError } from '../../../common/errors.js';
+import type { Endpoint, TunnelStatus } from '../../forward/index.js';
 import { bearerClient, printJson } from '../http-client.js';
 import { splitHostPort } from './credential.js';
-import { formatEndpoint } from '../../../common/endpoint.js';
 
 interface AdminOptions {
   admin: string;
@@ -18,29 +19,18 @@ function withAdmin(command: Command): Command {
     .option('--json', 'print JSON');
 }
 
-interface TunnelView {
-  id: string;
-  kind?: string;
-  profile?: string;
-  listen?: { host: string; port: number };
-  target?: { host: string; port: number };
-  via?: string[];
-  connections?: number;
-}
+const endpoint = ({ host, port }: Endpoint): string => formatEndpoint(host, port);
 
-function endpoint(e: { host: string; port: number } | undefined): string {
-  return e ? formatEndpoint(e.host, e.port) : '?';
-}
-
+/** Prints the admin API's answer: `{ tunnels }` (list, a profile opened) or `{ tunnel }` (one opened). */
 function print(value: unknown, json: boolean | undefined): void {
-  if (json) return printJson(value ?? { ok: true });
-  const body = value as { tunnels?: TunnelView[]; tunnel?: TunnelView } | undefined;
-  const tunnels = body?.tunnels ?? (body?.tunnel ? [body.tunnel] : []);
+  if (json) return printJson(value);
+  const body = value as { tunnels: TunnelStatus[] } | { tunnel: TunnelStatus };
+  const tunnels = 'tunnels' in body ? body.tunnels : [body.tunnel];
   if (tunnels.length === 0) process.stdout.write('(no tunnels)\n');
   for (const t of tunnels) {
-    const via = t.via?.length ? ` via ${t.via.join(',')}` : '';
+    const via = t.via.length ? ` via ${t.via.join(',')}` : '';
     const profile = t.profile ? ` (profile ${t.profile})` : '';
-    process.stdout.write(`${t.id}\t${t.kind ?? 'local'}\t${endpoint(t.listen)} → ${endpoint(t.target)}${via}\t${t.connections ?? 0} connections${profile}\n`);
+    process.stdout.write(`${t.id}\t${t.kind}\t${endpoint(t.listen)} → ${endpoint(t.target)}${via}\t${t.connections} connections${profile}\n`);
   }
 }
 
@@ -71,13 +61,9 @@ export function addTunnelsCommand(program: Command): void {
     .addHelpText('after', '\nExamples:\n  edge-gateway tunnels close sql --token "$EG_ADMIN_TOKEN"\n  edge-gateway tunnels close --profile mail --token "$EG_ADMIN_TOKEN"\n')
     .action(async (id: string | undefined, opts: AdminOptions & { profile?: string }) => {
       const admin = bearerClient(opts.admin, opts.token, 'EG_ADMIN_TOKEN');
-      if (opts.profile) {
-        await admin(`v1/profiles/${encodeURIComponent(opts.profile)}/close`, { method: 'POST' });
-        process.stdout.write(`closed profile ${opts.profile}\n`);
-        return;
-      }
-      if (!id) throw new GatewayError('EG_VALIDATION', 'give a tunnel id, or --profile NAME');
-      await admin(`v1/tunnels/${encodeURIComponent(id)}`, { method: 'DELETE' });
-      process.stdout.write(`closed ${id}\n`);
+      if (opts.profile) await admin(`v1/profiles/${encodeURIComponent(opts.profile)}/close`, { method: 'POST' });
+      else if (id) await admin(`v1/tunnels/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      else throw new GatewayError('EG_VALIDATION', 'give a tunnel id, or --profile NAME');
+      process.stdout.write(opts.profile ? `closed profile ${opts.profile}\n` : `closed ${id}\n`);
     });
 }

@@ -10,7 +10,7 @@ import { formatEndpoint } from '../../../common/endpoint.js';
  * Repository root: the API entry and the tsx loader are found from here. Found by walking up to our
  * package.json, since this module also runs compiled into node_modules/.cache (scripts/compile.mjs).
  */
-export const REPO_ROOT = findRepoRoot(fileURLToPath(new URL('.', import.meta.url)));
+const REPO_ROOT = findRepoRoot(fileURLToPath(new URL('.', import.meta.url)));
 
 function findRepoRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -24,9 +24,10 @@ function findRepoRoot(from: string): string {
 }
 
 export interface ApiProcessOptions {
+  /** Where the API listens (its --host and --port). */
   host: string;
   port: number;
-  /** Extra arguments for lambdas/server.ts. */
+  /** Further arguments for lambdas/server.ts. */
   args?: readonly string[];
   env?: Readonly<Record<string, string>>;
   /** Where the child's output goes; 'inherit' (the default) shows it on this terminal. */
@@ -41,31 +42,26 @@ export interface ApiProcess {
 }
 
 export async function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
-  const entry = join(REPO_ROOT, 'lambdas', 'server.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...(options.args ?? [])], {
+  const args = ['--host', options.host, '--port', String(options.port), ...(options.args ?? [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'lambdas', 'server.ts'), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let done = false;
-  void exited.then(() => (done = true));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const running = () => child.exitCode === null && child.signalCode === null;
   const url = `http://${formatEndpoint(options.host, options.port)}`;
   const close = async (): Promise<void> => {
-    if (done) return;
+    if (!running()) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
   };
   const deadline = Date.now() + 60_000;
-  while (!done) {
+  while (running()) {
     // Any HTTP answer (even 404) means the server is listening.
-    const up = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
-      () => true,
-      () => false,
-    );
-    if (up) return { url, child, close };
+    if (await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined)) return { url, child, close };
     if (Date.now() > deadline) {
       await close();
       throw new GatewayError('EG_INTERNAL', `the API did not start listening on ${url} in time`);

@@ -1,10 +1,10 @@
 // The demo's OpenID provider: a real one (oidc-provider), one public client (Authorization Code + PKCE), one demo user.
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import { formatEndpoint } from '../../../common/endpoint.js';
+import { listen } from '../../../common/listen.js';
 import { BoundedMemoryAdapter } from './identity-store.js';
 
 export interface DemoUser {
@@ -96,10 +96,7 @@ function providerConfiguration(options: DemoIdentityProviderOptions, signingKey:
 
 export async function startDemoIdentityProvider(options: DemoIdentityProviderOptions): Promise<DemoIdentityProvider> {
   const server = createServer();
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve((server.address() as AddressInfo).port));
-  });
+  const { port } = await listen(server, options.port, options.host);
   const issuer = `http://${formatEndpoint(options.host, port)}`;
   const provider = new Provider(issuer, providerConfiguration(options, options.signingKey ?? (await demoSigningKey())));
   const providerCallback = provider.callback();
@@ -116,8 +113,7 @@ export async function startDemoIdentityProvider(options: DemoIdentityProviderOpt
       if (username !== options.user.username || !sameSecret(form.get('password') ?? '', options.user.password)) {
         return sendHtml(res, 401, renderLoginPage({ action, clientId: options.clientId, username: username.slice(0, 64), error: 'Unknown username or wrong password.' }));
       }
-      await provider.interactionFinished(req, res, { login: { accountId: username } }, { mergeWithLastSubmission: false });
-      return;
+      return provider.interactionFinished(req, res, { login: { accountId: username } }, { mergeWithLastSubmission: false });
     }
     const grant = new provider.Grant({ accountId: details.session?.accountId ?? '', clientId: options.clientId });
     const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
@@ -135,16 +131,13 @@ export async function startDemoIdentityProvider(options: DemoIdentityProviderOpt
     });
   });
 
-  let closing: Promise<void> | undefined;
   return {
     issuer,
-    close() {
-      closing ??= new Promise((resolve) => {
+    close: () =>
+      new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      });
-      return closing;
-    },
+      }),
   };
 }
 

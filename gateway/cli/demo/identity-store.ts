@@ -9,41 +9,32 @@ const MAX_RECORDS_PER_KIND = 2_000;
 export class BoundedMemoryAdapter implements Adapter {
   readonly #entries = new Map<string, { payload: AdapterPayload; expiresAtMs: number }>();
 
-  #live(id: string): AdapterPayload | undefined {
-    const entry = this.#entries.get(id);
-    if (!entry) return undefined;
-    if (entry.expiresAtMs <= Date.now()) {
-      this.#entries.delete(id);
-      return undefined;
-    }
-    return entry.payload;
-  }
-
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     this.#entries.delete(id);
-    if (this.#entries.size >= MAX_RECORDS_PER_KIND) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
+    // A Map iterates in insertion order: its first key is the oldest record.
+    if (this.#entries.size >= MAX_RECORDS_PER_KIND) this.#entries.delete(this.#entries.keys().next().value as string);
     this.#entries.set(id, { payload, expiresAtMs: Date.now() + expiresIn * 1000 });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#live(id);
+    const entry = this.#entries.get(id);
+    if (entry && entry.expiresAtMs > Date.now()) return entry.payload;
+    this.#entries.delete(id); // expired, or not there at all
+    return undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    for (const [id, entry] of this.#entries) if (entry.payload.uid === uid) return this.#live(id);
+    for (const [id, entry] of this.#entries) if (entry.payload.uid === uid) return this.find(id);
     return undefined;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    for (const [id, entry] of this.#entries) if (entry.payload.userCode === userCode) return this.#live(id);
+    for (const [id, entry] of this.#entries) if (entry.payload.userCode === userCode) return this.find(id);
     return undefined;
   }
 
   async consume(id: string): Promise<void> {
-    const payload = this.#live(id);
+    const payload = await this.find(id);
     if (payload) payload.consumed = Math.floor(Date.now() / 1000);
   }
 

@@ -1,6 +1,6 @@
 // The demo "intranet" web page: reachable only through the tunnel, it says so when it is reached.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { listen } from '../../../common/listen.js';
 
 export const DEMO_PAGE_TITLE = 'edge-gateway demo intranet';
 export const DEMO_PAGE_MARKER = 'You reached this page through the edge-gateway tunnel.';
@@ -26,19 +26,12 @@ const PAGE = [
 
 /** On an ephemeral port. */
 export async function startDemoIntranet(host: string): Promise<DemoIntranet> {
-  const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
-    }
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(PAGE) });
     res.end(req.method === 'HEAD' ? undefined : PAGE);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
-  const bound = server.address() as AddressInfo;
+  const bound = await listen(server, 0, host);
   return {
     host: bound.address,
     port: bound.port,

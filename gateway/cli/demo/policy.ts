@@ -55,7 +55,7 @@ export async function writeDemoPolicy(state: DemoState, intranetPort: number, tu
  * Writes the API's config (bearer tokens: mode 0600, in the git-ignored state dir) and returns lambdas/server.ts
  * arguments. People sign in on the self-service page at the demo identity provider (`issuer`).
  */
-export async function writeDemoApiConfig(state: DemoState, ports: { api: number; socks: number; http: number }, issuer: string): Promise<string[]> {
+export async function writeDemoApiConfig(state: DemoState, ports: { socks: number; http: number }, issuer: string): Promise<string[]> {
   const path = join(state.dir, 'api-config.json');
   const config = {
     stage: DEMO_STAGE,
@@ -67,5 +67,5 @@ export async function writeDemoApiConfig(state: DemoState, ports: { api: number;
     oidc: { issuer, clientId: DEMO_PAGE_CLIENT_ID, groupsClaim: 'groups', scopes: ['openid', 'profile', 'email', 'groups'] },
   };
   await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  return ['--host', LOOPBACK, '--port', String(ports.api), '--store', demoStorePath(state), '--config', path, '--stage', DEMO_STAGE];
+  return ['--store', demoStorePath(state), '--config', path, '--stage', DEMO_STAGE];
 }

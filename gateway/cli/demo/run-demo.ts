@@ -15,12 +15,11 @@ import { loadOrCreateDemoState } from './state.js';
 import { DEMO_GROUP, DEMO_HOST_NAME, DEMO_PAGE_CLIENT_ID, DEMO_ROUTE, DEMO_USER, LOOPBACK, writeDemoApiConfig, writeDemoPolicy } from './policy.js';
 import { loadOrCreateDemoTls } from './tls.js';
 
-type DemoPort = 'socks' | 'api' | 'http' | 'admin' | 'oidc' | 'httpsProxy' | 'https';
-
 export interface RunDemoOptions {
-  stateDir?: string;
-  ports?: Partial<Record<DemoPort, number>>;
-  fallback?: boolean;
+  stateDir: string;
+  /** The preferred ports of the `demo` command's options (the HTTPS ones have none). */
+  ports: Record<'socks' | 'api' | 'http' | 'admin' | 'oidc', number>;
+  fallback: boolean;
 }
 
 export interface RunningDemo {
@@ -28,19 +27,15 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-export async function runDemo(options: RunDemoOptions = {}): Promise<RunningDemo> {
-  const stateDir = resolve(options.stateDir ?? '.state/demo');
+export async function runDemo(options: RunDemoOptions): Promise<RunningDemo> {
+  const stateDir = resolve(options.stateDir);
   const closers: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
     for (const closer of closers.splice(0).reverse()) await closer().catch(() => undefined);
   };
   try {
     const state = await loadOrCreateDemoState(stateDir);
-    const ports = await choosePorts(
-      LOOPBACK,
-      { socks: 1080, api: 8787, http: 8081, admin: 9091, oidc: 8788, httpsProxy: 3129, https: 8443, ...options.ports },
-      options.fallback ?? true,
-    );
+    const ports = await choosePorts(LOOPBACK, { ...options.ports, httpsProxy: 3129, https: 8443 }, options.fallback);
     const intranet = await startDemoIntranet(LOOPBACK);
     closers.push(() => intranet.close());
     const tunnelHost = await startTunnelHost({

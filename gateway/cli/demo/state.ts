@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateSshKeyPair } from '../../tunnel-host/index.js';
+import { generateSshKeyPair, type SshKeyPair } from '../../tunnel-host/index.js';
 
 export interface DemoState {
   dir: string;
@@ -15,21 +15,18 @@ export interface DemoState {
   apiToken: string;
   /** Bearer token of the local API's admin. */
   apiAdminToken: string;
-  /** Bearer token of the gateway admin API. */
-  gatewayAdminToken: string;
   /** The demo user's password at the demo identity provider (the self-service page's sign-in). */
   demoUserPassword: string;
 }
 
-type Pair = { privateKey: string; publicKey: string };
-
-/** Reads a key pair from two files, or makes and writes both (0600) when either is missing. */
-async function pair(privatePath: string, publicPath: string, make: () => Pair): Promise<Pair> {
+/** Reads an SSH key pair from `privatePath` and its `.pub`, or makes and writes both (0600) when either is missing. */
+async function keyPair(privatePath: string, comment: string): Promise<SshKeyPair> {
+  const publicPath = `${privatePath}.pub`;
   try {
     return { privateKey: await readFile(privatePath, 'utf8'), publicKey: (await readFile(publicPath, 'utf8')).trim() };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const made = make();
+    const made = generateSshKeyPair(comment);
     await writeFile(privatePath, made.privateKey, { mode: 0o600 });
     await writeFile(publicPath, `${made.publicKey.trim()}\n`, { mode: 0o600 });
     return { ...made, publicKey: made.publicKey.trim() };
@@ -54,11 +51,10 @@ export async function loadOrCreateDemoState(dir: string): Promise<DemoState> {
   // Earlier versions made the signing key here; the API has taken over the copy it kept in the store file.
   await rm(join(keys, 'credential-signing.pem'), { force: true });
   await rm(join(keys, 'credential-public.pem'), { force: true });
-  const hostKey = await pair(join(keys, 'tunnel-host-key'), join(keys, 'tunnel-host-key.pub'), () =>
-    generateSshKeyPair('edge-gateway demo tunnel host'),
-  );
+  const hostKey = await keyPair(join(keys, 'tunnel-host-key'), 'edge-gateway demo tunnel host');
   const gatewayClientKeyPath = join(keys, 'gateway-client-key');
-  const client = await pair(gatewayClientKeyPath, `${gatewayClientKeyPath}.pub`, () => generateSshKeyPair('edge-gateway demo gateway'));
+  const client = await keyPair(gatewayClientKeyPath, 'edge-gateway demo gateway');
+  await secret(join(dir, 'gateway-admin-token')); // the gateway reads it itself (listeners.admin.tokenFile)
   return {
     dir,
     tunnelHostKey: hostKey.privateKey,
@@ -66,7 +62,6 @@ export async function loadOrCreateDemoState(dir: string): Promise<DemoState> {
     gatewayClientPublicKey: client.publicKey,
     apiToken: await secret(join(dir, 'api-token')),
     apiAdminToken: await secret(join(dir, 'api-admin-token')),
-    gatewayAdminToken: await secret(join(dir, 'gateway-admin-token')),
     demoUserPassword: await secret(join(dir, 'demo-user-password')),
   };
 }

@@ -8,7 +8,7 @@ import { stagePrefix } from '../../../common/layout.js';
 import { PolicyRepository } from '../../../common/policy-repository.js';
 import { FileStore } from '../../../common/store/file-store.js';
 import { startApiProcess, type ApiProcess } from '../../../gateway/cli/demo/api-process.js';
-import { choosePort } from '../../../gateway/cli/demo/ports.js';
+import { freePort } from '../../harness/sshd.js';
 import { BIN, REPO_ROOT, runCli } from './run-cli.js';
 
 const USER_TOKEN = 'user-token-0123456789abcdef';
@@ -40,8 +40,8 @@ async function writeFixtures(): Promise<string[]> {
 let serverArgs: string[] = [];
 beforeAll(async () => {
   serverArgs = await writeFixtures();
-  const port = await choosePort('127.0.0.1', 0);
-  api = await startApiProcess({ host: '127.0.0.1', port, args: ['--host', '127.0.0.1', '--port', String(port), ...serverArgs], env: { LOG_LEVEL: 'silent' }, stdio: 'ignore' });
+  const port = await freePort();
+  api = await startApiProcess({ host: '127.0.0.1', port, args: serverArgs, env: { LOG_LEVEL: 'silent' }, stdio: 'ignore' });
   cleanups.push(() => api.close());
 });
 
@@ -118,7 +118,7 @@ describe('edge-gateway leases list|end --api', () => {
 
 describe('edge-gateway api', () => {
   it('runs the API in a child process and stops it on SIGINT with exit 0', async () => {
-    const port = await choosePort('127.0.0.1', 0);
+    const port = await freePort();
     const child = spawn(process.execPath, [BIN, 'api', '--port', String(port), '--', ...serverArgs], {
       cwd: REPO_ROOT,
       env: { ...process.env, LOG_LEVEL: 'silent' },

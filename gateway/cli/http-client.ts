@@ -33,8 +33,9 @@ export function bearerClient(base: string, token: string | undefined, tokenVaria
       json = undefined;
     }
     if (!response.ok) {
-      // Both APIs refuse with { error: { code, message } }.
-      const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error ?? {};
+      // Both APIs refuse with { error: { code, message } }; API Gateway in front of the API (throttling, an unknown route) with { message }.
+      const body = json as { error?: { code?: unknown; message?: unknown }; code?: unknown; message?: unknown } | undefined;
+      const error = body?.error ?? body ?? {};
       const code = typeof error.code === 'string' && error.code in ERROR_CODES ? (error.code as ErrorCode) : 'EG_INTERNAL';
       const message = typeof error.message === 'string' ? error.message : text.slice(0, 200);
       throw new GatewayError(code, `${method} ${url.pathname} failed: HTTP ${response.status} ${message}`.trim());

@@ -5,16 +5,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../../common/errors.js';
 import type { ParameterStore } from '../../common/store.js';
 import type { Config } from '../config/schema.js';
-import { LiveCertificate } from './live-certificate.js';
-
-/** PEM texts: the leaf certificate first, then its intermediates; the key that matches the leaf. */
-export interface CertificatePair {
-  cert: string;
-  key: string;
-}
-
-/** Reads the current pair; rejects with EG_TLS_CERTIFICATE naming what is missing (never the key itself). */
-export type CertificateSource = () => Promise<CertificatePair>;
+import { LiveCertificate, type CertificateSource } from './live-certificate.js';
 
 export function fileCertificateSource(files: { certificateFile: string; keyFile: string }): CertificateSource {
   const read = async (path: string, what: string): Promise<string> => {

@@ -3,7 +3,15 @@
 import { createSecureContext, type SecureContextOptions, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import { GatewayError, errorCodeOf } from '../../common/errors.js';
-import type { CertificatePair, CertificateSource } from './certificate-source.js';
+
+/** PEM texts: the leaf certificate first, then its intermediates; the key that matches the leaf. */
+export interface CertificatePair {
+  cert: string;
+  key: string;
+}
+
+/** Reads the current pair; rejects with EG_TLS_CERTIFICATE naming what is missing (never the key itself). */
+export type CertificateSource = () => Promise<CertificatePair>;
 
 /** TLS 1.2 and 1.3 only; ciphers and curves stay Node's defaults. */
 export const MIN_TLS_VERSION = 'TLSv1.2';

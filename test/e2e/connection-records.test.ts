@@ -2,10 +2,10 @@
 // CONNECT, plain HTTP, a profile's local forward, an FTP data channel and an admin-opened tunnel each show in
 // /v1/connections while open and end in exactly one audit line with that same id. Every way a client names a
 // destination refuses the always-deny list before a channel is asked of the tunnel host (real sshd's log).
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,6 @@ beforeAll(async () => {
   cleanup.push(() => sshd.close(), () => echo.close());
   vsftpd = await startVsftpd({ host: '127.0.0.1', port: await freePort() });
   cleanup.push(() => vsftpd.close());
-  await writeFile(join(vsftpd.uploadDir, 'slow.bin'), Buffer.alloc(120_000, 7));
   // A web server that answers only when the test lets it: the plain-HTTP request stays open meanwhile.
   const hold = createHttpServer((_req, res) => void held.push(res));
   await new Promise<void>((resolve) => hold.listen(0, '127.0.0.1', resolve));
@@ -215,16 +214,20 @@ describe('one record per connection, on every way in', () => {
   });
 
   it('an FTP data channel, as its own connection beside the control connection', async () => {
-    const url = `ftp://127.0.0.1:${ftpForwardPort}/upload/slow.bin`;
-    // Slowed so the data connection is open long enough to be seen.
-    const download = new Promise<Buffer>((resolve, reject) =>
-      execFile('curl', ['-sS', '--max-time', '60', '--limit-rate', '40k', url], { encoding: 'buffer', maxBuffer: 1_000_000 }, (err, stdout) => (err ? reject(new Error(`curl failed: ${err.message}`)) : resolve(stdout))),
-    );
+    // An upload from a pipe the test holds open: the data connection lasts until the test ends it (a download
+    // could finish into socket buffers before the table is read, whatever rate the client reads at).
+    const curl = spawn('curl', ['-sS', '--max-time', '60', '-T', '-', `ftp://127.0.0.1:${ftpForwardPort}/upload/held.bin`], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => curl.once('close', resolve));
+    curl.stdin.write(Buffer.alloc(50_000, 7));
     const line = await oneRecord(
       (r) => r.protocol === 'forward' && r.route === 'ftp' && r.destination !== `127.0.0.1:${vsftpd.port}`,
-      async () => expect((await download).length).toBe(120_000),
+      async () => {
+        curl.stdin.end(Buffer.alloc(70_000, 7));
+        expect(await exited).toBe(0);
+      },
     );
-    expect(line).toMatchObject({ tunnelHost: 'bastion', outcome: 'ok', bytesDown: 120_000 });
+    expect(line).toMatchObject({ tunnelHost: 'bastion', outcome: 'ok', bytesUp: 120_000 });
+    expect((await readFile(join(vsftpd.uploadDir, 'held.bin'))).length).toBe(120_000);
   });
 
   it('an admin-opened tunnel', async () => {

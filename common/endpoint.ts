@@ -9,3 +9,12 @@ export function urlHost(host: string): string {
 export function formatEndpoint(host: string, port: number | string): string {
   return `${urlHost(host)}:${port}`;
 }
+
+/** The URL, or undefined when the text is not one: one parse (Node 20 has URL.canParse, not URL.parse). */
+export function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -15,6 +15,12 @@ export interface Destination {
 
 export type ValidHostMeaning = Exclude<HostMeaning, { kind: 'invalid' }>;
 
+/** A host (name or IP literal) and a port: a listen address, a forward's target. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
 export interface ClientAddress {
   address: string;
   port: number;

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Logger } from 'pino';
+import { parseUrl } from '../../common/endpoint.js';
 import { GatewayError, errorCodeOf } from '../../common/errors.js';
 import { httpStatusOf } from '../../common/http-status.js';
 import type { Lease } from '../../common/schema/lease.js';
@@ -57,7 +58,7 @@ function isJson(contentType: string | undefined): boolean {
 function checkOrigin(c: Context, pageOrigins: ReadonlySet<string>): void {
   const origin = c.req.header('origin');
   if (origin === undefined || pageOrigins.has(origin)) return;
-  if (URL.canParse(origin) && new URL(origin).host === c.req.header('host')) return;
+  if (parseUrl(origin)?.host === c.req.header('host')) return;
   throw new GatewayError('EG_FORBIDDEN', 'a lease can only be activated from the gateway\'s own origin');
 }
 
@@ -94,7 +95,8 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
 
   /** The proxy addresses a leased browser should use, as this request reached the gateway. */
   const proxiesFor = (c: Context): Partial<Record<ProxyKind, string>> => {
-    const entries = PROXY_KINDS.map((kind) => [kind, advertisedAddress(options.proxies[kind], c.req.header('host'))] as const);
+    const host = c.req.header('host');
+    const entries = PROXY_KINDS.map((kind) => [kind, advertisedAddress(options.proxies[kind], host)] as const);
     return Object.fromEntries(entries.filter(([, address]) => address));
   };
 

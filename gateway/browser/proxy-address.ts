@@ -1,5 +1,6 @@
 // Which "host:port" a PAC file or lease answer names for a proxy listener: what clients can reach, not what is bound.
 import { isIPv6 } from 'node:net';
+import { parseUrl } from '../../common/endpoint.js';
 
 /** A listener as bound, with the operator's `advertise` override ("host:port", e.g. the load balancer's name). */
 export interface ProxyListenerAddress {
@@ -19,8 +20,8 @@ function hostPort(host: string, port: number): string {
 
 /** The host name of an HTTP Host header ("gw.example:8443" → "gw.example", "[::1]:80" → "[::1]"); undefined if it is not one. */
 function hostnameOf(hostHeader: string | undefined): string | undefined {
-  if (!hostHeader || !URL.canParse(`http://${hostHeader}/`)) return undefined;
-  const url = new URL(`http://${hostHeader}/`);
+  const url = hostHeader ? parseUrl(`http://${hostHeader}/`) : undefined;
+  if (!url) return undefined;
   return url.username || url.password || url.pathname !== '/' ? undefined : url.hostname || undefined;
 }
 

@@ -4,6 +4,8 @@ import type { TunnelPools } from '../contracts.js';
 import type { Dialer } from '../dial.js';
 import type { ConnectionBook } from '../observability/connection-book.js';
 
+export type { Endpoint } from '../contracts.js';
+
 export interface ForwardDeps {
   /** The one connect path: local forwards and FTP data channels open their channels through it. */
   dialer: Dialer;
@@ -12,9 +14,4 @@ export interface ForwardDeps {
   /** Each forwarded connection's record: live table entry and one audit line. */
   book: ConnectionBook;
   log: Logger;
-}
-
-export interface Endpoint {
-  host: string;
-  port: number;
 }

@@ -5,10 +5,11 @@ import { STATUS_CODES, createServer, type IncomingMessage, type Server, type Ser
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { parseUrl } from '../../common/endpoint.js';
 import { GatewayError, errorCodeOf, type ErrorCode } from '../../common/errors.js';
 import { listen } from '../../common/listen.js';
 import { Cancellation } from '../cancel.js';
-import type { Authenticator, Principal } from '../contracts.js';
+import type { Authenticator, Endpoint, Principal } from '../contracts.js';
 import { formatDestination, normaliseDestination, type Dialer } from '../dial.js';
 import type { ListenerLimits } from '../limits/index.js';
 import type { ConnectionBook } from '../observability/connection-book.js';
@@ -75,7 +76,7 @@ export class HttpProxyListener {
     this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onRequest(req, res));
   }
 
-  async listen(endpoint: { host: string; port: number }): Promise<{ address: string; port: number }> {
+  async listen(endpoint: Endpoint): Promise<{ address: string; port: number }> {
     const bound = await listen(this.#server, endpoint.port, endpoint.host);
     this.#server.on('error', (err) => this.#options.log.error({ err }, 'http proxy listener error'));
     return { address: bound.address, port: bound.port };
@@ -176,8 +177,8 @@ export class HttpProxyListener {
     const attempt = this.#begin(req.socket);
     try {
       if (!/^http:\/\//i.test(req.url ?? '')) throw new GatewayError('EG_PROTOCOL', 'a proxy request needs an absolute http:// URI');
-      if (!URL.canParse(req.url as string)) throw new GatewayError('EG_PROTOCOL', 'the request URI is not a valid URL');
-      const url = new URL(req.url as string);
+      const url = parseUrl(req.url as string);
+      if (!url) throw new GatewayError('EG_PROTOCOL', 'the request URI is not a valid URL');
       const stream = await this.#open(attempt, req, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80));
       await forwardRequest(req, res, url, stream, attempt.record);
       this.#finish(attempt);
@@ -210,7 +211,7 @@ export class HttpProxyListener {
 }
 
 /** RFC 9110 §9.3.6: CONNECT's target is authority-form "host:port" or "[v6]:port". */
-function parseAuthority(text: string): { host: string; port: number } {
+function parseAuthority(text: string): Endpoint {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:/@[\]]+)):(\d{1,5})$/.exec(text);
   if (!match) throw new GatewayError('EG_DESTINATION_INVALID', 'CONNECT needs "host:port"');
   return { host: (match[1] ?? match[2]) as string, port: Number(match[3]) };

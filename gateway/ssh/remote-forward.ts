@@ -62,7 +62,8 @@ export class RemoteForwards {
 
   /** Whether a live binding sits on `connection` (closing it would move the listening port). */
   holds(connection: TunnelConnection): boolean {
-    return [...this.#bindings].some((binding) => binding.connection === connection);
+    for (const binding of this.#bindings) if (binding.connection === connection) return true;
+    return false;
   }
 
   connectionLost(connection: TunnelConnection): void {

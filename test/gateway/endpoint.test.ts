@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEndpoint } from '../../common/endpoint.js';
+import { formatEndpoint, parseUrl } from '../../common/endpoint.js';
 
 describe('formatEndpoint', () => {
   it('brackets IPv6 addresses and leaves IPv4 addresses and names as they are', () => {
@@ -7,5 +7,13 @@ describe('formatEndpoint', () => {
     expect(formatEndpoint('fe80::1%eth0', '22')).toBe('[fe80::1%eth0]:22');
     expect(formatEndpoint('10.0.0.7', 80)).toBe('10.0.0.7:80');
     expect(formatEndpoint('db.partner.example', 5432)).toBe('db.partner.example:5432');
+  });
+});
+
+describe('parseUrl', () => {
+  it('gives the URL, or undefined for text that is not one', () => {
+    expect(parseUrl('http://[::1]:8080/x?y=1')?.host).toBe('[::1]:8080');
+    expect(parseUrl('http://')).toBeUndefined();
+    expect(parseUrl('not a url')).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS, compile } from '../scripts/compile.mjs';
 import { descendantsOf, startSshd, freePort } from '../test/harness/sshd.js';
 import { benchPolicy } from './policy.js';
-import { sshCryptoInfo } from '../gateway/ssh/native.js';
+import { gatewayNode } from './gateway-node.js';
 import { issueBenchCredential, type BenchCredential } from './credential.js';
 import { closedLoop, idleMemory, median, sequentialLatency, throughput, type Subject, type Target } from './measure.js';
 import { parseOptions } from './options.js';
@@ -29,7 +29,9 @@ const MIB = 1024 ** 2;
 const sizes = quick
   ? { single: 64 * MIB, reps: 1, agg8: 4 * MIB, agg32: 1 * MIB, latency: 200, loadMs: 3000, loadReps: 1, lowLoadMs: 1000, idle: [[200, 1], [1000, 1]] as Array<[number, number]> }
   : { single: 512 * MIB, reps: 5, agg8: 64 * MIB, agg32: 16 * MIB, latency: 2000, loadMs: 20_000, loadReps: 5, lowLoadMs: 5000, idle: [[1000, 3], [10_000, 1]] as Array<[number, number]> };
-const node = process.execPath;
+/** The gateway subjects' Node: the container image's unless `--node machine` (gateway-node.ts). */
+const runtime = gatewayNode(options.node, join(here, '..'));
+if (runtime.fallback) console.error(`bench: the container's Node is not available (${runtime.fallback}); the gateways run on this machine's ${runtime.version}`);
 const BENCH_ROUTE = { name: 'bench', destinations: [{ host: '127.0.0.1/32', ports: ['*'] }], via: ['bench'], groups: ['bench'] };
 const issued: BenchCredential = await issueBenchCredential(BENCH_ROUTE, ['bench']);
 /** Audit logs of the deployed gateways, removed at the end. */
@@ -79,7 +81,7 @@ async function startGatewayProcess(config: ReturnType<typeof gatewayConfig>): Pr
   const entry = fileURLToPath(await compile('bench/gateway-entry.ts'));
   const logPath = config.log.level === 'info' ? join(logDir, `gateway-${++logFiles}.log`) : undefined;
   const env = options.auditMode ? { ...process.env, EG_BENCH_AUDIT_MODE: options.auditMode } : process.env;
-  const { proc, ready } = await spawnReady(node, ['--expose-gc', ...NODE_FLAGS, ...profile, entry, JSON.stringify(config), ...(logPath ? [logPath] : [])], 60_000, env);
+  const { proc, ready } = await spawnReady(runtime.path, ['--expose-gc', ...NODE_FLAGS, ...profile, entry, JSON.stringify(config), ...(logPath ? [logPath] : [])], 60_000, env);
   const [port, adminPort] = ready.split(' ').map(Number);
   return { proc, port: port!, adminPort: adminPort!, ...(logPath ? { logPath } : {}) };
 }
@@ -323,7 +325,8 @@ const results: BenchResults = {
   date: new Date().toISOString(),
   quick,
   machine: { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
-  nativeCrypto: sshCryptoInfo().native,
+  gatewayNode: { version: runtime.version, source: runtime.source, ...(runtime.fallback ? { fallback: runtime.fallback } : {}) },
+  nativeCrypto: runtime.nativeCrypto,
   rig: rig.kind,
   durationSeconds: (Date.now() - started) / 1000,
   rows,

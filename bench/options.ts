@@ -17,11 +17,13 @@ export interface BenchOptions {
   rig: 'native' | 'node' | undefined;
   /** The deployed gateways' log destination (gateway/observability/logger.ts); default: the gateway's own default. */
   auditMode: 'sync' | 'async' | 'buffered' | undefined;
+  /** Which Node runs the gateway subjects: the container image's (default) or the one running the bench. */
+  node: 'container' | 'machine';
   /** True for a default, complete run: the one that updates docs/performance.md. */
   complete: boolean;
 }
 
-export const USAGE = `npm run bench -- [--quick] [--cipher NAME]... [--out DIR] [--only ${METRICS.join(',')}] [--profile DIR] [--rig native|node] [--audit sync|async|buffered]`;
+export const USAGE = `npm run bench -- [--quick] [--cipher NAME]... [--out DIR] [--only ${METRICS.join(',')}] [--profile DIR] [--rig native|node] [--audit sync|async|buffered] [--node container|machine]`;
 
 const ALL_CIPHERS = ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'];
 
@@ -33,7 +35,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
     return v;
   };
-  const known = new Set(['--quick', '--cipher', '--out', '--only', '--profile', '--rig', '--audit', '--help']);
+  const known = new Set(['--quick', '--cipher', '--out', '--only', '--profile', '--rig', '--audit', '--node', '--help']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown flag ${arg}\n${USAGE}`);
   }
@@ -56,6 +58,8 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
   if (auditArg !== undefined && auditArg !== 'sync' && auditArg !== 'async' && auditArg !== 'buffered') {
     throw new Error(`--audit: "${auditArg}" is not sync, async or buffered\n${USAGE}`);
   }
+  const nodeArg = value('--node');
+  if (nodeArg !== undefined && nodeArg !== 'container' && nodeArg !== 'machine') throw new Error(`--node: "${nodeArg}" is neither container nor machine\n${USAGE}`);
   return {
     quick: argv.includes('--quick'),
     ciphers: ciphers.length > 0 ? ciphers : ALL_CIPHERS,
@@ -64,6 +68,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     profileDir: profileArg,
     rig: rigArg,
     auditMode: auditArg,
-    complete: !onlyArg && ciphers.length === 0 && !outArg && !profileArg && !rigArg && !auditArg,
+    node: nodeArg ?? 'container',
+    complete: !onlyArg && ciphers.length === 0 && !outArg && !profileArg && !rigArg && !auditArg && !nodeArg,
   };
 }

@@ -31,6 +31,9 @@ export interface BenchResults {
   date: string;
   quick: boolean;
   machine: { cores: number; cpuModel: string; node: string };
+  /** The Node that ran the gateway subjects (absent in older results: the machine's). */
+  gatewayNode?: { version: string; source: 'container' | 'machine'; fallback?: string };
+  /** Whether ssh2 loaded its native crypto binding in the gateway subjects. */
   nativeCrypto: boolean;
   /** Which rig drove the subjects (bench/rig): the C programs, or Node when no C compiler was here. */
   rig: 'native' | 'node';
@@ -134,9 +137,19 @@ export function connectionBudget(results: BenchResults): string | undefined {
   ].join('\n');
 }
 
+function gatewayRuntime(results: BenchResults): string {
+  const gw = results.gatewayNode;
+  if (!gw) return `the gateways ran on the same Node.`;
+  if (gw.source === 'container') return `the gateways ran on Node ${gw.version}, the container image's (gateway/Dockerfile), as deployed; \`--node machine\` runs them on this machine's.`;
+  return gw.fallback
+    ? `the gateways ran on this machine's Node ${gw.version}: the container image's could not be made ready (${gw.fallback}).`
+    : `the gateways ran on this machine's Node ${gw.version} (\`--node machine\`), not the container image's.`;
+}
+
 function header(results: BenchResults): string {
   return [
     `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' (quick sizes)' : ''} on ${results.machine.cores} cores, ${results.machine.cpuModel}, Node ${results.machine.node};`,
+    gatewayRuntime(results),
     `ssh2 native crypto binding: ${results.nativeCrypto ? 'in use' : 'NOT in use'}; rig (target and clients): ${results.rig === 'native' ? 'C' : 'Node'}; run took ${results.durationSeconds.toFixed(0)} s.`,
     '`gateway` and `gateway+pty` run as deployed: every client presents a credential issued by the API\'s code (SOCKS5 username/password),',
     `each connection writes its audit line at info to a file (${results.auditMode ?? 'buffered'} destination), and /metrics is scraped every second during the load phases.`,

@@ -52,6 +52,10 @@ describe('npm run bench -- --quick', () => {
     }
     expect(run.stdout).toMatch(/Connection-rate budget: 1\.5× `ssh -D`'s rate at 100 clients is \d+ conn\/s/);
     expect(run.stdout).toMatch(/ssh2 native crypto binding: (in use|NOT in use); rig \(target and clients\): (C|Node);/);
+    // The gateways run on the container image's Node (scripts/container-node.sh), with ssh2's binding built for it.
+    const major = /^FROM\s+node:(\d+)/m.exec(readFileSync(join(root, 'gateway', 'Dockerfile'), 'utf8'))?.[1];
+    expect(run.stdout).toMatch(new RegExp(`^the gateways ran on Node v${major}\\.\\d+\\.\\d+, the container image's`, 'm'));
+    expect(run.stdout).toContain('ssh2 native crypto binding: in use;');
     const results = JSON.parse(readFileSync(join(root, 'bench', 'results', 'quick-latest.json'), 'utf8')) as { rows: Array<{ metric: string; values: Record<string, number> }> };
     expect(results.rows.find((r) => r.metric.startsWith('connections per second'))?.values['gateway-trusted']).toBeGreaterThan(0);
     expect(results.rows.length).toBe(tableRows.length);

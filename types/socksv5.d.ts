@@ -33,8 +33,8 @@ declare module 'socksv5' {
 
     interface ServerOptions {
       auths?: AuthHandler[];
-      /** Patched: auth handlers built per connection, called when the greeting arrives. */
-      authsFor?: (socket: Socket) => AuthHandler[];
+      /** Patched: auth handlers built per connection, called when the greeting arrives with the methods it offers. */
+      authsFor?: (socket: Socket, methods: Uint8Array) => AuthHandler[];
       debug?: (message: string) => void;
     }
 

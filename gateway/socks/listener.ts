@@ -47,7 +47,7 @@ export class SocksListener {
 
   constructor(options: SocksListenerOptions) {
     this.#options = options;
-    this.#socks = new socksv5.Server({ authsFor: (socket) => this.#authsFor(socket) });
+    this.#socks = new socksv5.Server({ authsFor: (socket, methods) => this.#authsFor(socket, methods) });
     this.#socks.on('connection', (info, accept, deny, socket) => this.#onRequest(info, accept, deny, socket));
     this.#socks.on('handshakeError', (err, socket) => {
       const live = this.#live.get(socket);
@@ -113,7 +113,7 @@ export class SocksListener {
     if (this.#live.size === 0) this.#whenIdle?.();
   }
 
-  #authsFor(socket: Socket): socksv5.AuthHandler[] {
+  #authsFor(socket: Socket, methods: Uint8Array): socksv5.AuthHandler[] {
     const live = this.#live.get(socket);
     if (!live || this.#destroyed) return [];
     const { authenticator, limits } = this.#options;
@@ -136,6 +136,9 @@ export class SocksListener {
         answer(result.ok); // synchronously: socksv5 re-attaches its parser in this callback
       }),
     ];
+    // socksv5 takes the first handler the client offers, so a client that offers username/password logs in with
+    // it: the lease and trusted-network check (and its refusal's reason) is only for clients that do not.
+    if (methods.includes(AUTH_METHOD.USERNAME_PASSWORD)) return handlers;
     const anonymous = authenticator.withoutCredentials(client);
     if (anonymous.ok) {
       handlers.push({

@@ -166,6 +166,31 @@ describe('SOCKS listener', () => {
     a.destroy();
   });
 
+  it('reads a login whole from one chunk, and the CONNECT that came in the same write', async () => {
+    const gw = await gateway();
+    const client = await RawClient.open(gw.port);
+    client.send(greeting());
+    expect([...(await client.read(2))]).toEqual([5, AUTH_METHOD.USERNAME_PASSWORD]);
+    client.send(Buffer.concat([userPass(USER, PASSWORD), request('10.9.9.9', 22)]));
+    expect([...(await client.read(2))]).toEqual([1, 0]);
+    expect([...(await client.read(10))]).toEqual(fullReply(REPLY.SUCCEEDED));
+    client.destroy();
+    await expect.poll(() => gw.audits[0]).toMatchObject({ subject: USER, destination: '10.9.9.9:22' });
+  });
+
+  it('logs a client that offers no-auth and username/password in with its credential, from a trusted address too', async () => {
+    const gw = await gateway({ trusted: () => true });
+    const client = await RawClient.open(gw.port);
+    client.send(greeting([AUTH_METHOD.NO_AUTHENTICATION, AUTH_METHOD.USERNAME_PASSWORD]));
+    expect([...(await client.read(2))]).toEqual([5, AUTH_METHOD.USERNAME_PASSWORD]);
+    client.send(userPass(USER, PASSWORD));
+    expect([...(await client.read(2))]).toEqual([1, 0]);
+    client.send(request('10.9.9.9', 22));
+    expect([...(await client.read(10))]).toEqual(fullReply(REPLY.SUCCEEDED));
+    client.destroy();
+    await expect.poll(() => gw.audits[0]?.subject).toBe(USER);
+  });
+
   it('closes a handshake that does not complete in time (slowloris)', async () => {
     const gw = await gateway({ handshakeTimeoutMs: 300 });
     const client = await RawClient.open(gw.port);

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --initial-heap-size=96
+#!/usr/bin/env -S node --initial-heap-size=96 --max-semi-space-size=16
 // The `edge-gateway` command: runs main.ts compiled to one ES module (scripts/compile.mjs says why not
 // tsx, and why the shebang passes NODE_FLAGS).
 // - EDGE_GATEWAY_PRECOMPILED names a module compiled ahead of time (the container image sets it): it is

@@ -285,7 +285,7 @@ describe('the gateway image, built from the cdk.out asset with podman', () => {
     // The precompiled entry: the gateway is the container's only process (no esbuild service beside it).
     const processes = await podmanOk(env, ['top', containerName, 'pid', 'args']);
     expect(processes).not.toMatch(/esbuild/);
-    expect(processes).toMatch(/node --initial-heap-size=96 gateway\/cli\/bin\.js gateway/);
+    expect(processes).toMatch(/node --initial-heap-size=96 --max-semi-space-size=16 gateway\/cli\/bin\.js gateway/);
   });
 
   it('drains a live transfer on SIGTERM and exits 0', async () => {

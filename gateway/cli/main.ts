@@ -3,6 +3,12 @@ import { CommanderError } from 'commander';
 import { isGatewayError } from '../../common/errors.js';
 import { buildProgram } from './program.js';
 
+// A reader that stops reading (`edge-gateway connections | head -1`) is not a failure: the rest of the output is
+// dropped quietly instead of ending in an unhandled EPIPE and a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+});
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {

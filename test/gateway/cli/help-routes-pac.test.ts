@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { runInNewContext } from 'node:vm';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPac } from '../../../gateway/browser/pac.js';
 import { loadConfig } from '../../../gateway/config/index.js';
-import { runCli } from './run-cli.js';
+import { BIN, REPO_ROOT, runCli } from './run-cli.js';
 
 const FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
 const GOOD = `
@@ -170,5 +171,19 @@ describe('edge-gateway pac', () => {
     const unnamed = await runCli(['pac', '--config', join(dir, 'http-only.yaml')]);
     expect(unnamed.code).toBe(1);
     expect(unnamed.stderr).toContain('the HTTP proxy binds all interfaces: pass --proxy host:port (or set listeners.httpProxy.advertise)');
+  });
+});
+
+describe('edge-gateway output into a closed pipe', () => {
+  it('exits 0 without a stack trace when its reader has gone (`edge-gateway --help | head -1`)', async () => {
+    const child = spawn(process.execPath, [BIN, '--help'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The read end closes before the child has started, so its first write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

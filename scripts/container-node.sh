@@ -40,7 +40,8 @@ fi
 
 abi=$("$node" -p 'process.versions.modules')
 binding="$crypto_dir/build/Release/sshcrypto-$abi.node"
-if [[ ! -f "$binding" ]]; then
+# Built when missing, or when one is there that this Node cannot load (a build against other headers).
+if [[ ! -f "$binding" ]] || ! "$node" -e 'require(process.argv[1])' "$binding" 2>/dev/null; then
   gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
   [[ -f "$gyp" ]] || { echo "container-node: npm's node-gyp is not at $gyp" >&2; exit 1; }
   echo "container-node: building ssh2's crypto binding for Node $("$node" --version) (ABI $abi)" >&2
@@ -50,9 +51,16 @@ if [[ ! -f "$binding" ]]; then
   work=$(mktemp -d "$repo/node_modules/.cache/ssh2-binding.XXXXXX")
   trap 'rm -rf "$work"' EXIT
   cp -a "$crypto_dir/binding.gyp" "$crypto_dir/src" "$work/"
-  # The arguments ssh2's install.js passes, for this Node.
+  # The arguments ssh2's install.js passes, for this Node. node-gyp takes npm_config_* from the environment
+  # over its own arguments, and `npm run` exports the user's npm settings (nodedir=/usr on these machines: the
+  # machine Node's headers, which built a binding this Node cannot load), so it runs without them.
   openssl_major=$("$node" -p '/^\d+/.exec(process.versions.openssl)[0]')
-  (cd "$work" && "$node" "$gyp" rebuild --target="$("$node" --version)" --real_openssl_major="$openssl_major" --nodedir="$home" >"$work/gyp.log" 2>&1) || { tail -20 "$work/gyp.log" >&2; exit 1; }
+  without_npm_config=()
+  for var in $(compgen -e); do [[ "${var,,}" == npm_config_* ]] && without_npm_config+=(-u "$var"); done
+  (cd "$work" && env "${without_npm_config[@]}" "$node" "$gyp" rebuild --target="$("$node" --version)" --real_openssl_major="$openssl_major" \
+    --nodedir="$home" >"$work/gyp.log" 2>&1) || { tail -20 "$work/gyp.log" >&2; exit 1; }
+  "$node" -e 'require(process.argv[1])' "$work/build/Release/sshcrypto.node" \
+    || { echo "container-node: the binding built for Node $("$node" --version) does not load in it" >&2; exit 1; }
   mkdir -p "$(dirname "$binding")"
   install -m 0755 "$work/build/Release/sshcrypto.node" "$binding.partial"
   mv "$binding.partial" "$binding"

@@ -6,6 +6,10 @@
 import { parseConfig } from '../gateway/config/index.js';
 import { startGateway } from '../gateway/main.js';
 import { createLogger, logDestination, type LogDestinationMode } from '../gateway/observability/logger.js';
+import { applyV8Flags } from '../gateway/v8-flags.js';
+
+// As gateway/cli/main.ts does for `edge-gateway`.
+applyV8Flags();
 
 const config = parseConfig(JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>);
 const logPath = process.argv[3];

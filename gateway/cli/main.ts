@@ -1,7 +1,10 @@
 // Entry of the `edge-gateway` CLI: parse, run, and turn failures into one clear line and a non-zero exit.
 import { CommanderError } from 'commander';
 import { isGatewayError } from '../../common/errors.js';
+import { applyV8Flags } from '../v8-flags.js';
 import { buildProgram } from './program.js';
+
+applyV8Flags();
 
 // A reader that stops reading (`edge-gateway connections | head -1`) is not a failure: the rest of the output is
 // dropped quietly instead of ending in an unhandled EPIPE and a stack trace.

@@ -1,6 +1,6 @@
-// applyV8Flags on the container's Node (scripts/container-node.sh, as the bench uses it): without the flag, Node 24's
-// V8 runs full GCs under Buffer churn like a bulk transfer's; with it, none beyond start-up. On the Node running the tests (20) it
-// sets nothing, since that V8 does not know the flag.
+// applyV8Flags on the container's Node (scripts/container-node.sh, as the bench uses it): without the flag, Node
+// 24's V8 runs full GCs under Buffer churn like a bulk transfer's; with it, none beyond start-up. On the Node that
+// runs the tests (20) it sets nothing, since that V8 does not know the flag.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';

@@ -136,8 +136,8 @@ export class TunnelPool {
         stalled ??= connection;
         continue;
       }
-      if (connection.load < spreadAt) return connection;
-      if (!least || connection.load < least.load) least = connection;
+      if (connection.placementLoad < spreadAt) return connection;
+      if (!least || connection.placementLoad < least.placementLoad) least = connection;
     }
     return least ?? stalled;
   }
@@ -180,12 +180,12 @@ export class TunnelPool {
   /** Opens another connection (up to pool.max) once `picked` is full (spreadAtChannels) or stalled and no other has room. */
   #maybeGrow(picked: TunnelConnection): void {
     const spreadAt = this.host.pool.spreadAtChannels;
-    if ((picked.load + 1 < spreadAt && !picked.stalled) || this.#wanted >= this.host.pool.max) return;
+    if ((picked.placementLoad + 1 < spreadAt && !picked.stalled) || this.#wanted >= this.host.pool.max) return;
     for (const c of this.#connections) {
-      if (c.state === 'connecting' || (c !== picked && c.accepting && !c.stalled && c.load < spreadAt)) return;
+      if (c.state === 'connecting' || (c !== picked && c.accepting && !c.stalled && c.placementLoad < spreadAt)) return;
     }
     this.#wanted++;
-    this.#log.info({ wanted: this.#wanted, load: picked.load }, 'ssh pool growing');
+    this.#log.info({ wanted: this.#wanted, load: picked.placementLoad }, 'ssh pool growing');
     this.#ensure();
   }
 

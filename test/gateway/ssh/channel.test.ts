@@ -83,6 +83,22 @@ describe('channels through a real sshd', () => {
     await waitFor('channels released', () => pools.status()[0]!.connections.every((c) => c.channels === 0));
   });
 
+  it('places a new channel beside channels that are only waiting for the host to confirm their close', async () => {
+    const opened = await Promise.all(Array.from({ length: 50 }, () => pools.openChannel(dest(echo.port), ['bastion'], opening())));
+    expect(pools.status()[0]!.connections.map((c) => c.channels)).toEqual([50, 0, 0, 0]);
+    // Our CHANNEL_CLOSEs go out now; sshd's replies cannot arrive before the next turn, so all 50 are still
+    // counted when the next channel is placed.
+    for (const { stream } of opened) stream.destroy();
+    const next = pools.openChannel(dest(echo.port), ['bastion'], opening());
+    expect(pools.status()[0]!.connections.map((c) => c.channels)).toEqual([50, 0, 0, 0]);
+    const { stream } = await next;
+    const placed = pools.status()[0]!.connections.map((c) => c.channels);
+    expect(placed.slice(1)).toEqual([0, 0, 0]);
+    expect(placed[0]).toBeGreaterThanOrEqual(1);
+    expect((await echoRoundTrip(stream, Buffer.from('after the closes'))).toString()).toBe('after the closes');
+    await waitFor('channels released', () => pools.status()[0]!.connections.every((c) => c.channels === 0));
+  });
+
   it('maps a PermitOpen refusal to EG_CHANNEL_PROHIBITED', async () => {
     await expect(pools.openChannel(dest(echo.port + 0, '127.0.0.2'), ['bastion'], opening())).rejects.toMatchObject({
       code: 'EG_CHANNEL_PROHIBITED',

@@ -57,7 +57,7 @@ export const TunnelHostSchema = z.object({
         .max(10_000)
         .default(128)
         .describe(
-          'New channels go to the oldest connection carrying fewer than this many; when every connection carries this many the pool opens another (up to max), and past that picks the least-loaded. Few busy connections cost less CPU, here and in sshd, than many half-idle ones.',
+          'New channels go to the oldest connection carrying fewer than this many (channels being closed, which carry nothing more, do not count); when every connection carries this many the pool opens another (up to max), and past that picks the least-loaded. Few busy connections cost less CPU, here and in sshd, than many half-idle ones.',
         ),
       idleCloseMs: z
         .number()

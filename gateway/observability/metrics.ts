@@ -44,6 +44,24 @@ export interface GatewayMetrics {
   contentType: string;
 }
 
+/**
+ * `read` once per scrape: three tunnel series read one pool status and four cache series one set of cache
+ * counters, instead of asking again for each series. The snapshot lasts until the next render() or the
+ * next event-loop turn, whichever comes first (a scrape that is not a render(), such as the EMF publisher's,
+ * collects within a turn or two).
+ */
+function oncePerScrape<T>(read: () => T, resets: Set<() => void>): () => T {
+  let snapshot: { value: T } | undefined;
+  resets.add(() => (snapshot = undefined));
+  return () => {
+    if (!snapshot) {
+      snapshot = { value: read() };
+      setImmediate(() => (snapshot = undefined));
+    }
+    return snapshot.value;
+  };
+}
+
 export interface MetricsOptions {
   /** Process metrics (cpu, memory, fds, event loop). Default true. */
   processMetrics?: boolean;
@@ -58,6 +76,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   }
   const registers = [registry];
+  /** Forget the scrape-time snapshots (oncePerScrape): a new scrape begins. */
+  const scrapeResets = new Set<() => void>();
   let poolStatus: PoolStatusSource = () => [];
   let credentialCache: CredentialCacheSource | undefined;
   // Counted as plain numbers and handed to prom-client at scrape time (collect): a labelled inc() hashes
@@ -159,12 +179,15 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       ['operation', 'result'],
     ),
     watchPools(source) {
-      poolStatus = source;
+      poolStatus = oncePerScrape(source, scrapeResets);
     },
     watchCredentialCache(source) {
-      credentialCache = source;
+      credentialCache = oncePerScrape(source, scrapeResets);
     },
-    render: () => registry.metrics(),
+    render: () => {
+      for (const reset of scrapeResets) reset();
+      return registry.metrics();
+    },
     contentType: registry.contentType,
   };
 }

@@ -86,6 +86,28 @@ describe('metrics', () => {
     expect(parsePrometheusTextFormat(await metrics.render()).some((f) => f.name === 'process_open_fds' || f.name === 'process_cpu_seconds_total')).toBe(true);
   });
 
+  it('reads the pools and the credential cache once per scrape, and afresh for the next one', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    let poolReads = 0;
+    let cacheReads = 0;
+    let channels = 2;
+    metrics.watchPools(() => {
+      poolReads++;
+      return [{ host: 'a', healthy: true, connections: [{ id: '1', state: 'ready', channels }] }];
+    });
+    metrics.watchCredentialCache(() => {
+      cacheReads++;
+      return { hits: 5, misses: 1, evictions: 0, flushes: 0, size: 1 };
+    });
+    const first = parsePrometheusTextFormat(await metrics.render());
+    expect(first.find((f) => f.name === 'edge_gateway_tunnel_channels_active')?.metrics[0]?.value).toBe('2');
+    expect(first.find((f) => f.name === 'edge_gateway_credential_cache_entries')?.metrics[0]?.value).toBe('1');
+    expect([poolReads, cacheReads]).toEqual([1, 1]);
+    channels = 9;
+    expect(await sample(metrics, 'edge_gateway_tunnel_channels_active', { host: 'a' })).toBe(9);
+    expect([poolReads, cacheReads]).toEqual([2, 2]);
+  });
+
   it('counts live connections in the table and the gauge', async () => {
     const metrics = createMetrics({ processMetrics: false });
     const table = createConnectionTable({ metrics, now: () => 1000 });

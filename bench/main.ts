@@ -29,8 +29,10 @@ const MIB = 1024 ** 2;
 const sizes = quick
   ? { single: 64 * MIB, reps: 1, agg8: 4 * MIB, agg32: 1 * MIB, latency: 200, loadMs: 3000, loadReps: 1, lowLoadMs: 1000, idle: [[200, 1], [1000, 1]] as Array<[number, number]> }
   : { single: 512 * MIB, reps: 5, agg8: 64 * MIB, agg32: 16 * MIB, latency: 2000, loadMs: 20_000, loadReps: 5, lowLoadMs: 5000, idle: [[1000, 3], [10_000, 1]] as Array<[number, number]> };
-/** The gateway subjects' Node: the container image's unless `--node machine` (gateway-node.ts). */
-const runtime = gatewayNode(options.node, join(here, '..'));
+/** Whether any gateway process runs (the policy row runs in this process). */
+const needsSshd = ['throughput', 'latency', 'load', 'memory'].some((m) => only.has(m as never));
+/** The gateway subjects' Node: the container image's unless `--node machine` (gateway-node.ts); none to prepare for the policy row alone. */
+const runtime = gatewayNode(needsSshd ? options.node : 'machine', join(here, '..'));
 if (runtime.fallback) console.error(`bench: the container's Node is not available (${runtime.fallback}); the gateways run on this machine's ${runtime.version}`);
 const BENCH_ROUTE = { name: 'bench', destinations: [{ host: '127.0.0.1/32', ports: ['*'] }], via: ['bench'], groups: ['bench'] };
 const issued: BenchCredential = await issueBenchCredential(BENCH_ROUTE, ['bench']);
@@ -310,7 +312,6 @@ const started = Date.now();
 const rows: Row[] = [];
 const curves: BenchResults['curves'] = { throughput: [], latency: [], memory: [] };
 const counts: Record<string, GatewayCounts> = {};
-const needsSshd = ['throughput', 'latency', 'load', 'memory'].some((m) => only.has(m as never));
 try {
   if (needsSshd) for (const [i, cipher] of ciphers.entries()) await runCipher(cipher, rows, i === 0, curves, counts);
 } finally {

@@ -122,6 +122,9 @@ export async function createTopology(options: TopologyOptions = {}): Promise<Top
           clearTimeout(timer);
           resolve({ stdout, stderr: stderr + String(err), code: -1 });
         });
+        // A command that exits without reading its input closes the pipe first: that EPIPE is not a failure
+        // of the command (its exit code says how it went), and unhandled it would end the test run.
+        child.stdin.on('error', () => {});
         child.stdin.end(execOptions.input ?? '');
       }),
     spawn: (role, command, args, spawnOptions = {}) => {

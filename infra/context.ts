@@ -63,6 +63,14 @@ const SnsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Z
 export const InfraContextSchema = z
   .object({
     stage: StageName.default('dev'),
+    /**
+     * The SOCKS5 port (1080). "false": no SOCKS listener on the load balancer or in the gateway (EG_SOCKS=off), no
+     * ingress to it; clients use the HTTP proxy (and the HTTPS proxy with TLS). For a fleet of browsers only.
+     */
+    socks: z
+      .union([z.boolean(), z.enum(['true', 'false'])])
+      .transform((value) => value === true || value === 'true')
+      .default(true),
     /** Who may reach the proxy ports. Empty means no ingress at all; "0.0.0.0/0" only if listed here. */
     allowedClientCidrs: z.preprocess(listFromContext, z.array(Cidr)).default([]),
     /** Seeded into {prefix}/hosts/{name} at deploy time; the API edits them afterwards. */

@@ -34,6 +34,8 @@ export const CONTAINER_NAME = 'gateway';
 export interface GatewayServiceProps {
   stage: string;
   parameters: Parameters;
+  /** The SOCKS5 listener and its port on the load balancer; off: neither (the gateway runs with EG_SOCKS=off). */
+  socks: boolean;
   /** Ingress sources for every public port; empty means none. */
   allowedClientCidrs: readonly string[];
   cpu: number;
@@ -60,8 +62,8 @@ export class GatewayService extends Construct {
   readonly container: ecs.ContainerDefinition;
   /** The gateway's stdout: JSON logs, one audit line per connection, EMF metric lines. */
   readonly logGroup: logs.LogGroup;
-  /** The SOCKS port's targets; every port's target group probes the same /readyz. */
-  readonly socksTargets: elbv2.NetworkTargetGroup;
+  /** The HTTP proxy port's targets, always present; every port's target group probes the same /readyz. */
+  readonly readinessTargets: elbv2.NetworkTargetGroup;
 
   constructor(scope: Construct, id: string, props: GatewayServiceProps) {
     super(scope, id);
@@ -96,7 +98,9 @@ export class GatewayService extends Construct {
     });
 
     const ports = [
-      ...Object.entries(GATEWAY_PORTS).map(([name, port]) => ({ name, listener: port, container: port })),
+      ...Object.entries(GATEWAY_PORTS)
+        .filter(([name]) => props.socks || name !== 'socks')
+        .map(([name, port]) => ({ name, listener: port, container: port })),
       ...(props.tls ? Object.entries(GATEWAY_TLS_PORTS).map(([name, port]) => ({ name, ...port })) : []),
     ];
     if (props.tls) props.parameters.grantGatewayTls(taskDefinition.taskRole, props.tls);
@@ -145,10 +149,14 @@ export class GatewayService extends Construct {
         EG_STAGE: props.stage,
         EG_PARAMETER_PREFIX: props.parameters.prefix,
         EG_SSM_REGION: Stack.of(this).region,
-        EG_SOCKS_HOST: '0.0.0.0',
-        EG_SOCKS_PORT: String(GATEWAY_PORTS.socks),
         // PAC files and lease answers name the load balancer, not the task's private address.
-        EG_SOCKS_ADVERTISE: `${this.loadBalancer.loadBalancerDnsName}:${GATEWAY_PORTS.socks}`,
+        ...(props.socks
+          ? {
+              EG_SOCKS_HOST: '0.0.0.0',
+              EG_SOCKS_PORT: String(GATEWAY_PORTS.socks),
+              EG_SOCKS_ADVERTISE: `${this.loadBalancer.loadBalancerDnsName}:${GATEWAY_PORTS.socks}`,
+            }
+          : { EG_SOCKS: 'off' }),
         EG_HTTP_PROXY_ADVERTISE: `${this.loadBalancer.loadBalancerDnsName}:${GATEWAY_PORTS.httpProxy}`,
         EG_HTTP_PROXY_HOST: '0.0.0.0',
         EG_HTTP_PROXY_PORT: String(GATEWAY_PORTS.httpProxy),
@@ -223,7 +231,7 @@ export class GatewayService extends Construct {
       // Only the load balancer reaches the tasks (its security group, whatever the client address).
       this.service.connections.allowFrom(this.loadBalancerSecurityGroup, ec2.Port.tcp(port), `load balancer to ${name}`);
     }
-    this.socksTargets = targetGroups.socks as elbv2.NetworkTargetGroup;
+    this.readinessTargets = targetGroups.httpProxy as elbv2.NetworkTargetGroup;
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minCount, maxCapacity: props.maxCount });
     scaling.scaleOnCpuUtilization('Cpu', {

@@ -42,6 +42,7 @@ export class EdgeGatewayStack extends Stack {
     this.gateway = new GatewayService(this, 'Gateway', {
       stage: settings.stage,
       parameters: this.parameters,
+      socks: settings.socks,
       allowedClientCidrs: settings.allowedClientCidrs,
       cpu: settings.gatewayCpu,
       memoryMiB: settings.gatewayMemoryMiB,
@@ -58,7 +59,8 @@ export class EdgeGatewayStack extends Stack {
         : {}),
     });
     const tlsName = settings.tlsDomainName;
-    const proxyAddress = `${this.gateway.dnsName}:${GATEWAY_PORTS.socks}`;
+    // Without SOCKS the API names the host alone and the HTTP proxy's port (lambdas/config.ts reads both).
+    const proxyAddress = settings.socks ? `${this.gateway.dnsName}:${GATEWAY_PORTS.socks}` : this.gateway.dnsName;
     // With TLS the PAC comes over HTTPS (nobody on the path can rewrite it) and names the HTTPS proxy.
     const pacUrl = tlsName ? `https://${tlsName}/proxy.pac` : `http://${this.gateway.dnsName}:${GATEWAY_PORTS.publicHttp}/proxy.pac`;
     this.api = new Api(this, 'Api', {
@@ -95,7 +97,7 @@ export class EdgeGatewayStack extends Stack {
     // What an operator sees and gets paged for (docs/deploy.md, "Monitoring").
     const metrics = new GatewayMetricSource(metricsNamespace(settings.stage));
     const minute = Duration.minutes(1);
-    const healthyTasks = this.gateway.socksTargets.metrics.healthyHostCount({ statistic: 'Minimum', period: minute });
+    const healthyTasks = this.gateway.readinessTargets.metrics.healthyHostCount({ statistic: 'Minimum', period: minute });
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { stage: settings.stage, email: settings.alarmEmail, topicArn: settings.alarmTopicArn });
     this.alarms = new GatewayAlarms(this, 'Alarms', {
       stage: settings.stage,
@@ -131,7 +133,7 @@ export class EdgeGatewayStack extends Stack {
     new AuditQueries(this, 'AuditQueries', { stage: settings.stage, logGroup: this.gateway.logGroup });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Control-plane API (SigV4-signed requests), e.g. POST {ApiUrl}v1/credentials' });
-    new CfnOutput(this, 'ProxyAddress', { value: proxyAddress, description: 'SOCKS5 proxy for clients: socks5h://USER:PASS@ProxyAddress' });
+    if (settings.socks) new CfnOutput(this, 'ProxyAddress', { value: proxyAddress, description: 'SOCKS5 proxy for clients: socks5h://USER:PASS@ProxyAddress' });
     new CfnOutput(this, 'HttpProxyAddress', { value: `${this.gateway.dnsName}:${GATEWAY_PORTS.httpProxy}`, description: 'HTTP proxy (browsers with a lease)' });
     if (tlsName) {
       new CfnOutput(this, 'HttpsProxyAddress', {

@@ -6,6 +6,7 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { CfnKey } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../gateway/config/index.js';
 import { buildApp, type BuiltApp } from './build-app.js';
 
 interface Statement {
@@ -253,6 +254,42 @@ describe('client ingress follows allowedClientCidrs', () => {
     const built = buildApp({ allowedClientCidrs: '0.0.0.0/0' });
     try {
       expect(ingressRules(built).filter((rule) => rule.CidrIp === '0.0.0.0/0')).toHaveLength(3);
+    } finally {
+      built.close();
+    }
+  }, BUILD_TIMEOUT_MS);
+});
+
+describe('a fleet of browsers only: -c socks=false', () => {
+  it('leaves out the SOCKS port everywhere and runs the gateway with EG_SOCKS=off, which its container config accepts', () => {
+    const built = buildApp({ socks: 'false', allowedClientCidrs: ['203.0.113.0/24'] });
+    try {
+      const listenerPorts = Object.values(built.template.findResources('AWS::ElasticLoadBalancingV2::Listener')).map(
+        (r) => (r as { Properties: { Port: number } }).Properties.Port,
+      );
+      expect(listenerPorts.sort()).toEqual([8080, 8081]);
+      expect(ingressRules(built).map((rule) => rule.FromPort).filter((port) => port === 1080)).toEqual([]);
+      const task = Object.values(built.template.findResources('AWS::ECS::TaskDefinition'))[0] as {
+        Properties: { ContainerDefinitions: Array<{ Environment: Array<{ Name: string; Value: unknown }>; PortMappings: Array<{ ContainerPort: number }> }> };
+      };
+      const container = task.Properties.ContainerDefinitions[0]!;
+      expect(container.PortMappings.map((m) => m.ContainerPort)).not.toContain(1080);
+      const env = Object.fromEntries(container.Environment.filter((e) => typeof e.Value === 'string').map((e) => [e.Name, e.Value as string]));
+      expect(env.EG_SOCKS).toBe('off');
+      expect(Object.keys(env).filter((name) => name.startsWith('EG_SOCKS_'))).toEqual([]);
+      // The image's own config file with the task's plain variables: SOCKS off, the HTTP proxy still on.
+      const config = loadConfig(join(import.meta.dirname, '../../gateway/container-config.yaml'), { ...env, EG_PARAMETER_PREFIX: '/edge-gateway/dev' });
+      expect(config.listeners.socks).toBe(false);
+      expect(config.listeners.httpProxy).toMatchObject({ port: 8080 });
+      const outputs = built.template.toJSON().Outputs as Record<string, unknown>;
+      expect(Object.keys(outputs)).not.toContain('ProxyAddress');
+      expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['HttpProxyAddress', 'PacUrl']));
+      // The API names the host alone: credentials then carry the HTTP proxy and no socks5h:// URL.
+      const api = ourFunctions(built)[1] as unknown as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+      expect(JSON.stringify(api.Properties.Environment.Variables.PROXY_ADDRESS)).not.toContain('1080');
+      // The healthy-task alarm still watches a target group (the HTTP proxy's).
+      const alarms = Object.values(built.template.findResources('AWS::CloudWatch::Alarm')).map((r) => JSON.stringify(r));
+      expect(alarms.some((alarm) => alarm.includes('HealthyHostCount'))).toBe(true);
     } finally {
       built.close();
     }

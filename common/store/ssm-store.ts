@@ -18,8 +18,10 @@ import { assertParameterName, assertValueSize, normalizePath } from './parameter
 export const SSM_PAGE_SIZE = 10;
 
 export interface SsmStoreOptions {
-  /** Only `send` is used; the caller owns the client (and destroys it). */
+  /** Only `send` is used; the caller owns the client (and destroys it, in `onClose` when the store should). */
   client: Pick<SSMClient, 'send'>;
+  /** Runs once when the store closes, e.g. to destroy a client opened for it alone. */
+  onClose?: () => void;
   /** KMS key for SecureString values; the account's aws/ssm key when unset. */
   kmsKeyId?: string;
   maxValueBytes?: number;
@@ -55,12 +57,14 @@ export class SsmStore implements ParameterStore {
   readonly #client: Pick<SSMClient, 'send'>;
   readonly #kmsKeyId: string | undefined;
   readonly #maxValueBytes: number;
+  readonly #onClose: (() => void) | undefined;
   #closed = false;
 
   constructor(options: SsmStoreOptions) {
     this.#client = options.client;
     this.#kmsKeyId = options.kmsKeyId;
     this.#maxValueBytes = options.maxValueBytes ?? STANDARD_PARAMETER_MAX_BYTES;
+    this.#onClose = options.onClose;
   }
 
   async get(name: string): Promise<StoredParameter | undefined> {
@@ -132,7 +136,9 @@ export class SsmStore implements ParameterStore {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
+    this.#onClose?.();
   }
 
   #assertOpen(): void {

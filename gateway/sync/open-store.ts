@@ -22,12 +22,7 @@ export function openParameterStore(config: StoreConfig, options: OpenStoreOption
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
   });
   if (options.observeCall) countStoreCalls(client, options.observeCall);
-  return new (class extends SsmStore {
-    override async close(): Promise<void> {
-      await super.close();
-      client.destroy();
-    }
-  })({ client });
+  return new SsmStore({ client, onClose: () => client.destroy() });
 }
 
 /** SSM's throttling answers; the SDK also marks them `$retryable.throttling`. */

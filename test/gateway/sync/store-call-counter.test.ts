@@ -1,6 +1,7 @@
 // Every SSM request attempt is counted by result, a throttled one included, with the real SDK client on the wire.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openParameterStore, type StoreCallResult } from '../../../gateway/sync/open-store.js';
 
@@ -50,5 +51,21 @@ describe('SSM call counting', () => {
 
     expect(await store.delete('/eg/missing')).toBe(false);
     expect(calls.at(-1)).toEqual(['DeleteParameter', 'client_error']);
+  });
+
+  it('destroys the SDK client it opened when the store closes, once', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'not-a-real-secret-key');
+    const endpoint = await ssmEndpoint(0);
+    cleanups.push(() => new Promise((resolve) => endpoint.server.close(() => resolve())));
+    const destroy = vi.spyOn(SSMClient.prototype, 'destroy');
+    cleanups.push(async () => void destroy.mockRestore());
+    const store = openParameterStore({ type: 'ssm', region: 'us-east-1', endpoint: endpoint.url });
+    expect((await store.get('/eg/version'))?.value).toBe('7');
+    expect(destroy).not.toHaveBeenCalled();
+    await store.close();
+    await store.close();
+    expect(destroy).toHaveBeenCalledTimes(1);
+    await expect(store.get('/eg/version')).rejects.toMatchObject({ code: 'EG_STORE' });
   });
 });

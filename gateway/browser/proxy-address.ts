@@ -1,6 +1,5 @@
 // Which "host:port" a PAC file or lease answer names for a proxy listener: what clients can reach, not what is bound.
-import { isIPv6 } from 'node:net';
-import { parseUrl } from '../../common/endpoint.js';
+import { formatEndpoint, parseUrl } from '../../common/endpoint.js';
 
 /** A listener as bound, with the operator's `advertise` override ("host:port", e.g. the load balancer's name). */
 export interface ProxyListenerAddress {
@@ -13,10 +12,6 @@ export interface ProxyListenerAddress {
 export type ProxyAddress = string | ProxyListenerAddress;
 
 const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]', '']);
-
-function hostPort(host: string, port: number): string {
-  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 /** The host name of an HTTP Host header ("gw.example:8443" → "gw.example", "[::1]:80" → "[::1]"); undefined if it is not one. */
 function hostnameOf(hostHeader: string | undefined): string | undefined {
@@ -33,7 +28,7 @@ function hostnameOf(hostHeader: string | undefined): string | undefined {
 export function advertisedAddress(proxy: ProxyAddress | undefined, requestHost: string | undefined): string | undefined {
   if (typeof proxy !== 'object') return proxy;
   if (proxy.advertise) return proxy.advertise;
-  if (!ALL_INTERFACES.has(proxy.host)) return hostPort(proxy.host, proxy.port);
+  if (!ALL_INTERFACES.has(proxy.host)) return formatEndpoint(proxy.host, proxy.port);
   const name = hostnameOf(requestHost);
   return name === undefined ? undefined : `${name}:${proxy.port}`;
 }

@@ -7,6 +7,8 @@ describe('formatEndpoint', () => {
     expect(formatEndpoint('fe80::1%eth0', '22')).toBe('[fe80::1%eth0]:22');
     expect(formatEndpoint('10.0.0.7', 80)).toBe('10.0.0.7:80');
     expect(formatEndpoint('db.partner.example', 5432)).toBe('db.partner.example:5432');
+    // An address already in brackets (a listener bound to "[::1]") keeps one pair.
+    expect(formatEndpoint('[::1]', 1080)).toBe('[::1]:1080');
   });
 });
 

@@ -10,6 +10,7 @@ import { computeReadiness } from './admin/readiness.js';
 import { listenHttp, type HttpEndpoint } from './admin/server.js';
 import { ConfigInvalidError } from './config/issues.js';
 import type { Config } from './config/schema.js';
+import type { Endpoint } from './contracts.js';
 import { createDialer } from './dial.js';
 import { TunnelRegistry, forwardAdminRoutes } from './forward/index.js';
 import { HttpProxyListener } from './http-proxy/index.js';
@@ -42,11 +43,6 @@ export interface StartOptions {
   guardProcess?: boolean;
 }
 
-export interface ListenAddress {
-  address: string;
-  port: number;
-}
-
 /** EG_LISTENER_OFF: a running gateway was asked for a listener its configuration turns off. */
 export class ListenerOffError extends GatewayError {
   override readonly name = 'ListenerOffError';
@@ -58,10 +54,10 @@ export class ListenerOffError extends GatewayError {
 
 export interface RunningGateway {
   /** The SOCKS listener; throws ListenerOffError (EG_LISTENER_OFF) when the config turns it off (`listeners.socks: false`). */
-  readonly socks: ListenAddress;
-  http?: ListenAddress;
+  readonly socks: Endpoint;
+  http?: Endpoint;
   /** The HTTPS proxy (TLS to the proxy). */
-  https?: ListenAddress;
+  https?: Endpoint;
   /** PAC, lease activation, /healthz, /readyz. */
   public?: { url: string };
   /** The same over TLS. */
@@ -131,7 +127,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     };
     // SOCKS is on unless the config says `listeners.socks: false` (then an HTTP or HTTPS proxy is, see config/load.ts).
     const socksConfig = config.listeners.socks === false ? undefined : config.listeners.socks;
-    let socksAddress: ListenAddress | undefined;
+    let socksAddress: Endpoint | undefined;
     if (socksConfig) {
       const socks = new SocksListener({
         host: socksConfig.host,
@@ -149,7 +145,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     }
 
     // The HTTP and HTTPS proxies are one listener class: the same auth, dialer, records and limits; TLS in front or not.
-    const startProxy = async (endpoint: { host: string; port: number }, component: string, tls?: { certificate: LiveCertificate }): Promise<ListenAddress> => {
+    const startProxy = async (endpoint: Endpoint, component: string, tls?: { certificate: LiveCertificate }): Promise<Endpoint> => {
       const proxy = new HttpProxyListener({ auth: live, dialer, log: log.child({ component }), book, headTimeoutMs: config.timeouts.handshakeMs, limits, ...(tls ? { tls } : {}) });
       started.push(proxy);
       return proxy.listen(endpoint);
@@ -179,9 +175,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           leases: { putLease: (lease) => addLease(lease) },
           routes: () => live.current.routes,
           proxies: {
-            ...(socksAddress ? { socks: { advertise: socksConfig?.advertise, host: socksAddress.address, port: socksAddress.port } } : {}),
-            ...(http ? { http: { advertise: config.listeners.httpProxy?.advertise, host: http.address, port: http.port } } : {}),
-            ...(https ? { https: { advertise: config.listeners.httpsProxy?.advertise, host: https.address, port: https.port } } : {}),
+            ...(socksAddress ? { socks: { advertise: socksConfig?.advertise, host: socksAddress.host, port: socksAddress.port } } : {}),
+            ...(http ? { http: { advertise: config.listeners.httpProxy?.advertise, host: http.host, port: http.port } } : {}),
+            ...(https ? { https: { advertise: config.listeners.httpsProxy?.advertise, host: https.host, port: https.port } } : {}),
           },
           pageOrigins: [...(config.listeners.public?.pageOrigins ?? []), ...(config.listeners.publicHttps?.pageOrigins ?? [])],
           log: log.child({ component: 'browser' }),
@@ -303,7 +299,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     };
 
     return {
-      get socks(): ListenAddress {
+      get socks(): Endpoint {
         if (!socksAddress) throw new ListenerOffError('SOCKS', 'listeners.socks: false');
         return socksAddress;
       },

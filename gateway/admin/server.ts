@@ -6,13 +6,12 @@ import { getRequestListener, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { formatEndpoint } from '../../common/endpoint.js';
+import type { Endpoint } from '../contracts.js';
 import type { ConnectionLimits } from '../limits/index.js';
 import { createHttpsServer } from '../tls/https-server.js';
 import type { LiveCertificate } from '../tls/live-certificate.js';
 
-export interface HttpEndpoint {
-  host: string;
-  port: number;
+export interface HttpEndpoint extends Endpoint {
   /** http://host:port or https://host:port (IPv6 hosts in brackets). */
   url: string;
   close(): Promise<void>;

@@ -76,10 +76,10 @@ export class HttpProxyListener {
     this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#onRequest(req, res));
   }
 
-  async listen(endpoint: Endpoint): Promise<{ address: string; port: number }> {
+  async listen(endpoint: Endpoint): Promise<Endpoint> {
     const bound = await listen(this.#server, endpoint.port, endpoint.host);
     this.#server.on('error', (err) => this.#options.log.error({ err }, 'http proxy listener error'));
-    return { address: bound.address, port: bound.port };
+    return { host: bound.address, port: bound.port };
   }
 
   /** Every socket holds a per-source slot from accept to close, so half-sent heads count against the limit. */

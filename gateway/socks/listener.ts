@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import socksv5 from 'socksv5';
 import { GatewayError, errorCodeOf } from '../../common/errors.js';
 import { Cancellation } from '../cancel.js';
-import type { Authenticator, Destination } from '../contracts.js';
+import type { Authenticator, Destination, Endpoint } from '../contracts.js';
 import { formatDestination, normaliseDestination, type Dialer } from '../dial.js';
 import type { ListenerLimits } from '../limits/index.js';
 import type { ConnectionBook } from '../observability/connection-book.js';
@@ -58,11 +58,11 @@ export class SocksListener {
     this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.acceptSocket(socket));
   }
 
-  async listen(): Promise<{ address: string; port: number }> {
+  async listen(): Promise<Endpoint> {
     const bound = await listen(this.#server, this.#options.port, this.#options.host);
     this.#server.on('error', (err) => this.#options.log.error({ err }, 'socks listener error'));
-    this.#options.log.info({ address: bound.address, port: bound.port }, 'socks listening');
-    return { address: bound.address, port: bound.port };
+    this.#options.log.info({ host: bound.address, port: bound.port }, 'socks listening');
+    return { host: bound.address, port: bound.port };
   }
 
   /** Live client connections (handshaking or transferring). */

@@ -24,8 +24,8 @@ afterAll(async () => {
 
 describe('gateway listeners', () => {
   it('binds SOCKS, HTTP proxy, public and admin listeners on loopback', () => {
-    expect(gateway.socks.address).toBe('127.0.0.1');
-    expect(gateway.http?.address).toBe('127.0.0.1');
+    expect(gateway.socks.host).toBe('127.0.0.1');
+    expect(gateway.http?.host).toBe('127.0.0.1');
     expect(gateway.public?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(gateway.admin.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });

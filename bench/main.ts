@@ -29,7 +29,7 @@ const MIB = 1024 ** 2;
 const sizes = quick
   ? { single: 64 * MIB, reps: 1, agg8: 4 * MIB, agg32: 1 * MIB, latency: 200, loadMs: 3000, loadReps: 1, lowLoadMs: 1000, idle: [[200, 1], [1000, 1]] as Array<[number, number]> }
   : { single: 512 * MIB, reps: 5, agg8: 64 * MIB, agg32: 16 * MIB, latency: 2000, loadMs: 20_000, loadReps: 5, lowLoadMs: 5000, idle: [[1000, 3], [10_000, 1]] as Array<[number, number]> };
-/** Whether any gateway process runs (the policy row runs in this process). */
+/** Whether any phase needs sshd and the gateway processes (the policy row alone runs in this process). */
 const needsSshd = ['throughput', 'latency', 'load', 'memory'].some((m) => only.has(m as never));
 /** The gateway subjects' Node: the container image's unless `--node machine` (gateway-node.ts); none to prepare for the policy row alone. */
 const runtime = gatewayNode(needsSshd ? options.node : 'machine', join(here, '..'));

@@ -58,6 +58,13 @@ const ParameterName = z.string().regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'an SSM paramet
 
 const count = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** A yes/no setting: a boolean in cdk.json, "true" or "false" from `-c key=value`. */
+const flag = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .transform((value) => value === true || value === 'true')
+    .default(fallback);
+
 const SnsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN such as "arn:aws:sns:eu-west-1:123456789012:ops"');
 
 export const InfraContextSchema = z
@@ -67,10 +74,7 @@ export const InfraContextSchema = z
      * The SOCKS5 port (1080). "false": no SOCKS listener on the load balancer or in the gateway (EG_SOCKS=off), no
      * ingress to it; clients use the HTTP proxy (and the HTTPS proxy with TLS). For a fleet of browsers only.
      */
-    socks: z
-      .union([z.boolean(), z.enum(['true', 'false'])])
-      .transform((value) => value === true || value === 'true')
-      .default(true),
+    socks: flag(true),
     /** Who may reach the proxy ports. Empty means no ingress at all; "0.0.0.0/0" only if listed here. */
     allowedClientCidrs: z.preprocess(listFromContext, z.array(Cidr)).default([]),
     /** Seeded into {prefix}/hosts/{name} at deploy time; the API edits them afterwards. */
@@ -129,10 +133,7 @@ export const InfraContextSchema = z
      * After a rotation, credentials signed by the replaced key keep working until they expire
      * (credentialTtlCapSeconds). "false" cuts them at once: rotate that way when the key leaked.
      */
-    keepPreviousCredentialKey: z
-      .union([z.boolean(), z.enum(['true', 'false'])])
-      .transform((value) => value === true || value === 'true')
-      .default(true),
+    keepPreviousCredentialKey: flag(true),
     /** Subscribed (by e-mail, to be confirmed) to the stack's alarm topic. Empty: no subscription. */
     alarmEmail: z.union([z.literal(''), z.email('an e-mail address')]).default(''),
     /** An existing SNS topic (your paging tool's) the alarms go to instead of a topic of the stack's own. */

@@ -27,3 +27,14 @@ export function buildApp(context: Record<string, unknown> = {}, options: { nag?:
 }
 
 export const cdkJsonContext = cdkJson.context;
+
+export interface GatewayContainer {
+  Environment: Array<{ Name: string; Value: unknown }>;
+  PortMappings: Array<{ ContainerPort: number }>;
+}
+
+/** The gateway task's container definition as synthesized (the task has one container). */
+export function gatewayContainer(built: BuiltApp): GatewayContainer {
+  const task = Object.values(built.template.findResources('AWS::ECS::TaskDefinition'))[0] as { Properties: { ContainerDefinitions: GatewayContainer[] } };
+  return task.Properties.ContainerDefinitions[0]!;
+}

@@ -6,7 +6,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInfraContext } from '../../infra/context.js';
-import { buildApp, type BuiltApp } from './build-app.js';
+import { buildApp, gatewayContainer, type BuiltApp } from './build-app.js';
 
 const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example';
 const SIGN_IN = { oidcIssuer: ISSUER, oidcClientId: 'page-client-id', oidcGroupsClaim: 'cognito:groups', oidcGroupMap: JSON.stringify({ 'partner-staff': ['partners'] }) };
@@ -65,10 +65,7 @@ describe('people sign in with OIDC (CDK context oidcIssuer, oidcClientId, ...)',
   });
 
   it("lets the page's origin (the API's endpoint) activate a lease on the gateway, and only with sign-in on", () => {
-    const envOf = (app: BuiltApp) => {
-      const task = Object.values(app.template.findResources('AWS::ECS::TaskDefinition'))[0] as { Properties: { ContainerDefinitions: Array<{ Environment: Array<{ Name: string; Value: unknown }> }> } };
-      return task.Properties.ContainerDefinitions.flatMap((c) => c.Environment);
-    };
+    const envOf = (app: BuiltApp) => gatewayContainer(app).Environment;
     const origins = envOf(built).find((e) => e.Name === 'EG_PUBLIC_PAGE_ORIGINS');
     const apiId = built.stack.getLogicalId(built.stack.api.httpApi.node.defaultChild as CfnElement);
     expect(origins?.Value).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });

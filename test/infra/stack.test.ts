@@ -7,7 +7,7 @@ import type { CfnKey } from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../gateway/config/index.js';
-import { buildApp, type BuiltApp } from './build-app.js';
+import { buildApp, gatewayContainer, type BuiltApp } from './build-app.js';
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -269,10 +269,7 @@ describe('a fleet of browsers only: -c socks=false', () => {
       );
       expect(listenerPorts.sort()).toEqual([8080, 8081]);
       expect(ingressRules(built).map((rule) => rule.FromPort).filter((port) => port === 1080)).toEqual([]);
-      const task = Object.values(built.template.findResources('AWS::ECS::TaskDefinition'))[0] as {
-        Properties: { ContainerDefinitions: Array<{ Environment: Array<{ Name: string; Value: unknown }>; PortMappings: Array<{ ContainerPort: number }> }> };
-      };
-      const container = task.Properties.ContainerDefinitions[0]!;
+      const container = gatewayContainer(built);
       expect(container.PortMappings.map((m) => m.ContainerPort)).not.toContain(1080);
       const env = Object.fromEntries(container.Environment.filter((e) => typeof e.Value === 'string').map((e) => [e.Name, e.Value as string]));
       expect(env.EG_SOCKS).toBe('off');

@@ -84,8 +84,28 @@ export function pipeBoth(client: Duplex, channel: Duplex, { signal, counters }: 
       bytes.bytesUp += chunk.length;
       if (!channel.write(chunk)) client.pause();
     };
+    // Bulk chunks from one tunnel-host read go to the client in one writev: the first corks the client
+    // and the end of this tick uncorks it (no wait beyond the current callback). Backpressure is
+    // judged after the flush, when the kernel has taken what it will.
+    let corked = false;
+    const flushDown = (): void => {
+      corked = false;
+      client.uncork();
+      if (client.writableLength >= client.writableHighWaterMark) channel.pause();
+    };
     const onDown = (chunk: Buffer): void => {
       bytes.bytesDown += chunk.length;
+      if (corked) {
+        client.write(chunk);
+        return;
+      }
+      if (chunk.length >= BULK_CHUNK_BYTES && !client.writableCorked) {
+        corked = true;
+        client.cork();
+        process.nextTick(flushDown);
+        client.write(chunk);
+        return;
+      }
       if (!client.write(chunk)) channel.pause();
     };
     const onAbort = (): void => settle('aborted', signal?.reason);
@@ -143,3 +163,6 @@ export function pipeBoth(client: Duplex, channel: Duplex, { signal, counters }: 
 }
 
 function ignoreLateError(): void {}
+
+/** A chunk this large is part of a bulk transfer (ssh2 hands on 32 KiB packets); smaller ones go out at once. */
+const BULK_CHUNK_BYTES = 16 * 1024;

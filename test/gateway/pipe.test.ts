@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../common/errors.js';
 import { PipeError, pipeBoth } from '../../gateway/pipe.js';
 
@@ -98,6 +99,54 @@ describe('pipeBoth', () => {
     expect(mostQueued).toBeLessThan(1024 * 1024);
     service.end();
     await expect(piping).resolves.toMatchObject({ bytesUp: payload.length });
+  });
+
+  it('moves 32 MiB down intact to a slow client (backpressure holds while bulk chunks are batched)', async () => {
+    const [user, clientSide] = await socketPair();
+    const [channelSide, service] = await socketPair();
+    const piping = pipeBoth(clientSide, channelSide);
+    const payload = randomBytes(32 * 1024 * 1024);
+    const received = createHash('sha256');
+    let total = 0;
+    let mostQueued = 0;
+    user.on('data', (chunk: Buffer) => {
+      received.update(chunk);
+      total += chunk.length;
+      mostQueued = Math.max(mostQueued, clientSide.writableLength);
+      user.pause();
+      setImmediate(() => user.resume());
+    });
+    const done = once(user, 'end');
+    service.end(payload);
+    await done;
+    expect(total).toBe(payload.length);
+    expect(received.digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
+    expect(mostQueued).toBeLessThan(1024 * 1024);
+    user.end();
+    await expect(piping).resolves.toMatchObject({ bytesDown: payload.length });
+  });
+
+  it('writes the bulk chunks a channel hands on in one turn to the client in one writev, small ones at once', async () => {
+    const [user, clientSide] = await socketPair();
+    // Stands in for an ssh2 channel, which emits every packet of one tunnel-host read in one go.
+    const channel = new PassThrough();
+    const writev = vi.spyOn(clientSide, '_writev');
+    const piping = pipeBoth(clientSide, channel);
+    const received = readAll(user);
+
+    channel.write('small');
+    expect(clientSide.writableLength).toBe(0); // a small chunk was not held back
+    const bulk = Array.from({ length: 8 }, () => randomBytes(32 * 1024));
+    for (const chunk of bulk) channel.write(chunk);
+    expect(writev).not.toHaveBeenCalled(); // held for the rest of this turn
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(writev).toHaveBeenCalledTimes(1);
+    expect(writev.mock.calls[0]![0]).toHaveLength(8);
+
+    channel.end();
+    user.end();
+    expect(Buffer.compare(await received, Buffer.concat([Buffer.from('small'), ...bulk]))).toBe(0);
+    await expect(piping).resolves.toEqual({ bytesUp: 0, bytesDown: 5 + 8 * 32 * 1024 });
   });
 
   it('tears down both ends when one side fails, reporting which side and what got through', async () => {

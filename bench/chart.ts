@@ -1,6 +1,6 @@
 // A dependency-free SVG of how each cost grows with load: throughput vs streams, latency vs concurrency,
 // memory vs idle connections (log-scaled x; one line per subject).
-import type { BenchResults, Curve } from './report.js';
+import type { BenchResults, Curve } from './result-types.js';
 
 /** Deployed gateways first (legend order). */
 const COLORS: Record<string, string> = { gateway: '#1f77b4', 'gateway+pty': '#2ca02c', 'gateway-trusted': '#9467bd', 'ssh -D': '#d62728', raw: '#888888' };

@@ -14,10 +14,12 @@ import { descendantsOf, startSshd, freePort } from '../test/harness/sshd.js';
 import { benchPolicy } from './policy.js';
 import { gatewayNode } from './gateway-node.js';
 import { issueBenchCredential, type BenchCredential } from './credential.js';
-import { closedLoop, idleMemory, median, sequentialLatency, throughput, type Subject, type Target } from './measure.js';
+import { closedLoop, idleMemory, sequentialLatency, throughput, type Subject, type Target } from './measure.js';
+import { median } from './stats.js';
 import { parseOptions } from './options.js';
 import { cpuSeconds, spawnReady, startSshDynamic, type Proc } from './processes.js';
-import { CONNECTION_RATE, CPU_PER_CONNECTION_PROXY, CPU_PER_CONNECTION_REST, TRUSTED, writeReport, type BenchResults, type GatewayCounts, type Row } from './report.js';
+import { CONNECTION_RATE, CPU_PER_CONNECTION_PROXY, CPU_PER_CONNECTION_REST, TRUSTED, writeReport } from './report.js';
+import type { BenchResults, GatewayCounts, Row } from './result-types.js';
 import { loadRig, type Rig } from './rig/index.js';
 
 const here = import.meta.dirname;

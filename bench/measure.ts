@@ -1,6 +1,6 @@
 // The measurements: each takes a subject (a SOCKS port, or none for raw TCP) and returns plain numbers.
 import { cpuSeconds, rssBytes } from './processes.js';
-import type { Rig } from './rig/index.js';
+import type { Rig } from './rig/types.js';
 import { openStream, type SocksCredential } from './socks-client.js';
 import type { Socket } from 'node:net';
 
@@ -51,15 +51,6 @@ const MIB = 1024 ** 2;
 
 /** Sequential latency runs to a request count, not a clock. */
 const NO_DEADLINE_MS = 3_600_000;
-
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-
-export function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
-}
 
 export interface ThroughputResult {
   mibPerSecond: number;

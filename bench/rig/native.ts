@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnReady } from '../processes.js';
-import type { BulkResult, LoadRun, Rig, SocksCredential } from './index.js';
+import type { BulkResult, LoadRun, Rig, SocksCredential } from './types.js';
 
 const SOURCE = join(import.meta.dirname, 'rig.c');
 const CACHE_DIR = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'edge-gateway');

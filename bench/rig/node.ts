@@ -1,9 +1,9 @@
 // The Node rig: target.ts as the target, socks-client.ts as the clients, all in the bench's own process.
 import { join } from 'node:path';
-import { quantile } from '../measure.js';
+import { quantile } from '../stats.js';
 import { spawnReady } from '../processes.js';
 import { exchange, openStream } from '../socks-client.js';
-import type { Rig, SocksCredential } from './index.js';
+import type { Rig, SocksCredential } from './types.js';
 
 async function oneRequest(socksPort: number | undefined, targetPort: number, auth: SocksCredential | undefined): Promise<number> {
   const t0 = process.hrtime.bigint();

@@ -1,6 +1,7 @@
 // The bench report's connection-rate budget: what the machine leaves a proxy per connection at 1.5× ssh -D.
 import { describe, expect, it } from 'vitest';
-import { CONNECTION_RATE, CPU_PER_CONNECTION_PROXY, CPU_PER_CONNECTION_REST, connectionBudget, type BenchResults, type Row } from '../../bench/report.js';
+import { CONNECTION_RATE, CPU_PER_CONNECTION_PROXY, CPU_PER_CONNECTION_REST, connectionBudget } from '../../bench/report.js';
+import type { BenchResults, Row } from '../../bench/result-types.js';
 
 function results(rows: Row[], cores = 2): BenchResults {
   return {

@@ -1,7 +1,7 @@
 // Where each kind of record lives in the store. One prefix per stage: /edge-gateway/{stage}/...
 import { StageName } from './schema/names.js';
 
-export const DEFAULT_PREFIX_ROOT = '/edge-gateway';
+const DEFAULT_PREFIX_ROOT = '/edge-gateway';
 
 export function stagePrefix(stage: string, root = DEFAULT_PREFIX_ROOT): string {
   if (!StageName.safeParse(stage).success) throw new Error(`invalid stage name "${stage}"`);

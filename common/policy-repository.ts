@@ -52,7 +52,7 @@ export interface PolicyRepositoryOptions {
 }
 
 /** Lease keys are addresses made path-safe: IPv6 ":" becomes "-", a zone "%" becomes "_". */
-export function leaseKey(address: string): string {
+function leaseKey(address: string): string {
   if (isIP(address) === 0) throw new GatewayError('EG_VALIDATION', `lease address "${address.slice(0, 64)}" is not an IP address`);
   return address.replaceAll(':', '-').replaceAll('%', '_');
 }

@@ -5,10 +5,10 @@ import { generateEd25519KeyObjects } from './ed25519.js';
 import { GatewayError } from './errors.js';
 
 export const ED25519 = 'ssh-ed25519';
-export const ED25519_CERT = 'ssh-ed25519-cert-v01@openssh.com';
+const ED25519_CERT = 'ssh-ed25519-cert-v01@openssh.com';
 const USER_CERT = 1;
 /** The only extension we grant: no pty, no shell, no agent or X11 forwarding. */
-export const CERT_EXTENSIONS = ['permit-port-forwarding'] as const;
+const CERT_EXTENSIONS = ['permit-port-forwarding'] as const;
 
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
@@ -35,7 +35,7 @@ function rawEd25519(key: KeyObject): Buffer {
 }
 
 /** The SSH wire blob of an Ed25519 public key: string "ssh-ed25519" + string pk. */
-export function ed25519PublicBlob(key: KeyObject): Buffer {
+function ed25519PublicBlob(key: KeyObject): Buffer {
   return Buffer.concat([str(ED25519), str(rawEd25519(key.type === 'private' ? createPublicKey(key) : key))]);
 }
 

@@ -17,7 +17,7 @@ export type PipeSide = 'client' | 'channel' | 'aborted';
  */
 const TERMINATIONS: ReadonlySet<ErrorCode> = new Set(['EG_SHUTTING_DOWN', 'EG_CREDENTIAL_REVOKED', 'EG_CONNECTION_EXPIRED', 'EG_IDLE_TIMEOUT']);
 
-export function isTermination(err: unknown): err is GatewayError {
+function isTermination(err: unknown): err is GatewayError {
   return isGatewayError(err) && TERMINATIONS.has(err.code);
 }
 

@@ -6,7 +6,7 @@ import { TunnelHostSchema } from '../common/schema/tunnel-host.js';
 import { issuesFromZod } from '../common/issues.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** Fargate task sizes: CPU units → allowed memory (MiB) range. */
 const FARGATE_MEMORY_MIB: Record<number, readonly [number, number]> = {
@@ -67,7 +67,7 @@ const flag = (fallback: boolean) =>
 
 const SnsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN such as "arn:aws:sns:eu-west-1:123456789012:ops"');
 
-export const InfraContextSchema = z
+const InfraContextSchema = z
   .object({
     stage: StageName.default('dev'),
     /**
@@ -195,7 +195,7 @@ export const InfraContextSchema = z
   });
 
 export type InfraContext = z.infer<typeof InfraContextSchema>;
-export const INFRA_CONTEXT_KEYS = Object.keys(InfraContextSchema.shape) as (keyof InfraContext)[];
+const INFRA_CONTEXT_KEYS = Object.keys(InfraContextSchema.shape) as (keyof InfraContext)[];
 
 /** Reads each known key through `lookup` (the App's tryGetContext) and validates the lot. */
 export function parseInfraContext(lookup: (key: string) => unknown): InfraContext {

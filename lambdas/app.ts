@@ -47,7 +47,7 @@ const PUBLIC_PATHS = new Set(['/v1/healthz', '/v1/openapi.json', '/healthz']);
  * them), and small enough that an unauthenticated flood costs nothing: the body is bounded before the
  * caller is identified, and read only after.
  */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** A JSON body must say so and parse; the reason names the position, never echoes the text (it may hold a password). */
 const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -16,7 +16,7 @@ import { createSigningKeySource } from './services/signing-key.js';
  * settings apiConfigFromEnv reads. The SDK takes region and credentials from the Lambda runtime
  * (and AWS_ENDPOINT_URL_SSM, which tests point at moto_server).
  */
-export function createAppFromEnv(env: NodeJS.ProcessEnv = process.env): ApiApp {
+function createAppFromEnv(env: NodeJS.ProcessEnv = process.env): ApiApp {
   const config = apiConfigFromEnv(env);
   const log = createApiLogger({ level: env.LOG_LEVEL || 'info' });
   const store = new SsmStore({ client: new SSMClient({}), ...(env.SSM_KMS_KEY_ID ? { kmsKeyId: env.SSM_KMS_KEY_ID } : {}) });

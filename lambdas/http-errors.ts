@@ -6,7 +6,7 @@ import type { ErrorStatus } from '../common/http-status.js';
 
 export { httpStatusOf } from '../common/http-status.js';
 
-export const ErrorBodySchema = z
+const ErrorBodySchema = z
   .object({
     error: z.object({
       code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),

@@ -55,7 +55,7 @@ function digest(text: string): Buffer {
 }
 
 /** "arn:aws:sts::123:assumed-role/Name/session" → "arn:aws:iam::123:role/Name". */
-export function roleArnOf(arn: string): string | undefined {
+function roleArnOf(arn: string): string | undefined {
   const match = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
   return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : undefined;
 }

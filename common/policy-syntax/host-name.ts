@@ -5,7 +5,7 @@ import { parseIp, type IpAddress } from './ip-address.js';
 
 /** RFC 1035: 253 characters for a name written without its trailing dot, 63 per label. */
 export const MAX_NAME_LENGTH = 253;
-export const MAX_LABEL_LENGTH = 63;
+const MAX_LABEL_LENGTH = 63;
 const LABEL = /^[a-z0-9_-]+$/;
 // C0 controls (NUL, CR, LF, ...), space and DEL: the classic injection bytes, refused by name.
 // eslint-disable-next-line no-control-regex

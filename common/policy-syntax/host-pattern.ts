@@ -37,15 +37,3 @@ export function parseHostPattern(text: string): HostPattern | string {
   if (/(^|\.)\d+$/.test(lower)) return `"${text}" is neither an IPv4 address nor a DNS name (the last label is all digits)`;
   return { kind: 'name', name: lower };
 }
-
-/** Canonical text of a pattern: "db.corp", "*.corp", "*", "10.0.0.0/8", "fd00::/8". */
-export function formatHostPattern(pattern: HostPattern): string {
-  switch (pattern.kind) {
-    case 'name':
-      return pattern.name;
-    case 'wildcard':
-      return pattern.suffix === '' ? '*' : `*.${pattern.suffix}`;
-    case 'cidr':
-      return `${formatIp(pattern.cidr)}/${pattern.cidr.prefix}`;
-  }
-}

@@ -169,7 +169,7 @@ export function parseCidr(text: string): { cidr: Cidr } | { error: string } {
   return { cidr };
 }
 
-export function networkOf(address: IpAddress, prefix: number): Cidr {
+function networkOf(address: IpAddress, prefix: number): Cidr {
   if (address.family === 4) return { family: 4, value: (address.value & ipv4Mask(prefix)) >>> 0, prefix };
   return { family: 6, hex: ipv6PrefixKey(address.hex, prefix).padEnd(32, '0'), prefix };
 }

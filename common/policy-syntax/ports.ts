@@ -1,5 +1,5 @@
 // Port specs of a route destination: 443, "443", "8000-8100" or "*", ranked for "most specific wins".
-export const MIN_PORT = 1;
+const MIN_PORT = 1;
 export const MAX_PORT = 65_535;
 
 /** 0 = one port, 1 = a range, 2 = any port; lower is more specific. */

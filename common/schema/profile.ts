@@ -6,7 +6,7 @@ import { Port, ResourceName, TunnelHostName } from './names.js';
 
 const MAX_HOST_LENGTH = 253;
 
-export const TunnelEndpoint = z.object({
+const TunnelEndpoint = z.object({
   host: z.string().min(1).max(MAX_HOST_LENGTH).describe('Host name or address.'),
   port: Port.describe('TCP port.'),
 });
@@ -15,7 +15,7 @@ export const TunnelEndpoint = z.object({
  * A tunnel's target: a DNS name or an IP literal the gateway can open a channel (or a socket) to. The gateway
  * refuses any other text when it opens the tunnel (normaliseDestination), so the record is refused up front.
  */
-export const TargetEndpoint = TunnelEndpoint.extend({
+const TargetEndpoint = TunnelEndpoint.extend({
   host: z
     .string()
     .min(1)

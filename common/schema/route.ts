@@ -13,7 +13,7 @@ import { GroupName, ResourceName, TunnelHostName } from './names.js';
  * "80", 443, "8000-8100" or "*" (any port). Any number or string reaches parsePortSpec, so a bad one gets the
  * route compiler's own message ("port 99999 is outside 1-65535") rather than a union's "invalid input".
  */
-export const PortSpec = z
+const PortSpec = z
   .union([z.number(), z.string()], { error: 'a port is a number, "N-M" or "*"' })
   .superRefine((spec, ctx) => {
     const parsed = parsePortSpec(spec);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { connectHostProblem } from '../policy-syntax/host-name.js';
 import { ResourceName } from './names.js';
 
-export const HostKeyFingerprint = z
+const HostKeyFingerprint = z
   .string()
   .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'an OpenSSH SHA256 fingerprint, e.g. "SHA256:abc…" as printed by ssh-keygen -lf')
   .describe('A pinned host key, as `ssh-keygen -lf` prints it.');

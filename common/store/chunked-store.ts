@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { STANDARD_PARAMETER_MAX_BYTES, type ParameterStore, type PutOptions, type StoredParameter } from '../store.js';
 
-export const CHUNK_MANIFEST_PREFIX = 'eg-chunked:v1:';
+const CHUNK_MANIFEST_PREFIX = 'eg-chunked:v1:';
 const PART_SEGMENT = /\/_part-([a-z0-9]+)-(\d+)$/;
 /** A part directly below its manifest (the rest of the name after `<name>`). */
 const OWN_PART = /^\/_part-([a-z0-9]+)-(\d+)$/;
@@ -23,7 +23,7 @@ export interface ChunkedStoreOptions {
   partBytes?: number;
 }
 
-export function isChunkPart(name: string): boolean {
+function isChunkPart(name: string): boolean {
   return PART_SEGMENT.test(name);
 }
 
@@ -36,7 +36,7 @@ function digest(value: string): string {
 }
 
 /** Splits on code-point boundaries so every part is valid UTF-8 within `maxBytes`. */
-export function splitUtf8(value: string, maxBytes: number): string[] {
+function splitUtf8(value: string, maxBytes: number): string[] {
   const parts: string[] = [];
   let current = '';
   let bytes = 0;

@@ -11,7 +11,7 @@ export interface Loaded<T> {
 }
 
 
-export function parseRecord<S extends z.ZodType>(schema: S, parameter: StoredParameter): { ok: true; value: z.infer<S> } | { ok: false; issue: Issue } {
+function parseRecord<S extends z.ZodType>(schema: S, parameter: StoredParameter): { ok: true; value: z.infer<S> } | { ok: false; issue: Issue } {
   let json: unknown;
   try {
     json = JSON.parse(parameter.value);

@@ -15,7 +15,7 @@ import { STANDARD_PARAMETER_MAX_BYTES, type ParameterStore, type PutOptions, typ
 import { assertParameterName, assertValueSize, normalizePath } from './parameter-rules.js';
 
 /** GetParametersByPath returns at most 10 parameters a page. */
-export const SSM_PAGE_SIZE = 10;
+const SSM_PAGE_SIZE = 10;
 
 export interface SsmStoreOptions {
   /** Only `send` is used; the caller owns the client (and destroys it, in `onClose` when the store should). */

@@ -4,7 +4,7 @@ import type { Issue } from '../../common/issues.js';
 type Kind = 'string' | 'int' | 'list';
 
 /** Documented in the README; `EG_STORE` (file:PATH | ssm | none) and `EG_SOCKS` (on | off) are handled separately. */
-export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; kind: Kind }> = [
+const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; kind: Kind }> = [
   { name: 'EG_STAGE', path: ['stage'], kind: 'string' },
   { name: 'EG_PARAMETER_PREFIX', path: ['prefix'], kind: 'string' },
   { name: 'EG_SOCKS_HOST', path: ['listeners', 'socks', 'host'], kind: 'string' },

@@ -48,7 +48,7 @@ const AdminListener = z.strictObject({
 
 const STORE_TYPE = '"file": a local directory (the embedded default); "ssm": AWS SSM Parameter Store.';
 
-export const StoreConfigSchema = z.discriminatedUnion('type', [
+const StoreConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('file').describe(STORE_TYPE),
     path: z.string().min(1).describe('Directory or file of the file-backed store. Relative to the config file.'),
@@ -107,7 +107,7 @@ const TlsSchema = z.strictObject({
   refreshIntervalMs: z.number().int().min(100).default(60_000).describe('How often the certificate and key are re-read; a changed pair is served to new connections, open ones keep theirs.'),
 });
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const ConfigSchema = z.strictObject({
   stage: StageName.default('local').describe('Stage name: the store prefix is /edge-gateway/{stage} unless `prefix` is set.'),

@@ -41,7 +41,7 @@ export interface Carrier {
   failureMessage: string;
 }
 
-export class ChannelForward {
+class ChannelForward {
   readonly name: string;
   readonly #options: ChannelForwardOptions;
   readonly #carrier: Carrier;

@@ -18,7 +18,7 @@ export interface ConnectionLimitsOptions {
 export type LimitGrant = { ok: true; release(): void } | { ok: false; reason: string };
 
 /** IPv4 clients on a dual-stack socket arrive as ::ffff:a.b.c.d; count them under one key. */
-export function sourceKey(address: string): string {
+function sourceKey(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return mapped?.[1] ?? address.toLowerCase();
 }

@@ -25,7 +25,7 @@ export type EmfDocument = Record<string, unknown> & {
  * (connections by outcome whatever the protocol, the fleet's auth failures, SSM throttles whatever the call).
  * Each set is a CloudWatch metric of its own, billed as one: roll-ups are listed, not generated.
  */
-export const EMF_DIMENSION_SETS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+const EMF_DIMENSION_SETS: Readonly<Record<string, readonly (readonly string[])[]>> = {
   edge_gateway_connections_total: [['protocol', 'outcome'], ['outcome']],
   edge_gateway_handshake_seconds: [['outcome']],
   edge_gateway_active_connections: [['protocol'], []],

@@ -7,7 +7,7 @@ export type { Logger } from 'pino';
 const SECRET_KEYS = ['password', 'privateKey', 'passphrase', 'token', 'authorization', 'secret', 'credential'];
 
 /** Top level, one and two levels down, and HTTP header objects: pino's `*` matches one level only. */
-export const REDACT_PATHS: readonly string[] = [
+const REDACT_PATHS: readonly string[] = [
   ...SECRET_KEYS,
   ...SECRET_KEYS.map((key) => `*.${key}`),
   ...SECRET_KEYS.map((key) => `*.*.${key}`),
@@ -27,7 +27,7 @@ export const REDACT_PATHS: readonly string[] = [
 export type LogDestinationMode = 'sync' | 'async' | 'buffered';
 
 /** A buffered line waits at most this long for the write that carries it. */
-export const BUFFER_FLUSH_MS = 1000;
+const BUFFER_FLUSH_MS = 1000;
 const BUFFER_BYTES = 4096;
 
 /** pino's SonicBoom stream. */

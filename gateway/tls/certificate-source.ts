@@ -19,7 +19,7 @@ export function fileCertificateSource(files: { certificateFile: string; keyFile:
 }
 
 /** The key parameter must be a SecureString: a private key stored in clear in the store is refused, not served. */
-export function storeCertificateSource(options: { store: ParameterStore; certificateParameter: string; keyParameter: string }): CertificateSource {
+function storeCertificateSource(options: { store: ParameterStore; certificateParameter: string; keyParameter: string }): CertificateSource {
   const { store, certificateParameter, keyParameter } = options;
   const read = async (name: string): Promise<{ value: string; secure: boolean }> => {
     let found;

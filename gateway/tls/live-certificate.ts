@@ -14,7 +14,7 @@ export interface CertificatePair {
 export type CertificateSource = () => Promise<CertificatePair>;
 
 /** TLS 1.2 and 1.3 only; ciphers and curves stay Node's defaults. */
-export const MIN_TLS_VERSION = 'TLSv1.2';
+const MIN_TLS_VERSION = 'TLSv1.2';
 
 export interface LiveCertificateOptions {
   source: CertificateSource;

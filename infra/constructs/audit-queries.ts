@@ -8,7 +8,7 @@ export interface AuditQueriesProps {
 }
 
 /** Pasted into "one credential's connections" before running it: the credential id from the API's answer or an audit line. */
-export const CREDENTIAL_ID_PLACEHOLDER = 'PASTE-CREDENTIAL-ID';
+const CREDENTIAL_ID_PLACEHOLDER = 'PASTE-CREDENTIAL-ID';
 
 const AUDIT = 'kind = "audit"';
 

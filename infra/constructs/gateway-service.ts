@@ -28,8 +28,8 @@ export const GATEWAY_TLS_PORTS = {
   publicHttps: { listener: 443, container: 8444 },
 } as const;
 
-export const READY_PATH = '/readyz';
-export const CONTAINER_NAME = 'gateway';
+const READY_PATH = '/readyz';
+const CONTAINER_NAME = 'gateway';
 
 export interface GatewayServiceProps {
   stage: string;

@@ -11,10 +11,10 @@ import { Construct } from 'constructs';
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The newest Node.js runtime this aws-cdk-lib knows; Lambda and its esbuild target follow it. */
-export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Optional native bindings: never bundled (esbuild cannot), never needed by a Lambda. */
-export const EXTERNAL_MODULES = ['ssh2', 'cpu-features'];
+const EXTERNAL_MODULES = ['ssh2', 'cpu-features'];
 
 export interface NodeFunctionProps {
   /** Entry file relative to the repository root, e.g. "lambdas/handler.ts". */

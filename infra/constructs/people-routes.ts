@@ -17,7 +17,7 @@ export interface OidcProps {
 }
 
 /** What a signed-in person calls: their credential, its revocation, their leases, who they are. */
-export const PEOPLE_ROUTES: ReadonlyArray<readonly [apigw.HttpMethod, string]> = [
+const PEOPLE_ROUTES: ReadonlyArray<readonly [apigw.HttpMethod, string]> = [
   [apigw.HttpMethod.POST, '/v1/credentials'],
   [apigw.HttpMethod.POST, '/v1/credentials/revoke'],
   [apigw.HttpMethod.GET, '/v1/leases'],
@@ -26,7 +26,7 @@ export const PEOPLE_ROUTES: ReadonlyArray<readonly [apigw.HttpMethod, string]> =
 ];
 
 /** The self-service page and its static files. */
-export const PAGE_ROUTES: ReadonlyArray<readonly [apigw.HttpMethod, string]> = [
+const PAGE_ROUTES: ReadonlyArray<readonly [apigw.HttpMethod, string]> = [
   [apigw.HttpMethod.GET, '/'],
   [apigw.HttpMethod.GET, '/assets/{file}'],
 ];

@@ -39,7 +39,7 @@ const RequestBase = {
   LogicalResourceId: z.string(),
   ResourceProperties: z.record(z.string(), z.unknown()),
 };
-export const KeygenEvent = z.discriminatedUnion('RequestType', [
+const KeygenEvent = z.discriminatedUnion('RequestType', [
   z.object({ RequestType: z.literal('Create'), ...RequestBase }),
   z.object({
     RequestType: z.literal('Update'),

@@ -5,7 +5,7 @@ import { IssuerDiscovery } from './discovery.js';
 import { audiencesOf, type OidcSettings } from './settings.js';
 
 /** Larger than any real ID or access token; a bigger Authorization header is not read further. */
-export const MAX_TOKEN_CHARS = 8 * 1024;
+const MAX_TOKEN_CHARS = 8 * 1024;
 /** Asymmetric algorithms only: a token MACed with a guessable secret, or `none`, never verifies. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 30;

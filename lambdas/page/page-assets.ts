@@ -12,7 +12,7 @@ export const PAGE_ASSETS = {
 export type PageAssetName = keyof typeof PAGE_ASSETS;
 
 /** Where the Lambda bundle keeps them (infra/constructs/api.ts copies them there). */
-export const BUNDLED_ASSETS_DIR = 'page-assets';
+const BUNDLED_ASSETS_DIR = 'page-assets';
 
 export function isPageAsset(name: string): name is PageAssetName {
   return Object.hasOwn(PAGE_ASSETS, name);

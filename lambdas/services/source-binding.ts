@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { GatewayError } from '../../common/errors.js';
 
 /** Normalises "10.1.2.0/24" or a bare address (→ /32 or /128); refuses anything else with a precise reason. */
-export function normaliseCidr(text: string): string {
+function normaliseCidr(text: string): string {
   const [address = '', prefixText, extra] = text.split('/');
   const family = isIP(address);
   const maxPrefix = family === 4 ? 32 : 128;

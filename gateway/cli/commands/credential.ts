@@ -8,7 +8,7 @@ import { CredentialResponseSchema, type CredentialResponse } from '../../../comm
 import { bearerClient, printJson, withApi, type ApiCall, type ApiOptions } from '../http-client.js';
 
 /** "3600", "90s", "15m", "1h" → seconds. */
-export function parseTtl(text: string): number {
+function parseTtl(text: string): number {
   const match = /^(\d{1,7})([smh]?)$/.exec(text.trim());
   if (!match) throw new GatewayError('EG_VALIDATION', `--ttl: expected seconds or a duration like 15m or 1h, got "${text}"`);
   const unit = { '': 1, s: 1, m: 60, h: 3600 }[match[2] as '' | 's' | 'm' | 'h'];

@@ -5,7 +5,7 @@ import { RouteSchema, type Route } from '../../../common/schema/route.js';
 import { ConfigInvalidError, loadConfig } from '../../config/index.js';
 import { bearerClient, printJson } from '../http-client.js';
 
-export function formatRoute(route: Route): string {
+function formatRoute(route: Route): string {
   const destinations = route.destinations.map((d) => `${d.host}:${d.ports.join(',')}`).join(' ');
   return `${route.name}\t${destinations}\tvia ${route.via.join(' → ')}\tgroups ${route.groups.join(',') || '-'}`;
 }

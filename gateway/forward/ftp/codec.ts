@@ -56,7 +56,7 @@ export function parseHostPortNumbers(text: string): Endpoint | undefined {
   return { host: `${h1}.${h2}.${h3}.${h4}`, port };
 }
 
-export function formatHostPortNumbers(host: string, port: number): string {
+function formatHostPortNumbers(host: string, port: number): string {
   if (!isIPv4(host)) throw new RangeError('PASV/PORT carry IPv4 addresses only');
   return `${host.split('.').join(',')},${Math.floor(port / 256)},${port % 256}`;
 }

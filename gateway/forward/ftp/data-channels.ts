@@ -14,7 +14,7 @@ import { pipeBoth } from '../../pipe.js';
 import type { Endpoint } from '../types.js';
 
 /** An unused data listener or bind is dropped after this long (the client gave up on the transfer). */
-export const DATA_ACCEPT_TIMEOUT_MS = 60_000;
+const DATA_ACCEPT_TIMEOUT_MS = 60_000;
 
 export interface DataChannelDeps {
   dialer: Dialer;

@@ -94,6 +94,9 @@ export interface ChannelOpener {
 
 export type Protocol = 'socks5' | 'http-proxy' | 'https-proxy' | 'forward';
 
+/** Which limit ended or refused a connection: the audit line's `limit` and edge_gateway_limit_hits_total's label. */
+export type LimitKind = 'per_source' | 'per_subject' | 'auth_failures' | 'lifetime' | 'idle';
+
 export type ConnectionOutcome = 'ok' | 'auth_failed' | 'denied' | 'tunnel_error' | 'client_error' | 'limit' | 'shutdown';
 
 /** One line per client connection (no secrets). */
@@ -113,6 +116,8 @@ export interface AuditRecord {
   outcome: ConnectionOutcome;
   code?: ErrorCode;
   reason?: string;
+  /** Set when the outcome is 'limit'. */
+  limit?: LimitKind;
 }
 
 export interface TunnelConnectionStatus {

@@ -87,7 +87,8 @@ export function createBrowserApp(options: BrowserAppOptions): Hono {
     return result.principal;
   };
   const refuseBlocked = (client: ClientAddress): void => {
-    if (options.authFailures?.isBlocked(client.address)) throw new GatewayError('EG_LIMIT_EXCEEDED', 'too many authentication failures from this source');
+    const blocked = options.authFailures?.refusalFor(client.address);
+    if (blocked) throw blocked;
   };
   const tooLarge = (): never => {
     throw new GatewayError('EG_BODY_TOO_LARGE', `a lease request body is at most ${MAX_LEASE_BODY_BYTES} bytes`);

@@ -92,7 +92,7 @@ export class HttpProxyListener {
       // Before TLS there is no one to read an HTTP answer: the connection just ends.
       if (this.#options.tls) socket.destroy();
       else socket.end(rawRefusal(429, 'EG_LIMIT_EXCEEDED'));
-      this.#finish(attempt, new GatewayError('EG_LIMIT_EXCEEDED', grant.reason));
+      this.#finish(attempt, grant.refusal);
       return;
     }
     this.#sockets.add(socket);
@@ -105,9 +105,8 @@ export class HttpProxyListener {
   #authenticate(req: IncomingMessage, attempt: Attempt): Principal {
     const { auth, limits } = this.#options;
     const client = attempt.record.origin;
-    if (limits?.authFailures?.isBlocked(client.address)) {
-      throw new GatewayError('EG_LIMIT_EXCEEDED', 'too many authentication failures from this source');
-    }
+    const blocked = limits?.authFailures?.refusalFor(client.address);
+    if (blocked) throw blocked;
     const header = req.headers['proxy-authorization'];
     const credentials = parseBasicAuthorization(header);
     const result = credentials
@@ -137,7 +136,7 @@ export class HttpProxyListener {
     const { record, cancel } = attempt;
     record.identify(principal);
     const grant = this.#options.limits?.connections?.tryAcquire(undefined, principal.subject);
-    if (grant && !grant.ok) throw new GatewayError('EG_LIMIT_EXCEEDED', grant.reason);
+    if (grant && !grant.ok) throw grant.refusal;
     if (grant?.ok) attempt.release = () => grant.release();
     const destination = normaliseDestination(host, port);
     record.destination = formatDestination(destination);

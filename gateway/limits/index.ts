@@ -1,6 +1,8 @@
 // What every listener takes against abuse: caps on concurrent connections per source address and per
 // credential subject, and a token bucket per source address on failed authentications.
+import { GatewayError } from '../../common/errors.js';
 import { KeyedTokenBucket, type KeyedTokenBucketOptions } from '../../common/keyed-token-bucket.js';
+import type { LimitKind } from '../contracts.js';
 
 /** What every listener takes, one set shared by all (main.ts): a limit answers the same on every way in. */
 export interface ListenerLimits {
@@ -15,7 +17,18 @@ export interface ConnectionLimitsOptions {
   maxPerSubject?: number;
 }
 
-export type LimitGrant = { ok: true; release(): void } | { ok: false; reason: string };
+/** EG_LIMIT_EXCEEDED that names its limit, so the audit line and the metrics read a field, not the message. */
+export class LimitExceededError extends GatewayError {
+  override readonly name = 'LimitExceededError';
+  readonly limit: LimitKind;
+
+  constructor(limit: LimitKind, message: string) {
+    super('EG_LIMIT_EXCEEDED', message);
+    this.limit = limit;
+  }
+}
+
+export type LimitGrant = { ok: true; release(): void } | { ok: false; refusal: LimitExceededError };
 
 /** IPv4 clients on a dual-stack socket arrive as ::ffff:a.b.c.d; count them under one key. */
 function sourceKey(address: string): string {
@@ -63,10 +76,10 @@ export class ConnectionLimits {
   tryAcquire(sourceAddress: string | undefined, subject: string | undefined): LimitGrant {
     const source = sourceAddress === undefined ? undefined : sourceKey(sourceAddress);
     if (source !== undefined && this.#bySource.full(source)) {
-      return { ok: false, reason: `source ${source} reached ${this.#bySource.max} concurrent connections` };
+      return { ok: false, refusal: new LimitExceededError('per_source', `source ${source} reached ${this.#bySource.max} concurrent connections`) };
     }
     if (subject !== undefined && this.#bySubject.full(subject)) {
-      return { ok: false, reason: `subject reached ${this.#bySubject.max} concurrent connections` };
+      return { ok: false, refusal: new LimitExceededError('per_subject', `subject reached ${this.#bySubject.max} concurrent connections`) };
     }
     if (source !== undefined) this.#bySource.add(source);
     if (subject !== undefined) this.#bySubject.add(subject);
@@ -102,6 +115,11 @@ export class AuthFailureLimiter {
   /** True while the source has no failure left to spend: refuse before checking any credential. */
   isBlocked(sourceAddress: string): boolean {
     return this.#buckets.isEmpty(sourceKey(sourceAddress));
+  }
+
+  /** The refusal to answer while the source is blocked, or undefined. */
+  refusalFor(sourceAddress: string): LimitExceededError | undefined {
+    return this.isBlocked(sourceAddress) ? new LimitExceededError('auth_failures', 'too many authentication failures from this source') : undefined;
   }
 
   recordFailure(sourceAddress: string): void {

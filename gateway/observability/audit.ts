@@ -11,23 +11,14 @@ export function createAuditSink(log: Logger, metrics: GatewayMetrics): AuditSink
   return (record) => {
     metrics.connectionEnded(record.protocol, record.outcome, record.bytesUp, record.bytesDown);
     if (record.outcome === 'auth_failed') metrics.authFailures.inc({ code: record.code ?? 'EG_AUTH_FAILED' });
-    if (record.outcome === 'limit') metrics.limitHits.inc({ limit: limitKind(record.reason) });
+    if (record.outcome === 'limit') metrics.limitHits.inc({ limit: record.limit ?? 'other' });
     if (record.outcome === 'tunnel_error' && record.tunnelHost !== undefined) {
       metrics.channelOpenFailures.inc({ host: record.tunnelHost, code: record.code ?? 'EG_INTERNAL' });
     }
     // Copy field by field: a record is never spread into the log, so nothing unexpected rides along.
-    const { conn, protocol, subject, credentialId, source, destination, route, tunnelHost, bytesUp, bytesDown, durationMs, outcome, code, reason } = record;
-    const line = { conn, protocol, subject, credentialId, source, destination, route, tunnelHost, bytesUp, bytesDown, durationMs, outcome, code, reason };
+    const { conn, protocol, subject, credentialId, source, destination, route, tunnelHost, bytesUp, bytesDown, durationMs, outcome, code, reason, limit } = record;
+    const line = { conn, protocol, subject, credentialId, source, destination, route, tunnelHost, bytesUp, bytesDown, durationMs, outcome, code, reason, limit };
     if (record.outcome === 'tunnel_error') audit.warn(line, 'audit');
     else audit.info(line, 'audit');
   };
-}
-
-/** A bounded label from the limiter's reason text (the text itself carries addresses: unbounded cardinality). */
-function limitKind(reason: string | undefined): string {
-  if (reason === undefined) return 'other';
-  if (/authentication/i.test(reason)) return 'auth_failures';
-  if (/^source\b/i.test(reason)) return 'per_source';
-  if (/^subject\b/i.test(reason)) return 'per_subject';
-  return 'other';
 }

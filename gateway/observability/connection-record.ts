@@ -4,7 +4,8 @@
 // at end(), the one audit line.
 import type { Duplex } from 'node:stream';
 import { ERROR_CODES, errorCodeOf, isGatewayError, type ErrorCode, type GatewayError } from '../../common/errors.js';
-import type { ClientAddress, ConnectionOutcome, Principal, Protocol } from '../contracts.js';
+import type { ClientAddress, ConnectionOutcome, LimitKind, Principal, Protocol } from '../contracts.js';
+import { LimitExceededError } from '../limits/index.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 import { PipeError } from '../pipe.js';
 import { outcomeFor } from './outcome.js';
@@ -29,6 +30,7 @@ export class ConnectionRecord {
   outcome: ConnectionOutcome = 'ok';
   code: ErrorCode | undefined = undefined;
   reason: string | undefined = undefined;
+  limit: LimitKind | undefined = undefined;
   durationMs = 0;
   /** Where the record reports its moments: the metrics, the live table and the audit line. */
   readonly #book: RecordSink;
@@ -92,7 +94,17 @@ export class ConnectionRecord {
       } else {
         this.outcome = outcomeFor(code);
       }
+      if (this.outcome === 'limit') this.limit = limitOf(err, code);
     }
     this.#book.finish(this, err);
   }
+}
+
+/** Which limit: named by the refusal, or by the code of a lifetime or idle ending. */
+function limitOf(err: unknown, code: ErrorCode): LimitKind | undefined {
+  if (err instanceof LimitExceededError) return err.limit;
+  if (err instanceof PipeError && err.cause instanceof LimitExceededError) return err.cause.limit;
+  if (code === 'EG_CONNECTION_EXPIRED') return 'lifetime';
+  if (code === 'EG_IDLE_TIMEOUT') return 'idle';
+  return undefined;
 }

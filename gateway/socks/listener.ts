@@ -118,8 +118,9 @@ export class SocksListener {
     if (!live || this.#destroyed) return [];
     const { authenticator, limits } = this.#options;
     const client = live.record.origin;
-    if (limits?.authFailures?.isBlocked(client.address)) {
-      live.failure = new GatewayError('EG_LIMIT_EXCEEDED', 'too many authentication failures from this source');
+    const blocked = limits?.authFailures?.refusalFor(client.address);
+    if (blocked) {
+      live.failure = blocked;
       return []; // RFC 1928: X'FF' no acceptable methods, then close
     }
     // A fresh handler per connection: socksv5 0.0.6 shared the credentials being read across clients.
@@ -167,7 +168,7 @@ export class SocksListener {
     };
     if (this.#closing || this.#destroyed) return refuse(new GatewayError('EG_SHUTTING_DOWN'));
     const grant = this.#options.limits?.connections?.tryAcquire(live.record.origin.address, live.principal.subject);
-    if (grant && !grant.ok) return refuse(new GatewayError('EG_LIMIT_EXCEEDED', grant.reason));
+    if (grant && !grant.ok) return refuse(grant.refusal);
     let destination: Destination;
     try {
       destination = normaliseDestination(info.dstAddr, info.dstPort);

@@ -16,9 +16,9 @@ describe('ConnectionLimits', () => {
     const a = limits.tryAcquire('10.0.0.1', 'alice');
     const b = limits.tryAcquire('::ffff:10.0.0.1', 'alice');
     expect([a.ok, b.ok]).toEqual([true, true]);
-    expect(limits.tryAcquire('10.0.0.1', 'bob')).toMatchObject({ ok: false });
+    expect(limits.tryAcquire('10.0.0.1', 'bob')).toMatchObject({ ok: false, refusal: { code: 'EG_LIMIT_EXCEEDED', limit: 'per_source' } });
     expect(limits.tryAcquire('10.0.0.2', 'alice').ok).toBe(true);
-    expect(limits.tryAcquire('10.0.0.3', 'alice')).toMatchObject({ ok: false, reason: expect.stringContaining('subject') });
+    expect(limits.tryAcquire('10.0.0.3', 'alice')).toMatchObject({ ok: false, refusal: { limit: 'per_subject', message: expect.stringContaining('subject') } });
     if (a.ok) {
       a.release();
       a.release(); // idempotent

@@ -50,12 +50,16 @@ describe('audit sink', () => {
     audit(allowed);
     audit(allowed);
     audit({ conn: 'c3', protocol: 'socks5', source: 'x', bytesUp: 0, bytesDown: 0, durationMs: 1, outcome: 'auth_failed', code: 'EG_CREDENTIAL_EXPIRED' });
-    audit({ conn: 'c4', protocol: 'socks5', source: 'x', bytesUp: 0, bytesDown: 0, durationMs: 1, outcome: 'limit', code: 'EG_LIMIT_EXCEEDED', reason: 'source 1.2.3.4 reached 2 concurrent connections' });
+    // The label comes from the record's `limit`, never from the message.
+    audit({ conn: 'c4', protocol: 'socks5', source: 'x', bytesUp: 0, bytesDown: 0, durationMs: 1, outcome: 'limit', code: 'EG_LIMIT_EXCEEDED', reason: 'subject reached 2 concurrent connections', limit: 'per_source' });
+    audit({ conn: 'c5', protocol: 'socks5', source: 'x', bytesUp: 0, bytesDown: 0, durationMs: 1, outcome: 'limit', code: 'EG_IDLE_TIMEOUT', limit: 'idle' });
     expect(await sample(metrics, 'edge_gateway_connections_total', { protocol: 'socks5', outcome: 'ok' })).toBe(2);
     expect(await sample(metrics, 'edge_gateway_bytes_total', { direction: 'down' })).toBe(4000);
     expect(await sample(metrics, 'edge_gateway_bytes_total', { direction: 'up' })).toBe(200);
     expect(await sample(metrics, 'edge_gateway_auth_failures_total', { code: 'EG_CREDENTIAL_EXPIRED' })).toBe(1);
     expect(await sample(metrics, 'edge_gateway_limit_hits_total', { limit: 'per_source' })).toBe(1);
+    expect(await sample(metrics, 'edge_gateway_limit_hits_total', { limit: 'per_subject' })).toBeUndefined();
+    expect(await sample(metrics, 'edge_gateway_limit_hits_total', { limit: 'idle' })).toBe(1);
   });
 });
 

@@ -254,7 +254,7 @@ describe('limits through the real gateway', () => {
       for (const h of held) h.socket.destroy();
     }
     await waitFor('the per-subject metric', async () => (await metric('edge_gateway_limit_hits_total', { limit: 'per_subject' })) === before + 1);
-    expect(log.lines().find((l) => l.msg === 'audit' && l.outcome === 'limit' && l.subject === 'limited')).toMatchObject({ code: 'EG_LIMIT_EXCEEDED' });
+    expect(log.lines().find((l) => l.msg === 'audit' && l.outcome === 'limit' && l.subject === 'limited')).toMatchObject({ code: 'EG_LIMIT_EXCEEDED', limit: 'per_subject' });
   });
 
   it('refuses a source address over its concurrent-connection limit with 0x02, whatever the credential, and counts it', async () => {

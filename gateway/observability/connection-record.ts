@@ -103,7 +103,6 @@ export class ConnectionRecord {
 /** Which limit: named by the refusal, or by the code of a lifetime or idle ending. */
 function limitOf(err: unknown, code: ErrorCode): LimitKind | undefined {
   if (err instanceof LimitExceededError) return err.limit;
-  if (err instanceof PipeError && err.cause instanceof LimitExceededError) return err.cause.limit;
   if (code === 'EG_CONNECTION_EXPIRED') return 'lifetime';
   if (code === 'EG_IDLE_TIMEOUT') return 'idle';
   return undefined;

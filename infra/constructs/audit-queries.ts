@@ -22,7 +22,7 @@ export const AUDIT_QUERIES: Readonly<Record<string, logs.QueryStringProps>> = {
   },
   'denials-by-subject': {
     filterStatements: [AUDIT, 'outcome in ["denied", "auth_failed", "limit"]'],
-    statsStatements: ['count(*) as refusals, count_distinct(source) as sources by subject, outcome, code'],
+    statsStatements: ['count(*) as refusals, count_distinct(source) as sources by subject, outcome, code, limit'],
     sort: 'refusals desc',
     limit: 1000,
   },

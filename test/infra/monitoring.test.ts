@@ -132,7 +132,7 @@ describe('monitoring with an e-mail address and two tunnel hosts', () => {
     }
     const text = (name: string) => String(queries.find((q) => q.Name === `edge-gateway/dev/${name}`)?.QueryString);
     expect(text('who-reached-what')).toContain('by subject, destination, route, tunnelHost');
-    expect(text('denials-by-subject')).toContain('by subject, outcome, code');
+    expect(text('denials-by-subject')).toContain('by subject, outcome, code, limit');
     expect(text('one-credential')).toContain('credentialId = "PASTE-CREDENTIAL-ID"');
     expect(text('top-destinations')).toContain('by destination');
   });

@@ -86,27 +86,22 @@ export function pipeBoth(client: Duplex, channel: Duplex, { signal, counters }: 
     };
     // Bulk chunks from one tunnel-host read go to the client in one writev: the first corks the client
     // and the end of this tick uncorks it (no wait beyond the current callback). Backpressure is
-    // judged after the flush, when the kernel has taken what it will.
+    // judged after the flush, when the kernel has taken what it will. The flush is made on the first
+    // bulk chunk, so connections that never carry one (most, and every idle one) hold no extra closure.
     let corked = false;
-    const flushDown = (): void => {
-      corked = false;
-      client.uncork();
-      if (client.writableLength >= client.writableHighWaterMark) channel.pause();
-    };
+    let flushDown: (() => void) | undefined;
     const onDown = (chunk: Buffer): void => {
       bytes.bytesDown += chunk.length;
-      if (corked) {
-        client.write(chunk);
-        return;
-      }
-      if (chunk.length >= BULK_CHUNK_BYTES && !client.writableCorked) {
+      if (!corked && chunk.length >= BULK_CHUNK_BYTES && !client.writableCorked) {
         corked = true;
         client.cork();
-        process.nextTick(flushDown);
-        client.write(chunk);
-        return;
+        process.nextTick((flushDown ??= () => {
+          corked = false;
+          client.uncork();
+          if (client.writableLength >= client.writableHighWaterMark) channel.pause();
+        }));
       }
-      if (!client.write(chunk)) channel.pause();
+      if (!client.write(chunk) && !corked) channel.pause();
     };
     const onAbort = (): void => settle('aborted', signal?.reason);
     const failed = (side: PipeSide, err: unknown): void => settle(isTermination(err) ? 'aborted' : side, err);

@@ -39,6 +39,31 @@ async function readAll(socket: Socket): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+const PAYLOAD_BYTES = 32 * 1024 * 1024;
+
+/**
+ * `sender` sends PAYLOAD_BYTES of random bytes and its FIN; `reader` takes them one chunk per event-loop turn.
+ * Returns what arrived, whether it is the payload, and the most `queued` (the pipe's socket towards the
+ * reader) held meanwhile.
+ */
+async function slowReaderGets(sender: Socket, reader: Socket, queued: Socket): Promise<{ bytes: number; intact: boolean; mostQueued: number }> {
+  const payload = randomBytes(PAYLOAD_BYTES);
+  const received = createHash('sha256');
+  let bytes = 0;
+  let mostQueued = 0;
+  reader.on('data', (chunk: Buffer) => {
+    received.update(chunk);
+    bytes += chunk.length;
+    mostQueued = Math.max(mostQueued, queued.writableLength);
+    reader.pause();
+    setImmediate(() => reader.resume());
+  });
+  const done = once(reader, 'end');
+  sender.end(payload);
+  await done;
+  return { bytes, intact: received.digest('hex') === createHash('sha256').update(payload).digest('hex'), mostQueued };
+}
+
 describe('pipeBoth', () => {
   it('keeps half-close: each FIN travels on while the other direction continues, and counts bytes', async () => {
     const [user, clientSide] = await socketPair();
@@ -78,52 +103,26 @@ describe('pipeBoth', () => {
     const [user, clientSide] = await socketPair();
     const [channelSide, service] = await socketPair();
     const piping = pipeBoth(clientSide, channelSide);
-    const payload = randomBytes(32 * 1024 * 1024);
-    const received = createHash('sha256');
-    let total = 0;
-    let mostQueued = 0;
-    service.on('data', (chunk: Buffer) => {
-      received.update(chunk);
-      total += chunk.length;
-      mostQueued = Math.max(mostQueued, channelSide.writableLength);
-      service.pause();
-      setImmediate(() => service.resume());
-    });
-    const done = once(service, 'end');
-    user.end(payload);
-    await done;
-    expect(total).toBe(payload.length);
-    expect(received.digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
+    const { bytes, intact, mostQueued } = await slowReaderGets(user, service, channelSide);
+    expect(bytes).toBe(PAYLOAD_BYTES);
+    expect(intact).toBe(true);
     expect(clientSide.writableLength).toBe(0);
     // The sender was paused while the slow side's buffer was full: without that, most of 32 MiB queues in memory.
     expect(mostQueued).toBeLessThan(1024 * 1024);
     service.end();
-    await expect(piping).resolves.toMatchObject({ bytesUp: payload.length });
+    await expect(piping).resolves.toMatchObject({ bytesUp: PAYLOAD_BYTES });
   });
 
   it('moves 32 MiB down intact to a slow client (backpressure holds while bulk chunks are batched)', async () => {
     const [user, clientSide] = await socketPair();
     const [channelSide, service] = await socketPair();
     const piping = pipeBoth(clientSide, channelSide);
-    const payload = randomBytes(32 * 1024 * 1024);
-    const received = createHash('sha256');
-    let total = 0;
-    let mostQueued = 0;
-    user.on('data', (chunk: Buffer) => {
-      received.update(chunk);
-      total += chunk.length;
-      mostQueued = Math.max(mostQueued, clientSide.writableLength);
-      user.pause();
-      setImmediate(() => user.resume());
-    });
-    const done = once(user, 'end');
-    service.end(payload);
-    await done;
-    expect(total).toBe(payload.length);
-    expect(received.digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'));
+    const { bytes, intact, mostQueued } = await slowReaderGets(service, user, clientSide);
+    expect(bytes).toBe(PAYLOAD_BYTES);
+    expect(intact).toBe(true);
     expect(mostQueued).toBeLessThan(1024 * 1024);
     user.end();
-    await expect(piping).resolves.toMatchObject({ bytesDown: payload.length });
+    await expect(piping).resolves.toMatchObject({ bytesDown: PAYLOAD_BYTES });
   });
 
   it('writes the bulk chunks a channel hands on in one turn to the client in one writev, small ones at once', async () => {

@@ -1,6 +1,5 @@
 // A carried connection's idle and lifetime limits through the whole gateway (startGateway, a real sshd, an
 // echo target): the gateway closes it, the audit line names the limit, and /metrics counts it under that name.
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../gateway/config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
@@ -8,7 +7,7 @@ import { REPLY } from '../../gateway/socks/replies.js';
 import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startEchoTarget, type EchoTarget } from '../harness/targets.js';
 import { socksConnect } from '../gateway/socks/socks-client.js';
-import { captureLog, credentialKeys, waitFor, type CapturedLog } from './gateway-fixture.js';
+import { captureLog, credentialKeys, scrapeMetric, waitFor, type CapturedLog } from './gateway-fixture.js';
 
 const ADMIN_TOKEN = 'timeouts-admin-token-0123456789';
 const IDLE_MS = 1_000;
@@ -42,11 +41,7 @@ afterAll(async () => {
   await Promise.all([sshd?.close(), echo?.close()]);
 });
 
-async function limitHits(limit: string): Promise<number> {
-  const text = await (await fetch(`${gateway.admin.url}/metrics`)).text();
-  const family = parsePrometheusTextFormat(text).find((f) => f.name === 'edge_gateway_limit_hits_total');
-  return Number(family?.metrics.find((m) => m.labels?.limit === limit)?.value ?? 0);
-}
+const limitHits = (limit: string): Promise<number> => scrapeMetric(gateway.admin.url, 'edge_gateway_limit_hits_total', { limit });
 
 const auditOf = (subject: string) => log.lines().find((line) => line.msg === 'audit' && line.subject === subject);
 

@@ -1,8 +1,10 @@
-// Shared pieces of the gateway end-to-end suites: captured logs, credentials, curl through SOCKS, waiting on state.
+// Shared pieces of the gateway end-to-end suites: captured logs, credentials, curl through SOCKS, waiting on state,
+// reading /metrics.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { generateEd25519KeyObjects } from '../../common/ed25519.js';
 import { Writable } from 'node:stream';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { encodeCredential, type EncodedCredential } from '../../common/token.js';
 import { createLogger, type Logger } from '../../gateway/observability/logger.js';
 import { appendCapturedLog, registerKey, registerSecret } from '../harness/log-capture.js';
@@ -100,3 +102,11 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 }
 
 export const MIB = 1024 * 1024;
+
+/** One sample of a gateway's /metrics (the first whose labels include `labels`); 0 when it is not there yet. */
+export async function scrapeMetric(adminUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const family = parsePrometheusTextFormat(text).find((f) => f.name === name);
+  const sample = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+  return Number(sample?.value ?? 0);
+}

@@ -12,7 +12,7 @@ import { AUTH_METHOD, REPLY } from '../../gateway/socks/replies.js';
 import { startSshd, tunnelHostInput, type Sshd } from '../harness/sshd.js';
 import { startEchoTarget, startHttpTarget, type EchoTarget, type HttpTarget } from '../harness/targets.js';
 import { greeting, request, socksConnect, userPass } from '../gateway/socks/socks-client.js';
-import { captureLog, credentialKeys, curlViaSocks, MIB, waitFor, type CapturedLog } from './gateway-fixture.js';
+import { captureLog, credentialKeys, curlViaSocks, MIB, scrapeMetric, waitFor, type CapturedLog } from './gateway-fixture.js';
 
 const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
 const KEEPALIVE = { intervalMs: 1000, countMax: 2 };
@@ -87,12 +87,7 @@ async function adminPools(): Promise<TunnelHostStatus[]> {
   return ((await response.json()) as { pools: TunnelHostStatus[] }).pools;
 }
 
-async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${gateway.admin.url}/metrics`)).text();
-  const family = parsePrometheusTextFormat(text).find((f) => f.name === name);
-  const sample = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-  return Number(sample?.value ?? 0);
-}
+const metric = (name: string, labels: Record<string, string> = {}): Promise<number> => scrapeMetric(gateway.admin.url, name, labels);
 
 /** Fails with `what` if `promise` has not settled after `ms`: a hang is a failure, not a slow pass. */
 function within<T>(promise: Promise<T>, what: string, ms = 60_000): Promise<T> {

@@ -5,10 +5,9 @@
 import type { Duplex } from 'node:stream';
 import { ERROR_CODES, errorCodeOf, isGatewayError, type ErrorCode, type GatewayError } from '../../common/errors.js';
 import type { ClientAddress, ConnectionOutcome, LimitKind, Principal, Protocol } from '../contracts.js';
-import { LimitExceededError } from '../limits/index.js';
 import { formatEndpoint } from '../../common/endpoint.js';
 import { PipeError } from '../pipe.js';
-import { outcomeFor } from './outcome.js';
+import { limitFor, outcomeFor } from './outcome.js';
 
 /** Where a record reports its moments (the ConnectionBook), declared here so the two files do not import each other. */
 export interface RecordSink {
@@ -94,16 +93,8 @@ export class ConnectionRecord {
       } else {
         this.outcome = outcomeFor(code);
       }
-      if (this.outcome === 'limit') this.limit = limitOf(err, code);
+      if (this.outcome === 'limit') this.limit = limitFor(err, code);
     }
     this.#book.finish(this, err);
   }
-}
-
-/** Which limit: named by the refusal, or by the code of a lifetime or idle ending. */
-function limitOf(err: unknown, code: ErrorCode): LimitKind | undefined {
-  if (err instanceof LimitExceededError) return err.limit;
-  if (code === 'EG_CONNECTION_EXPIRED') return 'lifetime';
-  if (code === 'EG_IDLE_TIMEOUT') return 'idle';
-  return undefined;
 }

@@ -1,5 +1,5 @@
 // The measurements: each takes a subject (a SOCKS port, or none for raw TCP) and returns plain numbers.
-import { cpuSeconds, rssBytes } from './processes.js';
+import { cpuSeconds, cpuTimes, rssBytes } from './processes.js';
 import type { Rig } from './rig/types.js';
 import { openStream, type SocksCredential } from './socks-client.js';
 import type { Socket } from 'node:net';
@@ -86,6 +86,8 @@ export interface LoadResult {
   errors: number;
   /** CPU milliseconds per connection of the proxy process; NaN for raw TCP. */
   proxyCpuMs: number;
+  /** The kernel's part of proxyCpuMs (system time: syscalls, and on loopback the peer's receive path they run). */
+  proxyKernelCpuMs: number;
   /** CPU milliseconds per connection of every other process the run kept busy: sshd, the target, the rig's clients. */
   restCpuMs: number;
   /** /metrics scrapes that answered during the run (0 for a subject without an admin port). */
@@ -105,7 +107,7 @@ export async function closedLoop(
   durationMs: number,
   restCpuSeconds: () => number,
 ): Promise<LoadResult> {
-  const proxy0 = subject.pid ? cpuSeconds(subject.pid) : Number.NaN;
+  const proxy0 = subject.pid ? cpuTimes(subject.pid) : undefined;
   const rest0 = restCpuSeconds();
   const own0 = process.cpuUsage();
   let scrapes = 0;
@@ -124,9 +126,22 @@ export async function closedLoop(
     p50: run.p50,
     p99: run.p99,
     errors: run.errors,
-    proxyCpuMs: subject.pid ? perConnectionMs(cpuSeconds(subject.pid) - proxy0) : Number.NaN,
+    ...proxyCpu(subject.pid, proxy0, perConnectionMs),
     restCpuMs: perConnectionMs(restCpuSeconds() - rest0 + rigCpu),
     scrapes,
+  };
+}
+
+function proxyCpu(
+  pid: number | undefined,
+  before: { user: number; system: number } | undefined,
+  perConnectionMs: (seconds: number) => number,
+): Pick<LoadResult, 'proxyCpuMs' | 'proxyKernelCpuMs'> {
+  if (pid === undefined || before === undefined) return { proxyCpuMs: Number.NaN, proxyKernelCpuMs: Number.NaN };
+  const now = cpuTimes(pid);
+  return {
+    proxyCpuMs: perConnectionMs(now.user - before.user + now.system - before.system),
+    proxyKernelCpuMs: perConnectionMs(now.system - before.system),
   };
 }
 

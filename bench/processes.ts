@@ -88,11 +88,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** User + system CPU seconds the process has used so far (/proc/PID/stat fields 14 and 15). */
-export function cpuSeconds(pid: number): number {
+/** User and system (kernel) CPU seconds the process has used so far (/proc/PID/stat fields 14 and 15). */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  return { user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND, system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND };
+}
+
+/** User + system CPU seconds the process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
 }
 
 /** Resident set size in bytes (/proc/PID/status VmRSS). */

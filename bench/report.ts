@@ -10,6 +10,7 @@ export const TRUSTED = 'gateway-trusted';
 const SUBJECTS = ['gateway', 'gateway+pty', TRUSTED, 'ssh -D', 'raw'] as const;
 export const CONNECTION_RATE = 'connections per second, 100 concurrent clients';
 export const CPU_PER_CONNECTION_PROXY = 'CPU per connection (proxy process), 100 clients';
+export const KERNEL_CPU_PER_CONNECTION_PROXY = 'kernel CPU per connection (proxy process), 100 clients';
 export const CPU_PER_CONNECTION_REST = 'CPU per connection (sshd, target, rig), 100 clients';
 /** The goal for the connection rate, as a multiple of ssh -D's. */
 const RATE_GOAL = 1.5;

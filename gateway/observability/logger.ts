@@ -20,7 +20,7 @@ const REDACT_PATHS: readonly string[] = [
  * How log lines reach their file descriptor (pino's SonicBoom):
  * - "sync": one write(2) per line, from the main thread.
  * - "async": pino's default: a write on libuv's thread pool per line, or per batch while one is in flight.
- * - "buffered": lines gather in memory and go out in one write(2) from the main thread once 4 KiB have
+ * - "buffered": lines gather in memory and go out in one write(2) from the main thread once BUFFER_BYTES have
  *   gathered, at the latest BUFFER_FLUSH_MS later, and at exit (flushSync).
  * bench/audit-destination.ts measured them (docs/performance.md); the gateway's default is "buffered".
  */
@@ -28,7 +28,8 @@ export type LogDestinationMode = 'sync' | 'async' | 'buffered';
 
 /** A buffered line waits at most this long for the write that carries it. */
 const BUFFER_FLUSH_MS = 1000;
-const BUFFER_BYTES = 4096;
+/** About 160 audit lines per write(2). A hard crash can lose what waits, as with any size: at most BUFFER_FLUSH_MS. */
+const BUFFER_BYTES = 64 * 1024;
 
 /** pino's SonicBoom stream. */
 export type LogDestination = ReturnType<typeof pino.destination>;
@@ -54,7 +55,8 @@ export function logDestination(options: { mode?: LogDestinationMode; dest?: numb
   if (mode === 'async' || mode === 'sync') return pino.destination({ dest, sync: mode === 'sync' });
   // Synchronous writes of gathered lines: no thread-pool hop, and pino does not hook exit for sync streams,
   // so the flush at exit is ours.
-  const stream = pino.destination({ dest, sync: true, minLength: BUFFER_BYTES, periodicFlush: BUFFER_FLUSH_MS });
+  const stream = pino.destination({ dest, sync: true });
+  gatherLines(stream);
   const ref = new WeakRef(stream);
   buffered.add(ref);
   stream.once('close', () => buffered.delete(ref));
@@ -63,6 +65,50 @@ export function logDestination(options: { mode?: LogDestinationMode; dest?: numb
     process.once('exit', flushAtExit);
   }
   return stream;
+}
+
+/**
+ * Makes `stream` (synchronous, each write straight out) gather lines in an array and take them as one string per
+ * BUFFER_BYTES or BUFFER_FLUSH_MS, and before flush, flushSync and end. SonicBoom's own gathering (minLength)
+ * appends each line to one string and measures that whole string again (Buffer.byteLength, which flattens it)
+ * for every line, so a line cost more the larger the batch; 4 KiB, one write(2) per ten audit lines, was the
+ * most it afforded.
+ */
+function gatherLines(stream: LogDestination): void {
+  let lines: string[] = [];
+  let length = 0;
+  const out = stream.write.bind(stream);
+  const writeGathered = (): void => {
+    if (lines.length === 0) return;
+    const text = lines.join('');
+    lines = [];
+    length = 0;
+    out(text);
+  };
+  stream.write = (line: string): boolean => {
+    lines.push(line);
+    length += line.length;
+    if (length >= BUFFER_BYTES) writeGathered();
+    return true;
+  };
+  const timer = setInterval(writeGathered, BUFFER_FLUSH_MS);
+  timer.unref();
+  stream.once('close', () => clearInterval(timer));
+  const flush = stream.flush.bind(stream);
+  const flushSync = stream.flushSync.bind(stream);
+  const end = stream.end.bind(stream);
+  stream.flush = (cb) => {
+    writeGathered();
+    flush(cb);
+  };
+  stream.flushSync = () => {
+    writeGathered();
+    flushSync();
+  };
+  stream.end = () => {
+    writeGathered();
+    end();
+  };
 }
 
 /**

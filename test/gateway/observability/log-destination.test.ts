@@ -1,5 +1,6 @@
 // The logger's write path: the buffered destination holds lines until flushed (and lets none go),
 // the timestamp text is pino's isoTime text, and the audit line keeps a redaction backstop.
+import fs from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,29 @@ describe('log destination', () => {
     destination.flushSync();
     expect(await auditLines(path)).toBe(2);
     destination.end();
+  });
+
+  it('buffered: a burst goes out in a few large writes, and end() writes what is still gathered, in order', async () => {
+    const path = join(dir, 'burst.log');
+    const destination = logDestination({ mode: 'buffered', dest: path });
+    const audit = createAuditSink(createLogger({ level: 'info', destination }), createMetrics({ processMetrics: false }));
+    await new Promise((resolve) => destination.once('ready', resolve));
+    const writes = vi.spyOn(fs, 'writeSync');
+    try {
+      const record = { conn: '', protocol: 'socks5', subject: 'alice', source: '127.0.0.1:1', destination: '127.0.0.1:2', bytesUp: 1, bytesDown: 2, durationMs: 1, outcome: 'ok' } as const;
+      for (let i = 0; i < 2000; i++) audit({ ...record, conn: `c-${i}` });
+      await new Promise<void>((resolve) => {
+        destination.once('close', () => resolve());
+        destination.end();
+      });
+      const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.includes('"kind":"audit"'));
+      expect(lines.map((l) => (JSON.parse(l) as { conn: string }).conn)).toEqual(Array.from({ length: 2000 }, (_, i) => `c-${i}`));
+      // About 500 KB of lines: 64 KiB per write(2) is 8 of them; one write per 4 KiB would be over 100.
+      expect(writes.mock.calls.length).toBeGreaterThan(0);
+      expect(writes.mock.calls.length).toBeLessThanOrEqual(12);
+    } finally {
+      writes.mockRestore();
+    }
   });
 
   it.each(['sync', 'async'] as const)('%s: writes every line too', async (mode) => {

@@ -262,7 +262,7 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
           record(CONNECTION_RATE, 'conn/s', 'higher', medians((r) => r.cps));
           // Where each connection's CPU goes: on a machine this size the rest bounds what any proxy can reach.
           record(CPU_PER_CONNECTION_PROXY, 'ms', 'lower', medians((r) => r.proxyCpu));
-          // The kernel's share: what no change to the proxy's own code can take away (docs/performance.md).
+          // The kernel's part (system time) says how much of a gap is syscalls and the TCP work they run on loopback.
           record(KERNEL_CPU_PER_CONNECTION_PROXY, 'ms', 'lower', medians((r) => r.proxyKernelCpu));
           record(CPU_PER_CONNECTION_REST, 'ms', 'lower', medians((r) => r.restCpu));
         }

@@ -18,7 +18,7 @@ import { closedLoop, idleMemory, sequentialLatency, throughput, type Subject, ty
 import { median } from './stats.js';
 import { parseOptions } from './options.js';
 import { cpuSeconds, spawnReady, startSshDynamic, type Proc } from './processes.js';
-import { CONNECTION_RATE, CPU_PER_CONNECTION_PROXY, CPU_PER_CONNECTION_REST, KERNEL_CPU_PER_CONNECTION_PROXY, TRUSTED, writeReport } from './report.js';
+import { CONNECTION_RATE, CPU_PER_CONNECTION_PROXY, CPU_PER_CONNECTION_REST, KERNEL_CPU_PER_CONNECTION_PROXY, NO_AUDIT, TRUSTED, writeReport } from './report.js';
 import type { BenchResults, GatewayCounts, Row } from './result-types.js';
 import { loadRig, type Rig } from './rig/index.js';
 
@@ -42,11 +42,13 @@ const issued: BenchCredential = await issueBenchCredential(BENCH_ROUTE, ['bench'
 const logDir = mkdtempSync(join(tmpdir(), 'eg-bench-logs-'));
 let logFiles = 0;
 
-type GatewayKind = 'deployed' | 'trusted';
+type GatewayKind = 'deployed' | 'trusted' | 'no-audit';
 
 /**
  * "deployed": the credential's public key and no trusted network, so every client authenticates; logs at info
  * (one audit line per connection). "trusted": 127.0.0.0/8 admitted without authentication, logs at error only.
+ * "no-audit" (`--split`): deployed, but logging at warn, so it differs from "deployed" by the audit line alone
+ * and from "trusted" by RFC 1929's exchange (and the scrape).
  */
 function gatewayConfig(sshd: { port: number; hostKeyFingerprint: string; clientKeyPath: string }, interactiveNoDelay: boolean, kind: GatewayKind = 'deployed') {
   return {
@@ -64,8 +66,8 @@ function gatewayConfig(sshd: { port: number; hostKeyFingerprint: string; clientK
       },
     ],
     routes: [BENCH_ROUTE],
-    ...(kind === 'deployed'
-      ? { credentialPublicKeys: [issued.publicKeyPem], log: { level: 'info' } }
+    ...(kind !== 'trusted'
+      ? { credentialPublicKeys: [issued.publicKeyPem], log: { level: kind === 'deployed' ? 'info' : 'warn' } }
       : { trustedCidrs: [{ cidr: '127.0.0.0/8', groups: ['bench'], subject: 'bench' }], log: { level: 'error' } }),
     limits: { maxConnectionsPerSource: 100_000, maxConnectionsPerSubject: 100_000, authFailureBurst: 1000 },
   };
@@ -75,7 +77,7 @@ interface GatewayProc {
   proc: Proc;
   port: number;
   adminPort: number;
-  /** The deployed gateway's log file (its audit lines). */
+  /** The log file of a gateway that authenticates its clients (the deployed one's holds its audit lines). */
   logPath?: string;
 }
 
@@ -83,7 +85,7 @@ async function startGatewayProcess(config: ReturnType<typeof gatewayConfig>): Pr
   const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
   // Compiled as `edge-gateway` runs it (scripts/compile.mjs), not through tsx.
   const entry = fileURLToPath(await compile('bench/gateway-entry.ts'));
-  const logPath = config.log.level === 'info' ? join(logDir, `gateway-${++logFiles}.log`) : undefined;
+  const logPath = config.log.level !== 'error' ? join(logDir, `gateway-${++logFiles}.log`) : undefined;
   const env = options.auditMode ? { ...process.env, EG_BENCH_AUDIT_MODE: options.auditMode } : process.env;
   const { proc, ready } = await spawnReady(runtime.path, ['--expose-gc', ...NODE_FLAGS, ...profile, entry, JSON.stringify(config), ...(logPath ? [logPath] : [])], 60_000, env);
   const [port, adminPort] = ready.split(' ').map(Number);
@@ -146,6 +148,8 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
     cleanup.push(() => gwPty.proc.close());
     const gwTrusted = withLoad ? await startGatewayProcess(gatewayConfig(sshd, false, 'trusted')) : undefined;
     if (gwTrusted) cleanup.push(() => gwTrusted.proc.close());
+    const gwNoAudit = withLoad && options.split ? await startGatewayProcess(gatewayConfig(sshd, false, 'no-audit')) : undefined;
+    if (gwNoAudit) cleanup.push(() => gwNoAudit.proc.close());
     const sshPort = await freePort();
     const ssh = await startSshDynamic({ sshdPort: sshd.port, keyPath: sshd.clientKeyPath, cipher, socksPort: sshPort });
     cleanup.push(() => ssh.close());
@@ -157,7 +161,11 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
       gatewaySubject('gateway', gw),
       gatewaySubject('gateway+pty', gwPty),
     ];
-    const connectSubjects: Subject[] = gwTrusted ? [...subjects, gatewaySubject(TRUSTED, gwTrusted)] : subjects;
+    const connectSubjects: Subject[] = [
+      ...subjects,
+      ...(gwTrusted ? [gatewaySubject(TRUSTED, gwTrusted)] : []),
+      ...(gwNoAudit ? [gatewaySubject(NO_AUDIT, gwNoAudit)] : []),
+    ];
     // Read before the processes stop (the finally below); each gateway's file is counted after.
     cleanup.push(async () => {
       for (const [name, g] of [['gateway', gw], ['gateway+pty', gwPty]] as const) {

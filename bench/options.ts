@@ -19,11 +19,13 @@ export interface BenchOptions {
   auditMode: 'sync' | 'async' | 'buffered' | undefined;
   /** Which Node runs the gateway subjects: the container image's (default) or the one running the bench. */
   node: 'container' | 'machine';
+  /** `--split`: a fourth connect-path subject, `gateway-no-audit` (deployed, logging at warn: no audit line). */
+  split: boolean;
   /** True for a default, complete run: the one that updates docs/performance.md. */
   complete: boolean;
 }
 
-export const USAGE = `npm run bench -- [--quick] [--cipher NAME]... [--out DIR] [--only ${METRICS.join(',')}] [--profile DIR] [--rig native|node] [--audit sync|async|buffered] [--node container|machine]`;
+export const USAGE = `npm run bench -- [--quick] [--cipher NAME]... [--out DIR] [--only ${METRICS.join(',')}] [--profile DIR] [--rig native|node] [--audit sync|async|buffered] [--node container|machine] [--split]`;
 
 const ALL_CIPHERS = ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'];
 
@@ -35,7 +37,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
     return v;
   };
-  const known = new Set(['--quick', '--cipher', '--out', '--only', '--profile', '--rig', '--audit', '--node', '--help']);
+  const known = new Set(['--quick', '--cipher', '--out', '--only', '--profile', '--rig', '--audit', '--node', '--split', '--help']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown flag ${arg}\n${USAGE}`);
   }
@@ -69,6 +71,7 @@ export function parseOptions(argv: readonly string[], root: string): BenchOption
     rig: rigArg,
     auditMode: auditArg,
     node: nodeArg ?? 'container',
-    complete: !onlyArg && ciphers.length === 0 && !outArg && !profileArg && !rigArg && !auditArg && !nodeArg,
+    split: argv.includes('--split'),
+    complete: !onlyArg && ciphers.length === 0 && !outArg && !profileArg && !rigArg && !auditArg && !nodeArg && !argv.includes('--split'),
   };
 }

@@ -6,6 +6,8 @@ import type { BenchResults, Row } from './result-types.js';
 
 /** The extra subject: the gateway on a trusted CIDR, no authentication and no audit line (what the bench measured before). */
 export const TRUSTED = 'gateway-trusted';
+/** `--split`'s subject: deployed, without the audit line; in the console and JSON, not in the tables. */
+export const NO_AUDIT = 'gateway-no-audit';
 /** Deployed configuration first. */
 const SUBJECTS = ['gateway', 'gateway+pty', TRUSTED, 'ssh -D', 'raw'] as const;
 export const CONNECTION_RATE = 'connections per second, 100 concurrent clients';

@@ -1,7 +1,8 @@
 // `npm run bench -- --quick` completes and prints a ratio to ssh -D for every metric (no timing thresholds), with the
 // gateway as deployed (a credential from the API's code, audit lines, /metrics scraped) beside the trusted subject.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -21,6 +22,7 @@ describe('npm run bench -- --quick', () => {
       'connect latency p99',
       'connections per second, 100 concurrent clients',
       'CPU per connection (proxy process), 100 clients',
+      'kernel CPU per connection (proxy process), 100 clients',
       'CPU per connection (sshd, target, rig), 100 clients',
       'memory per idle connection, 200 connections',
       'memory per idle connection, 1000 connections',
@@ -60,5 +62,23 @@ describe('npm run bench -- --quick', () => {
     expect(results.rows.find((r) => r.metric.startsWith('connections per second'))?.values['gateway-trusted']).toBeGreaterThan(0);
     expect(results.rows.length).toBe(tableRows.length);
     expect(readFileSync(join(root, 'bench', 'results', 'quick-latest.svg'), 'utf8')).toContain('<svg');
+  }, 300_000);
+
+  it('--split adds the deployed gateway without its audit line to the connect path', () => {
+    const out = mkdtempSync(join(tmpdir(), 'eg-bench-split-'));
+    try {
+      const args = ['run', '--silent', 'bench', '--', '--quick', '--only', 'load', '--cipher', 'aes128-gcm@openssh.com', '--split', '--out', out];
+      const run = spawnSync('npm', args, { cwd: root, encoding: 'utf8', timeout: 240_000 });
+      expect(run.status, run.stderr.slice(-2000)).toBe(0);
+      const results = JSON.parse(readFileSync(join(out, 'quick-latest.json'), 'utf8')) as { rows: Array<{ metric: string; values: Record<string, number> }> };
+      for (const metric of ['connections per second', 'CPU per connection (proxy', 'kernel CPU per connection']) {
+        const row = results.rows.find((r) => r.metric.startsWith(metric));
+        for (const subject of ['gateway', 'gateway-trusted', 'gateway-no-audit']) expect(row?.values[subject], `${metric} ${subject}`).toBeGreaterThan(0);
+      }
+      // It authenticated every client (the rate row has it only if its requests succeeded through the credential).
+      expect(run.stderr).not.toMatch(/gateway-no-audit: \d+ failed requests/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }, 300_000);
 });

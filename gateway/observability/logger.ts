@@ -28,7 +28,10 @@ export type LogDestinationMode = 'sync' | 'async' | 'buffered';
 
 /** A buffered line waits at most this long for the write that carries it. */
 const BUFFER_FLUSH_MS = 1000;
-/** About 160 audit lines per write(2). A hard crash can lose what waits, as with any size: at most BUFFER_FLUSH_MS. */
+/**
+ * About 160 audit lines per write(2), counted in string length (bytes for ASCII lines). A hard crash can lose what
+ * waits, as with any size: at most BUFFER_FLUSH_MS.
+ */
 const BUFFER_BYTES = 64 * 1024;
 
 /** pino's SonicBoom stream. */

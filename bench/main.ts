@@ -14,7 +14,7 @@ import { descendantsOf, startSshd, freePort } from '../test/harness/sshd.js';
 import { benchPolicy } from './policy.js';
 import { gatewayNode } from './gateway-node.js';
 import { issueBenchCredential, type BenchCredential } from './credential.js';
-import { closedLoop, idleMemory, sequentialLatency, throughput, type Subject, type Target } from './measure.js';
+import { closedLoop, idleMemory, sequentialLatency, throughput, type LoadResult, type Subject, type Target } from './measure.js';
 import { median } from './stats.js';
 import { parseOptions } from './options.js';
 import { cpuSeconds, spawnReady, startSshDynamic, type Proc } from './processes.js';
@@ -77,7 +77,9 @@ interface GatewayProc {
   proc: Proc;
   port: number;
   adminPort: number;
-  /** The log file of a gateway that authenticates its clients (the deployed one's holds its audit lines). */
+  /** Whether its clients present the credential (every kind but trusted). */
+  authenticates: boolean;
+  /** Its log file, when it logs below error (the deployed one's holds its audit lines). */
   logPath?: string;
 }
 
@@ -89,7 +91,7 @@ async function startGatewayProcess(config: ReturnType<typeof gatewayConfig>): Pr
   const env = options.auditMode ? { ...process.env, EG_BENCH_AUDIT_MODE: options.auditMode } : process.env;
   const { proc, ready } = await spawnReady(runtime.path, ['--expose-gc', ...NODE_FLAGS, ...profile, entry, JSON.stringify(config), ...(logPath ? [logPath] : [])], 60_000, env);
   const [port, adminPort] = ready.split(' ').map(Number);
-  return { proc, port: port!, adminPort: adminPort!, ...(logPath ? { logPath } : {}) };
+  return { proc, port: port!, adminPort: adminPort!, authenticates: 'credentialPublicKeys' in config, ...(logPath ? { logPath } : {}) };
 }
 
 /** The subject of a running gateway: deployed ones present the credential and have /metrics scraped. */
@@ -99,7 +101,7 @@ function gatewaySubject(name: string, gw: GatewayProc): Subject {
     socksPort: gw.port,
     pid: gw.proc.pid,
     gc: gcVia(gw.proc),
-    ...(gw.logPath ? { auth: issued.credential, adminPort: gw.adminPort } : {}),
+    ...(gw.authenticates ? { auth: issued.credential, adminPort: gw.adminPort } : {}),
   };
 }
 
@@ -249,30 +251,25 @@ async function runCipher(cipher: string, rows: Row[], withLoad: boolean, curves:
         // one 20 s run per subject in turn gave 0.74x and 0.94x in two runs ten minutes apart (drift).
         const reps = concurrency === 100 ? sizes.loadReps : 1;
         const ms = concurrency === 100 ? sizes.loadMs / reps : sizes.lowLoadMs;
-        const runs: Record<string, { cps: number[]; p50: number[]; proxyCpu: number[]; proxyKernelCpu: number[]; restCpu: number[] }> = {};
+        const runs: Record<string, LoadResult[]> = {};
         for (let rep = 0; rep < reps; rep++) {
           for (const s of connectSubjects) {
             const r = await closedLoop(rig, s, target, concurrency, ms, restCpuSeconds);
-            const mine = (runs[s.name] ??= { cps: [], p50: [], proxyCpu: [], proxyKernelCpu: [], restCpu: [] });
-            mine.cps.push(r.connectionsPerSecond);
-            mine.p50.push(r.p50);
-            mine.proxyCpu.push(r.proxyCpuMs);
-            mine.proxyKernelCpu.push(r.proxyKernelCpuMs);
-            mine.restCpu.push(r.restCpuMs);
+            (runs[s.name] ??= []).push(r);
             if (r.errors > 0) console.error(`  ${s.name}: ${r.errors} failed requests at concurrency ${concurrency}`);
           }
         }
-        for (const [name, r] of Object.entries(runs)) (latencyCurve[name] ??= []).push([concurrency, median(r.p50)]);
+        // Each subject's median of one figure; a subject without it (raw TCP has no proxy process) is left out.
+        const medians = (pick: (r: LoadResult) => number): Record<string, number> =>
+          Object.fromEntries(Object.entries(runs).map(([name, rs]) => [name, median(rs.map(pick))] as const).filter(([, v]) => !Number.isNaN(v)));
+        for (const [name, p50] of Object.entries(medians((r) => r.p50))) (latencyCurve[name] ??= []).push([concurrency, p50]);
         if (concurrency === 100) {
-          // Each subject's median; a subject without the figure (raw TCP has no proxy process) is left out.
-          const medians = (pick: (r: (typeof runs)[string]) => number[]): Record<string, number> =>
-            Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, median(pick(r))] as const).filter(([, v]) => !Number.isNaN(v)));
-          record(CONNECTION_RATE, 'conn/s', 'higher', medians((r) => r.cps));
+          record(CONNECTION_RATE, 'conn/s', 'higher', medians((r) => r.connectionsPerSecond));
           // Where each connection's CPU goes: on a machine this size the rest bounds what any proxy can reach.
-          record(CPU_PER_CONNECTION_PROXY, 'ms', 'lower', medians((r) => r.proxyCpu));
+          record(CPU_PER_CONNECTION_PROXY, 'ms', 'lower', medians((r) => r.proxyCpuMs));
           // The kernel's part (system time) says how much of a gap is syscalls and the TCP work they run on loopback.
-          record(KERNEL_CPU_PER_CONNECTION_PROXY, 'ms', 'lower', medians((r) => r.proxyKernelCpu));
-          record(CPU_PER_CONNECTION_REST, 'ms', 'lower', medians((r) => r.restCpu));
+          record(KERNEL_CPU_PER_CONNECTION_PROXY, 'ms', 'lower', medians((r) => r.proxyKernelCpuMs));
+          record(CPU_PER_CONNECTION_REST, 'ms', 'lower', medians((r) => r.restCpuMs));
         }
       }
       curves.latency = Object.entries(latencyCurve).map(([name, points]) => ({ name, points }));
